@@ -1,0 +1,249 @@
+//! The form definition model, as read from JSON.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::fee::Fee;
+use crate::lint::DefinitionError;
+use crate::text::Text;
+
+/// Maximum length of a single-line text-like field without an explicit `max_length`.
+pub const DEFAULT_MAX_LENGTH: u32 = 200;
+/// Maximum length of a textarea without an explicit `max_length`.
+pub const DEFAULT_TEXTAREA_MAX_LENGTH: u32 = 5000;
+/// RFC 5321 path limit; also the default `max_length` of an email field.
+pub const EMAIL_MAX_LENGTH: u32 = 254;
+
+/// A versioned form: what the service is, what it costs, and the fields to fill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormDefinition {
+    /// Stable key, lowercase `a-z0-9-`, e.g. `hundesteuer-anmeldung`.
+    pub id: String,
+    /// Starts at 1; a published version never changes.
+    pub version: u32,
+    pub title: Text,
+    /// One or two sentences: what the service is.
+    pub summary: Text,
+    /// LeiKa key (14 digits), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leika: Option<String>,
+    #[serde(default)]
+    pub trust_level: TrustLevel,
+    /// "What you need" bullet points shown before the form starts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<Text>,
+    pub fee: Fee,
+    pub sections: Vec<Section>,
+}
+
+/// A group of fields, rendered as `<fieldset>` with the title as `<legend>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub title: Text,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// `a-z0-9_`, starting with a letter; unique across the whole form.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: FieldKind,
+    pub label: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Text>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// HTML `autocomplete` token, e.g. `given-name`, `postal-code`, `email`, `tel`, `bday`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autocomplete: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    /// The choices of a select or radio field; empty for every other kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<Choice>,
+    /// Input width hint for the renderer: `short`, `medium` or `long`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Field {
+    /// The length limit that applies: the declared one, else the default of the kind.
+    /// `None` for kinds without a length limit (date, number, postal code, choices).
+    pub fn effective_max_length(&self) -> Option<u32> {
+        let default = match self.kind {
+            FieldKind::Text | FieldKind::Phone => DEFAULT_MAX_LENGTH,
+            FieldKind::Textarea => DEFAULT_TEXTAREA_MAX_LENGTH,
+            FieldKind::Email => EMAIL_MAX_LENGTH,
+            _ => return None,
+        };
+        Some(self.max_length.unwrap_or(default))
+    }
+
+    /// The option with this value, for select and radio fields.
+    pub fn option(&self, value: &str) -> Option<&Choice> {
+        self.options.iter().find(|c| c.value == value)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    Textarea,
+    Email,
+    Phone,
+    Date,
+    Number,
+    PostalCode,
+    Select,
+    Radio,
+    Checkbox,
+}
+
+impl FieldKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Textarea => "textarea",
+            FieldKind::Email => "email",
+            FieldKind::Phone => "phone",
+            FieldKind::Date => "date",
+            FieldKind::Number => "number",
+            FieldKind::PostalCode => "postal_code",
+            FieldKind::Select => "select",
+            FieldKind::Radio => "radio",
+            FieldKind::Checkbox => "checkbox",
+        }
+    }
+
+    /// Kinds whose value is free text with a length limit.
+    pub fn is_text_like(self) -> bool {
+        matches!(
+            self,
+            FieldKind::Text | FieldKind::Textarea | FieldKind::Email | FieldKind::Phone
+        )
+    }
+
+    /// Select and radio: the value must be one of the field's options.
+    pub fn has_options(self) -> bool {
+        matches!(self, FieldKind::Select | FieldKind::Radio)
+    }
+}
+
+impl fmt::Display for FieldKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub value: String,
+    pub label: Text,
+}
+
+/// The minimum trust level of the citizen's identity (BundID `acr` levels).
+/// Ordered: a tenant may raise a form's level, never lower it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TrustLevel {
+    /// Anonymous use is allowed.
+    #[default]
+    None,
+    Low,
+    Substantial,
+    High,
+}
+
+impl TrustLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrustLevel::None => "none",
+            TrustLevel::Low => "low",
+            TrustLevel::Substantial => "substantial",
+            TrustLevel::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for TrustLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown trust level `{0}` (expected none, low, substantial or high)")]
+pub struct UnknownTrustLevel(pub String);
+
+impl FromStr for TrustLevel {
+    type Err = UnknownTrustLevel;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "none" => Ok(TrustLevel::None),
+            "low" => Ok(TrustLevel::Low),
+            "substantial" => Ok(TrustLevel::Substantial),
+            "high" => Ok(TrustLevel::High),
+            other => Err(UnknownTrustLevel(other.to_owned())),
+        }
+    }
+}
+
+impl FormDefinition {
+    /// Parses a definition and checks it (see [`FormDefinition::lint`]).
+    pub fn from_json(src: &str) -> Result<Self, DefinitionError> {
+        let definition: FormDefinition = serde_json::from_str(src)?;
+        definition.lint()?;
+        Ok(definition)
+    }
+
+    /// Every field, in form order.
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.sections.iter().flat_map(|s| s.fields.iter())
+    }
+
+    pub fn field(&self, id: &str) -> Option<&Field> {
+        self.fields().find(|f| f.id == id)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_levels_are_ordered_and_round_trip_as_text() {
+        assert!(TrustLevel::None < TrustLevel::Low);
+        assert!(TrustLevel::Substantial < TrustLevel::High);
+        for level in [
+            TrustLevel::None,
+            TrustLevel::Low,
+            TrustLevel::Substantial,
+            TrustLevel::High,
+        ] {
+            assert_eq!(level.to_string().parse::<TrustLevel>(), Ok(level));
+        }
+        assert!("mittel".parse::<TrustLevel>().is_err());
+    }
+}

@@ -1,0 +1,48 @@
+//! Why a field's value was refused. The portal translates [`ErrorCode::code`] with Fluent.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    Required,
+    TooShort { min: u32 },
+    TooLong { max: u32 },
+    InvalidEmail,
+    InvalidPhone,
+    InvalidDate,
+    InvalidNumber,
+    TooSmall { min: i64 },
+    TooLarge { max: i64 },
+    InvalidPostalCode,
+    NotAnOption,
+    ControlCharacters,
+}
+
+impl ErrorCode {
+    /// Stable snake_case key; never rename one, translations depend on it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ErrorCode::Required => "required",
+            ErrorCode::TooShort { .. } => "too_short",
+            ErrorCode::TooLong { .. } => "too_long",
+            ErrorCode::InvalidEmail => "invalid_email",
+            ErrorCode::InvalidPhone => "invalid_phone",
+            ErrorCode::InvalidDate => "invalid_date",
+            ErrorCode::InvalidNumber => "invalid_number",
+            ErrorCode::TooSmall { .. } => "too_small",
+            ErrorCode::TooLarge { .. } => "too_large",
+            ErrorCode::InvalidPostalCode => "invalid_postal_code",
+            ErrorCode::NotAnOption => "not_an_option",
+            ErrorCode::ControlCharacters => "control_characters",
+        }
+    }
+
+    /// Arguments for the translated message, e.g. `[("max", 200)]`.
+    pub fn args(&self) -> Vec<(&'static str, i64)> {
+        match *self {
+            ErrorCode::TooShort { min } => vec![("min", i64::from(min))],
+            ErrorCode::TooLong { max } => vec![("max", i64::from(max))],
+            ErrorCode::TooSmall { min } => vec![("min", min)],
+            ErrorCode::TooLarge { max } => vec![("max", max)],
+            _ => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Database sessions (DESIGN.md principle 6). A session starts at staff login or when a
+//! citizen submits; anonymous page views write nothing. The cookie holds 32 random bytes;
+//! the database holds only their SHA-256, so a leaked table gives no usable session.
+//!
+//! Home-made rather than tower-sessions: a citizen's session must be written in the same
+//! transaction as the case it submitted (one durable commit, nothing half-done), and the
+//! store is chosen at run time between two backends.
+
+use axum::http::HeaderMap;
+use axum::http::header::COOKIE;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+pub const COOKIE_NAME: &str = "__Host-portal-session";
+
+/// A session cookie value, as sent by the browser or newly drawn.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionKey(String);
+
+impl std::fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionKey(***)")
+    }
+}
+
+impl SessionKey {
+    pub fn generate() -> Self {
+        Self(URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()))
+    }
+
+    /// The session cookie of a request, if it has the right shape.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        cookie(headers, COOKIE_NAME)
+            .filter(|v| v.len() == 43 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .map(|v| Self(v.to_owned()))
+    }
+
+    /// What the database stores and looks up.
+    pub fn hash(&self) -> String {
+        let digest = Sha256::digest(self.0.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn set_cookie(&self, max_age_secs: i64) -> String {
+        format!(
+            "{COOKIE_NAME}={}; Path=/; Max-Age={max_age_secs}; Secure; HttpOnly; SameSite=Lax",
+            self.0
+        )
+    }
+
+    pub fn clear_cookie() -> String {
+        format!("{COOKIE_NAME}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax")
+    }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn the_database_never_sees_the_cookie_value() {
+        let key = SessionKey::generate();
+        assert_eq!(key.hash().len(), 64);
+        assert!(!key.hash().contains(&key.0));
+    }
+
+    #[test]
+    fn a_malformed_session_cookie_is_ignored() {
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_static("__Host-portal-session=short; a=b"));
+        assert!(SessionKey::from_headers(&headers).is_none());
+        let key = SessionKey::generate();
+        let value = format!("x=1; {COOKIE_NAME}={}", key.0);
+        headers.insert(COOKIE, HeaderValue::from_str(&value).expect("ascii"));
+        assert_eq!(SessionKey::from_headers(&headers), Some(key));
+    }
+}

@@ -1,0 +1,103 @@
+//! Every user-facing text comes from the Fluent files in `portal/locales/{de,en}/`.
+//! German is the default; English is prepared and falls back to German key by key.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "de",
+        // No Unicode isolation marks around arguments: they would end up in <title> and values.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+// The loader reads the files at compile time, but cargo does not know; these make an edit of
+// a Fluent file rebuild the crate.
+const _: &str = include_str!("../../locales/de/main.ftl");
+const _: &str = include_str!("../../locales/en/main.ftl");
+
+static DE: LanguageIdentifier = langid!("de");
+static EN: LanguageIdentifier = langid!("en");
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    De,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::De => "de",
+            Self::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "de" => Some(Self::De),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Self::De => &DE,
+            Self::En => &EN,
+        }
+    }
+
+    /// The text for `key`.
+    pub fn t(self, key: &str) -> String {
+        LOCALES.lookup(self.id(), key)
+    }
+
+    /// The text for `key` with Fluent arguments (`{ $name }`).
+    pub fn t_args(self, key: &str, args: &[(&'static str, FluentValue<'_>)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), v.clone()))
+            .collect();
+        LOCALES.lookup_with_args(self.id(), key, &map)
+    }
+}
+
+/// Re-exported so views can build arguments without naming the Fluent crates.
+pub type Arg<'a> = FluentValue<'a>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both languages define the same keys, so no page ever shows a raw key.
+    #[test]
+    fn german_and_english_define_the_same_keys() {
+        let keys = |src: &str| -> std::collections::BTreeSet<String> {
+            src.lines()
+                .filter(|l| !l.starts_with(' ') && !l.starts_with('#') && l.contains(" ="))
+                .filter_map(|l| l.split(" =").next().map(str::to_owned))
+                .collect()
+        };
+        let de = keys(include_str!("../../locales/de/main.ftl"));
+        let en = keys(include_str!("../../locales/en/main.ftl"));
+        let missing_en: Vec<_> = de.difference(&en).collect();
+        let missing_de: Vec<_> = en.difference(&de).collect();
+        assert!(missing_en.is_empty(), "missing in en: {missing_en:?}");
+        assert!(missing_de.is_empty(), "missing in de: {missing_de:?}");
+        assert!(de.len() > 20);
+    }
+
+    #[test]
+    fn arguments_are_filled_in_without_isolation_marks() {
+        let s = Lang::De.t_args("error-too-long", &[("max", Arg::from(200))]);
+        assert!(s.contains("200"), "{s}");
+        assert!(!s.contains('\u{2068}'));
+    }
+}

@@ -1,0 +1,180 @@
+//! The clerks' side: login, the inbox of their municipality, and a case with every answer.
+
+mod pages;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use serde::Deserialize;
+use store::{NewSession, Page};
+
+use crate::auth::csrf::{CsrfForm, CsrfRejection};
+use crate::auth::password;
+use crate::auth::session::SessionKey;
+use crate::auth::staff::Staff;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::web::PageCtx;
+
+pub const PAGE_SIZE: u64 = 25;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(|| async { Redirect::to("/staff/inbox") }))
+        .route("/staff/", get(|| async { Redirect::to("/staff/inbox") }))
+        .route("/staff/login", get(login_page).post(login))
+        .route("/staff/logout", post(logout))
+        .route("/staff/inbox", get(inbox))
+        .route("/staff/cases/{id}", get(case_page))
+}
+
+async fn login_page(ctx: PageCtx) -> Response {
+    pages::login(&ctx, StatusCode::OK, String::new(), None)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    posted: Result<CsrfForm, CsrfRejection>,
+) -> AppResult<Response> {
+    let fields = match posted {
+        Ok(CsrfForm(fields)) => fields,
+        Err(CsrfRejection::Token(fields)) => {
+            let username = field(&fields, "username");
+            return Ok(pages::login(&ctx, StatusCode::FORBIDDEN, username, Some(pages::LoginProblem::Expired)));
+        }
+        Err(other) => return Ok(other.into_response()),
+    };
+    let username = field(&fields, "username").trim().to_owned();
+    let password_given = field(&fields, "password");
+    if username.is_empty() || password_given.is_empty() {
+        return Ok(pages::login(&ctx, StatusCode::UNPROCESSABLE_ENTITY, username, Some(pages::LoginProblem::Missing)));
+    }
+    let user = state.store().staff_by_username(&username).await?;
+    let ok = password::verify(password_given, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::info!("staff login refused");
+        return Ok(pages::login(&ctx, StatusCode::UNAUTHORIZED, username, Some(pages::LoginProblem::Wrong)));
+    };
+
+    // A new session id at login; the old session (if any) ends.
+    if let Some(old) = SessionKey::from_headers(&headers) {
+        state.store().delete_session(&old.hash()).await?;
+    }
+    let key = SessionKey::generate();
+    let hours = i64::from(state.config().staff_session_hours);
+    state
+        .store()
+        .create_session(&NewSession {
+            key_hash: key.hash(),
+            staff_id: Some(user.id),
+            expires_at: Utc::now() + chrono::Duration::hours(hours),
+        })
+        .await?;
+    tracing::info!(staff = user.id.0, "staff signed in");
+    let mut res = Redirect::to("/staff/inbox").into_response();
+    if let Ok(v) = HeaderValue::from_str(&key.set_cookie(hours * 3600)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    staff: Staff,
+    _posted: CsrfForm,
+) -> AppResult<Response> {
+    state.store().delete_session(&staff.session.hash()).await?;
+    let mut res = Redirect::to("/staff/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&SessionKey::clear_cookie()) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+fn field(fields: &[(String, String)], name: &str) -> String {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+struct InboxQuery {
+    tenant: Option<String>,
+    page: Option<String>,
+}
+
+async fn inbox(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    staff: Staff,
+    Query(q): Query<InboxQuery>,
+) -> AppResult<Response> {
+    let catalogue = state.catalogue();
+    let visible = staff.tenants(catalogue.tenants());
+    let tenant = match q.tenant.as_deref() {
+        Some(slug) => visible.iter().find(|t| t.slug == slug).copied().ok_or(AppError::NotFound)?,
+        None => match visible.first() {
+            Some(t) => t,
+            None => return Ok(pages::no_tenant(&ctx, &staff)),
+        },
+    };
+    let page_no = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<u64>().ok())
+        .filter(|&p| (1..=100_000).contains(&p))
+        .unwrap_or(1);
+    let total = state.store().count_cases(tenant.id).await?;
+    let cases = state
+        .store()
+        .cases(
+            tenant.id,
+            Page {
+                offset: (page_no - 1) * PAGE_SIZE,
+                limit: PAGE_SIZE,
+            },
+        )
+        .await?;
+    Ok(pages::inbox(&ctx, &staff, &catalogue, &visible, tenant, &cases, page_no, total))
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let catalogue = state.catalogue();
+    // Looked up only in the municipalities this person may see: another one's case is 404.
+    let mut found = None;
+    for tenant in staff.tenants(catalogue.tenants()) {
+        if let Some(case) = state.store().case(tenant.id, id).await? {
+            found = Some((tenant.clone(), case));
+            break;
+        }
+    }
+    let (tenant, case) = found.ok_or(AppError::NotFound)?;
+    let form = match catalogue.form(case.form_id) {
+        Some(f) => f.clone(),
+        None => {
+            let record = state
+                .store()
+                .form(case.form_id)
+                .await?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("form of case missing")))?;
+            std::sync::Arc::new(
+                forms::FormDefinition::from_json(&record.definition).map_err(anyhow::Error::from)?,
+            )
+        }
+    };
+    Ok(pages::case(&ctx, &staff, &tenant, &form, &case))
+}

@@ -1,0 +1,247 @@
+//! The staff pages as Leptos views.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use forms::{Answers, FormDefinition};
+use leptos::prelude::*;
+use store::{Case, CaseStatus, CaseSummary, Tenant};
+
+use crate::auth::staff::Staff;
+use crate::i18n::{Arg, Lang};
+use crate::inbox::PAGE_SIZE;
+use crate::state::Catalogue;
+use crate::views::{self, Shell};
+use crate::web::PageCtx;
+
+pub enum LoginProblem {
+    Missing,
+    Wrong,
+    Expired,
+}
+
+/// Demo accounts, listed on the login page in demo mode only.
+const DEMO_ACCOUNTS: &[(&str, &str)] = &[
+    ("clerk.ellrich", "Ellrich"),
+    ("clerk.heringen-helme", "Heringen/Helme"),
+    ("clerk.werther", "Werther"),
+    ("clerk.kyffhaeuserland", "Kyffhäuserland"),
+    ("admin.werther", "Werther"),
+    ("federation.admin", "–"),
+];
+
+pub fn login(ctx: &PageCtx, status: StatusCode, username: String, problem: Option<LoginProblem>) -> Response {
+    let lang = ctx.lang;
+    let title = lang.t("login-title");
+    let shell = ctx.shell(match problem {
+        Some(_) => format!("{}: {title}", lang.t("error-title-prefix")),
+        None => title.clone(),
+    });
+    let alert = problem.map(|p| match p {
+        LoginProblem::Expired => {
+            views::notice_alert(lang.t("csrf-expired-title"), lang.t("csrf-expired-text")).into_any()
+        }
+        LoginProblem::Missing => views::error_summary(
+            lang,
+            vec![("f-username".to_owned(), lang.t("login-missing"))],
+        )
+        .into_any(),
+        LoginProblem::Wrong => views::error_summary(
+            lang,
+            vec![("f-username".to_owned(), lang.t("login-wrong"))],
+        )
+        .into_any(),
+    });
+    let demo = ctx.demo.then(|| {
+        let rows = DEMO_ACCOUNTS
+            .iter()
+            .map(|(user, town)| view! { <tr><td><code>{*user}</code></td><td>{*town}</td></tr> })
+            .collect_view();
+        view! {
+            <section class="demo-accounts" aria-labelledby="demo-accounts-title">
+                <h2 id="demo-accounts-title">{lang.t("login-demo-title")}</h2>
+                <p>{lang.t("login-demo-text")}</p>
+                <table>
+                    <caption class="visually-hidden">{lang.t("login-demo-title")}</caption>
+                    <thead><tr><th scope="col">{lang.t("login-username")}</th><th scope="col">{lang.t("login-demo-municipality")}</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </section>
+        }
+    });
+    let token = ctx.csrf.token();
+    views::page(
+        &shell,
+        status,
+        view! {
+            {alert}
+            <h1>{title}</h1>
+            <form method="post" action="/staff/login" novalidate=true>
+                <input type="hidden" name="_csrf" value=token/>
+                <div class="field">
+                    <label class="label" for="f-username">{lang.t("login-username")}</label>
+                    <input class="input input--medium" type="text" id="f-username" name="username" value=username
+                        autocomplete="username" spellcheck="false" autocapitalize="none"/>
+                </div>
+                <div class="field">
+                    <label class="label" for="f-password">{lang.t("login-password")}</label>
+                    <input class="input input--medium" type="password" id="f-password" name="password"
+                        autocomplete="current-password"/>
+                </div>
+                <button type="submit" class="button">{lang.t("login-submit")}</button>
+            </form>
+            {demo}
+        },
+    )
+}
+
+fn staff_shell(ctx: &PageCtx, staff: &Staff, title: String) -> Shell {
+    let mut shell = ctx.shell(title);
+    shell.staff = Some((staff.user.username.clone(), ctx.csrf.token()));
+    shell
+}
+
+pub fn no_tenant(ctx: &PageCtx, staff: &Staff) -> Response {
+    let lang = ctx.lang;
+    let shell = staff_shell(ctx, staff, lang.t("inbox-title"));
+    views::page(
+        &shell,
+        StatusCode::OK,
+        view! { <h1>{lang.t("inbox-title")}</h1><p>{lang.t("inbox-no-tenant")}</p> },
+    )
+}
+
+pub fn status_text(lang: Lang, status: CaseStatus) -> String {
+    lang.t(&format!("status-{}", status.as_str().replace('_', "-")))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn inbox(
+    ctx: &PageCtx,
+    staff: &Staff,
+    catalogue: &Catalogue,
+    visible: &[&Tenant],
+    tenant: &Tenant,
+    cases: &[CaseSummary],
+    page_no: u64,
+    total: u64,
+) -> Response {
+    let lang = ctx.lang;
+    let title = format!("{} – {}", lang.t("inbox-title"), tenant.name);
+    let shell = staff_shell(ctx, staff, title.clone());
+    let switcher = (visible.len() > 1).then(|| {
+        let links = visible
+            .iter()
+            .map(|t| {
+                let current = (t.id == tenant.id).then_some("page");
+                view! { <li><a href=format!("/staff/inbox?tenant={}", t.slug) aria-current=current>{t.name.clone()}</a></li> }
+            })
+            .collect_view();
+        view! { <nav aria-label=lang.t("inbox-municipalities")><ul class="tabs">{links}</ul></nav> }
+    });
+    let rows = cases
+        .iter()
+        .map(|c| {
+            let service = catalogue
+                .form(c.form_id)
+                .map(|f| f.title.get(lang.code()).to_owned())
+                .unwrap_or_else(|| c.service_slug.clone());
+            view! {
+                <tr>
+                    <td><a href=format!("/staff/cases/{}", c.id)>{c.reference.clone()}</a></td>
+                    <td>{service}</td>
+                    <td>{views::format_date(lang, c.created_at)}</td>
+                    <td>{status_text(lang, c.status)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let prev = (page_no > 1).then(|| {
+        view! { <a rel="prev" href=format!("/staff/inbox?tenant={}&page={}", tenant.slug, page_no - 1)>{lang.t("inbox-previous")}</a> }
+    });
+    let next = (page_no < pages).then(|| {
+        view! { <a rel="next" href=format!("/staff/inbox?tenant={}&page={}", tenant.slug, page_no + 1)>{lang.t("inbox-next")}</a> }
+    });
+    let position = lang.t_args(
+        "inbox-page-of",
+        &[("page", Arg::from(page_no)), ("pages", Arg::from(pages)), ("total", Arg::from(total))],
+    );
+    let table = (!cases.is_empty()).then(|| {
+        view! {
+            <table class="cases">
+                <caption class="visually-hidden">{title.clone()}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{lang.t("inbox-reference")}</th>
+                        <th scope="col">{lang.t("inbox-service")}</th>
+                        <th scope="col">{lang.t("inbox-received")}</th>
+                        <th scope="col">{lang.t("inbox-status")}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    });
+    let empty = cases.is_empty().then(|| view! { <p>{lang.t("inbox-empty")}</p> });
+    views::page(
+        &shell,
+        StatusCode::OK,
+        view! {
+            <h1>{title.clone()}</h1>
+            {switcher}
+            {table}
+            {empty}
+            <nav class="pagination" aria-label=lang.t("inbox-pagination")>
+                {prev}" "<span>{position}</span>" "{next}
+            </nav>
+        },
+    )
+}
+
+pub fn case(ctx: &PageCtx, staff: &Staff, tenant: &Tenant, form: &FormDefinition, case: &Case) -> Response {
+    let lang = ctx.lang;
+    let title = format!("{} {}", lang.t("case-title"), case.reference);
+    let shell = staff_shell(ctx, staff, title.clone());
+    let answers: Answers = serde_json::from_value(case.answers.clone()).unwrap_or_default();
+    let sections = form
+        .sections
+        .iter()
+        .map(|s| {
+            let rows = s
+                .fields
+                .iter()
+                .map(|f| {
+                    let value = form
+                        .display_value(&f.id, &answers, lang.code())
+                        .unwrap_or_else(|| lang.t("case-not-given"));
+                    view! {
+                        <div class="summary-row">
+                            <dt>{f.label.get(lang.code()).to_owned()}</dt>
+                            <dd>{value}</dd>
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! {
+                <h2>{s.title.get(lang.code()).to_owned()}</h2>
+                <dl class="summary">{rows}</dl>
+            }
+        })
+        .collect_view();
+    views::page(
+        &shell,
+        StatusCode::OK,
+        view! {
+            <p><a href=format!("/staff/inbox?tenant={}", tenant.slug)>{lang.t("case-back")}</a></p>
+            <h1>{title.clone()}</h1>
+            <dl class="summary case-meta">
+                <div class="summary-row"><dt>{lang.t("case-municipality")}</dt><dd>{tenant.name.clone()}</dd></div>
+                <div class="summary-row"><dt>{lang.t("inbox-service")}</dt><dd>{form.title.get(lang.code()).to_owned()}</dd></div>
+                <div class="summary-row"><dt>{lang.t("inbox-received")}</dt><dd>{views::format_date(lang, case.created_at)}</dd></div>
+                <div class="summary-row"><dt>{lang.t("inbox-status")}</dt><dd>{status_text(lang, case.status)}</dd></div>
+                <div class="summary-row"><dt>{lang.t("case-form-version")}</dt><dd>{format!("{} v{}", form.id, form.version)}</dd></div>
+            </dl>
+            {sections}
+        },
+    )
+}

@@ -1,0 +1,15 @@
+//! The portal: an axum server rendering Leptos pages, on SQLite or PostgreSQL.
+//! See ARCHITECTURE.md for the map of folders and flows.
+
+pub mod app;
+pub mod auth;
+pub mod citizen;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod inbox;
+pub mod reference;
+pub mod state;
+pub mod views;
+pub mod web;

@@ -1,0 +1,156 @@
+//! `portal`: the OZG portal binary. `portal serve` (the default) runs the server; other
+//! subcommands help operators. Start-up problems end in one clear line and exit code 1.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use portal::config::{Config, LogFormat, ProcessEnv};
+use store::{NewStaff, Role, RoleKind};
+
+#[derive(Parser)]
+#[command(name = "portal", version, about = "Self-hosted OZG online-services portal")]
+struct Cli {
+    /// TOML configuration file (also PORTAL_CONFIG). See docs/configuration.md.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Delete everything demo mode created (municipalities, forms, staff, their cases).
+    RemoveDemoData,
+    /// Manage staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create a staff account; the password is read from the first line of standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The municipality (slug) for `clerk` and `tenant-admin`.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Clerk,
+    TenantAdmin,
+    FederationAdmin,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref(), &ProcessEnv) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("portal: configuration error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_tracing(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("portal: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, naming the problem; no backtrace.
+            eprintln!("portal: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => portal::app::serve(config).await,
+        Command::Migrate => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            portal::app::open_store(&config).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::RemoveDemoData => {
+            let store = portal::app::open_store(&config).await?;
+            let n = store.remove_demo_data().await?;
+            println!("removed the demo data ({n} demo municipalities)");
+            Ok(())
+        }
+        Command::Staff {
+            command: StaffCommand::Create { username, role, tenant },
+        } => {
+            let store = portal::app::open_store(&config).await?;
+            let kind = match role {
+                RoleArg::Clerk => RoleKind::Clerk,
+                RoleArg::TenantAdmin => RoleKind::TenantAdmin,
+                RoleArg::FederationAdmin => RoleKind::FederationAdmin,
+            };
+            let tenant_id = match (kind, tenant) {
+                (RoleKind::FederationAdmin, None) => None,
+                (RoleKind::FederationAdmin, Some(_)) => {
+                    bail!("a federation admin belongs to no single municipality: leave out --tenant")
+                }
+                (_, None) => bail!("--tenant is required for this role"),
+                (_, Some(slug)) => Some(
+                    store
+                        .tenant_by_slug(&slug)
+                        .await?
+                        .with_context(|| format!("no municipality with slug {slug}"))?
+                        .id,
+                ),
+            };
+            if std::io::stdin().is_terminal() {
+                eprintln!("password (at least 12 characters), then Enter:");
+            }
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            if password.chars().count() < 12 {
+                bail!("the password must have at least 12 characters");
+            }
+            let hash = tokio::task::spawn_blocking(move || portal::auth::password::hash(&password)).await??;
+            let id = store
+                .create_staff(&NewStaff {
+                    username: username.clone(),
+                    password_hash: hash,
+                    roles: vec![Role { kind, tenant: tenant_id }],
+                    demo: false,
+                })
+                .await?;
+            println!("created staff account {username} (id {})", id.0);
+            Ok(())
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PORTAL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().with_current_span(true).init(),
+        LogFormat::Text => builder.with_ansi(std::io::stdout().is_terminal()).init(),
+    }
+}

@@ -1,0 +1,185 @@
+//! Application state, shared by every handler, and the in-memory catalogue.
+//!
+//! The catalogue (municipalities, their services and the parsed form definitions) is read
+//! from the store at start-up and refreshed every 30 seconds, so that public pages need no
+//! database round trip. Form versions are immutable, so a parsed definition never goes stale.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use forms::FormDefinition;
+use store::{FormId, Service, Store, Tenant, TenantId};
+
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    store: Arc<dyn Store>,
+    csrf_key: Arc<[u8; 32]>,
+    catalogue: RwLock<Arc<Catalogue>>,
+}
+
+impl AppState {
+    pub async fn new(config: Config, store: Arc<dyn Store>, secret: &[u8]) -> anyhow::Result<Self> {
+        let catalogue = Catalogue::load(store.as_ref()).await?;
+        Ok(Self(Arc::new(Inner {
+            config,
+            store,
+            csrf_key: Arc::new(derive_key(secret, b"csrf-v1")),
+            catalogue: RwLock::new(Arc::new(catalogue)),
+        })))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.0.store.as_ref()
+    }
+
+    pub fn csrf_key(&self) -> Arc<[u8; 32]> {
+        self.0.csrf_key.clone()
+    }
+
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        match self.0.catalogue.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub async fn reload_catalogue(&self) -> anyhow::Result<()> {
+        let fresh = Arc::new(Catalogue::load(self.store()).await?);
+        match self.0.catalogue.write() {
+            Ok(mut c) => *c = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
+
+    /// Keeps the catalogue fresh (other instances or the CLI may add services).
+    pub fn spawn_catalogue_refresh(&self) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = state.reload_catalogue().await {
+                    tracing::warn!(error = %format!("{e:#}"), "catalogue refresh failed");
+                }
+            }
+        });
+    }
+
+    /// Deletes expired sessions once an hour.
+    pub fn spawn_session_sweeper(&self) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                match state.store().delete_expired_sessions().await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+                }
+            }
+        });
+    }
+}
+
+/// HMAC-SHA256(secret, purpose): one key per purpose from the one configured secret.
+fn derive_key(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut key = [0u8; 32];
+    if let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret) {
+        mac.update(purpose);
+        key.copy_from_slice(&mac.finalize().into_bytes());
+    }
+    key
+}
+
+pub struct Offering {
+    pub service: Service,
+    pub form: Arc<FormDefinition>,
+}
+
+#[derive(Default)]
+pub struct Catalogue {
+    /// Ordered by name.
+    tenants: Vec<Tenant>,
+    by_slug: HashMap<String, usize>,
+    services: HashMap<TenantId, Vec<Offering>>,
+    forms: HashMap<FormId, Arc<FormDefinition>>,
+}
+
+impl Catalogue {
+    pub async fn load(store: &dyn Store) -> anyhow::Result<Self> {
+        let tenants = store.tenants().await.context("loading municipalities")?;
+        let mut forms: HashMap<FormId, Arc<FormDefinition>> = HashMap::new();
+        let mut services = HashMap::new();
+        for tenant in &tenants {
+            let mut offerings = Vec::new();
+            for service in store.services(tenant.id).await.context("loading services")? {
+                let form = match forms.get(&service.form_id) {
+                    Some(f) => f.clone(),
+                    None => {
+                        let record = store
+                            .form(service.form_id)
+                            .await?
+                            .with_context(|| format!("form {} missing", service.form_id.0))?;
+                        let parsed = FormDefinition::from_json(&record.definition)
+                            .with_context(|| format!("form {} v{}", record.key, record.version))?;
+                        let parsed = Arc::new(parsed);
+                        forms.insert(service.form_id, parsed.clone());
+                        parsed
+                    }
+                };
+                offerings.push(Offering { service, form });
+            }
+            services.insert(tenant.id, offerings);
+        }
+        let by_slug = tenants
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.slug.clone(), i))
+            .collect();
+        Ok(Self {
+            tenants,
+            by_slug,
+            services,
+            forms,
+        })
+    }
+
+    pub fn tenants(&self) -> &[Tenant] {
+        &self.tenants
+    }
+
+    pub fn tenant(&self, slug: &str) -> Option<&Tenant> {
+        self.by_slug.get(slug).map(|&i| &self.tenants[i])
+    }
+
+    pub fn tenant_by_id(&self, id: TenantId) -> Option<&Tenant> {
+        self.tenants.iter().find(|t| t.id == id)
+    }
+
+    pub fn services(&self, tenant: TenantId) -> &[Offering] {
+        self.services.get(&tenant).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    pub fn offering(&self, tenant: TenantId, slug: &str) -> Option<&Offering> {
+        self.services(tenant).iter().find(|o| o.service.slug == slug)
+    }
+
+    pub fn form(&self, id: FormId) -> Option<&Arc<FormDefinition>> {
+        self.forms.get(&id)
+    }
+}

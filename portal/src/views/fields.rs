@@ -1,0 +1,200 @@
+//! One renderer per field type (GOV.UK pattern): label, hint, error message, input, in that
+//! order, linked with `aria-describedby`. Values are shown exactly as typed.
+
+use std::collections::BTreeMap;
+
+use forms::{ErrorCode, Field, FieldKind, FormDefinition};
+use leptos::prelude::*;
+
+use crate::i18n::{Arg, Lang};
+
+/// The id of the element an error-summary link jumps to.
+pub fn anchor(field: &Field) -> String {
+    match field.kind {
+        FieldKind::Radio => format!("f-{}-0", field.id),
+        _ => format!("f-{}", field.id),
+    }
+}
+
+/// The translated message for one field error.
+pub fn message(lang: Lang, field: &Field, error: &ErrorCode) -> String {
+    let key = format!("error-{}", error.code().replace('_', "-"));
+    let mut args: Vec<(&'static str, Arg<'_>)> =
+        vec![("label", Arg::from(field.label.get(lang.code()).to_owned()))];
+    for (name, value) in error.args() {
+        args.push((name, Arg::from(value)));
+    }
+    lang.t_args(&key, &args)
+}
+
+/// All sections of a form with the values typed so far and the errors found.
+pub fn form_fields(
+    lang: Lang,
+    def: &FormDefinition,
+    values: &BTreeMap<String, String>,
+    errors: &BTreeMap<String, String>,
+) -> AnyView {
+    def.sections
+        .iter()
+        .map(|section| {
+            let fields = section
+                .fields
+                .iter()
+                .map(|f| field(lang, f, values.get(&f.id).cloned(), errors.get(&f.id).cloned()))
+                .collect_view();
+            view! {
+                <fieldset class="section">
+                    <legend class="section-title">{section.title.get(lang.code()).to_owned()}</legend>
+                    {fields}
+                </fieldset>
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) -> AnyView {
+    let id = format!("f-{}", f.id);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let mut described = Vec::new();
+    if f.hint.is_some() {
+        described.push(hint_id.clone());
+    }
+    if error.is_some() {
+        described.push(error_id.clone());
+    }
+    let described = (!described.is_empty()).then(|| described.join(" "));
+    let label_text = f.label.get(lang.code()).to_owned();
+    let optional = (!f.required && f.kind != FieldKind::Checkbox)
+        .then(|| view! { <span class="optional">" "{lang.t("field-optional")}</span> });
+    let hint = f
+        .hint
+        .as_ref()
+        .map(|h| view! { <div class="hint" id=hint_id.clone()>{h.get(lang.code()).to_owned()}</div> });
+    let has_error = error.is_some();
+    let error_view = error.map(|e| {
+        view! {
+            <p class="field-error" id=error_id.clone()>
+                <span class="visually-hidden">{lang.t("error-prefix")}" "</span>{e}
+            </p>
+        }
+    });
+    let class = if has_error { "field field--error" } else { "field" };
+    let invalid = has_error.then_some("true");
+    let required = f.required.then_some("true");
+    let value = value.unwrap_or_default();
+    let width = match f.width.as_deref() {
+        Some("short") => "input input--short",
+        Some("medium") => "input input--medium",
+        _ => "input",
+    };
+    let name = f.id.clone();
+    let autocomplete = f.autocomplete.clone();
+
+    match f.kind {
+        FieldKind::Radio => {
+            let options = f
+                .options
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let oid = format!("{id}-{i}");
+                    let checked = c.value == value;
+                    view! {
+                        <div class="choice">
+                            <input type="radio" id=oid.clone() name=name.clone() value=c.value.clone() checked=checked/>
+                            <label for=oid>{c.label.get(lang.code()).to_owned()}</label>
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class=class>
+                    <fieldset class="choices" aria-describedby=described aria-required=required>
+                        <legend class="label">{label_text}{optional}</legend>
+                        {hint}
+                        {error_view}
+                        {options}
+                    </fieldset>
+                </div>
+            }
+            .into_any()
+        }
+        FieldKind::Checkbox => {
+            let checked = matches!(value.as_str(), "true" | "on" | "1" | "yes");
+            view! {
+                <div class=class>
+                    {hint}
+                    {error_view}
+                    <div class="choice">
+                        <input type="checkbox" id=id.clone() name=name value="true" checked=checked
+                            aria-describedby=described aria-invalid=invalid aria-required=required/>
+                        <label for=id>{label_text}</label>
+                    </div>
+                </div>
+            }
+            .into_any()
+        }
+        FieldKind::Select => {
+            let options = f
+                .options
+                .iter()
+                .map(|c| {
+                    let selected = c.value == value;
+                    view! { <option value=c.value.clone() selected=selected>{c.label.get(lang.code()).to_owned()}</option> }
+                })
+                .collect_view();
+            view! {
+                <div class=class>
+                    <label class="label" for=id.clone()>{label_text}{optional}</label>
+                    {hint}
+                    {error_view}
+                    <select class="select" id=id name=name aria-describedby=described aria-invalid=invalid
+                        aria-required=required autocomplete=autocomplete>
+                        <option value="">{lang.t("select-choose")}</option>
+                        {options}
+                    </select>
+                </div>
+            }
+            .into_any()
+        }
+        FieldKind::Textarea => view! {
+            <div class=class>
+                <label class="label" for=id.clone()>{label_text}{optional}</label>
+                {hint}
+                {error_view}
+                <textarea class="textarea" id=id name=name rows="5" aria-describedby=described
+                    aria-invalid=invalid aria-required=required autocomplete=autocomplete>{value}</textarea>
+            </div>
+        }
+        .into_any(),
+        kind => {
+            // Dates and numbers are text inputs: a browser's date or number input would drop
+            // a value it cannot parse, and the citizen must see what they typed.
+            let (input_type, inputmode) = match kind {
+                FieldKind::Email => ("email", None),
+                FieldKind::Phone => ("tel", None),
+                FieldKind::Number | FieldKind::PostalCode | FieldKind::Date => ("text", Some("numeric")),
+                _ => ("text", None),
+            };
+            let spellcheck = matches!(kind, FieldKind::Email | FieldKind::Phone | FieldKind::PostalCode)
+                .then_some("false");
+            let class_input = match kind {
+                FieldKind::PostalCode | FieldKind::Date | FieldKind::Number => "input input--short",
+                _ => width,
+            };
+            view! {
+                <div class=class>
+                    <label class="label" for=id.clone()>{label_text}{optional}</label>
+                    {hint}
+                    {error_view}
+                    <input class=class_input type=input_type id=id name=name value=value inputmode=inputmode
+                        spellcheck=spellcheck autocomplete=autocomplete aria-describedby=described
+                        aria-invalid=invalid aria-required=required/>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The shared layout and components. Pages are Leptos views rendered to HTML on the server;
+//! no hydration, no script. Text is escaped by Leptos; every text comes from Fluent.
+
+pub mod fields;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use leptos::prelude::*;
+
+use crate::i18n::Lang;
+
+/// What every page needs to know besides its own content.
+#[derive(Clone, Debug)]
+pub struct Shell {
+    pub lang: Lang,
+    pub demo: bool,
+    /// The page's own title; the site name is appended.
+    pub title: String,
+    /// The municipality the page belongs to: (slug, name).
+    pub tenant: Option<(String, String)>,
+    /// Signed-in staff member: (username, CSRF token for the logout button).
+    pub staff: Option<(String, String)>,
+    /// The path of this page, for the language switch.
+    pub path: String,
+}
+
+/// Renders a whole page.
+pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static) -> Response {
+    let lang = shell.lang;
+    let site = lang.t("site-name");
+    let title = format!("{} – {site}", shell.title);
+    let home = match &shell.tenant {
+        Some((slug, _)) => format!("/{slug}/"),
+        None => "/".to_owned(),
+    };
+    let tenant_name = shell.tenant.as_ref().map(|(_, name)| name.clone());
+    let (other_lang, other_label) = match lang {
+        Lang::De => ("en", "English"),
+        Lang::En => ("de", "Deutsch"),
+    };
+    let switch = format!("/lang/{other_lang}?next={}", encode_path(&shell.path));
+    let demo = shell.demo.then(|| {
+        view! {
+            <div class="demo-banner" role="note">
+                <strong>{lang.t("demo-label")}</strong>" "{lang.t("demo-banner")}
+            </div>
+        }
+    });
+    let staff = shell.staff.clone().map(|(username, token)| {
+        view! {
+            <nav class="staff-nav" aria-label=lang.t("staff-nav-label")>
+                <a href="/staff/inbox">{lang.t("staff-inbox")}</a>
+                <span class="staff-user">{lang.t("staff-signed-in-as")}" "{username}</span>
+                <form method="post" action="/staff/logout" class="inline-form">
+                    <input type="hidden" name="_csrf" value=token/>
+                    <button type="submit" class="link-button">{lang.t("staff-logout")}</button>
+                </form>
+            </nav>
+        }
+    });
+    let view = view! {
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <title>{title}</title>
+                <link rel="stylesheet" href="/static/portal.css"/>
+            </head>
+            <body>
+                <a class="skip-link" href="#main">{lang.t("skip-to-content")}</a>
+                <header class="site-header">
+                    <div class="container header-row">
+                        <a class="site-name" href=home>
+                            {site}
+                            {tenant_name.map(|n| view! { <span class="tenant-name">{n}</span> })}
+                        </a>
+                        <a class="lang-switch" href=switch lang=other_lang hreflang=other_lang>{other_label}</a>
+                    </div>
+                    {staff}
+                </header>
+                {demo}
+                <main id="main" class="container" tabindex="-1">{content}</main>
+                <footer class="site-footer">
+                    <div class="container">
+                        <p>{lang.t("footer-text")}</p>
+                    </div>
+                </footer>
+            </body>
+        </html>
+    };
+    let mut html = String::with_capacity(8192);
+    html.push_str("<!DOCTYPE html>");
+    html.push_str(&view.to_html());
+    (status, Html(html)).into_response()
+}
+
+/// A path as a query value: only the characters a path may need, percent-encoded.
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The error summary at the top of a page after a failed submit (GOV.UK pattern): it takes
+/// focus via `autofocus` (no script needed) and links to each field.
+pub fn error_summary(lang: Lang, errors: Vec<(String, String)>) -> impl IntoView {
+    view! {
+        <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" autofocus=true>
+            <h2 id="error-summary-title">{lang.t("error-summary-title")}</h2>
+            <ul>
+                {errors
+                    .into_iter()
+                    .map(|(anchor, message)| view! { <li><a href=format!("#{anchor}")>{message}</a></li> })
+                    .collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// A notice that takes focus, for problems that are not about one field (expired token).
+pub fn notice_alert(title: String, text: String) -> impl IntoView {
+    view! {
+        <div class="error-summary" role="alert" aria-labelledby="notice-title" tabindex="-1" autofocus=true>
+            <h2 id="notice-title">{title}</h2>
+            <p>{text}</p>
+        </div>
+    }
+}
+
+pub fn format_date(lang: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
+    // UTC, said so; local time needs a time-zone database (a later issue).
+    match lang {
+        Lang::De => t.format("%d.%m.%Y, %H:%M UTC").to_string(),
+        Lang::En => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}

@@ -1,0 +1,154 @@
+//! The portal's storage. One [`Store`] trait, two backends (SQLite embedded, PostgreSQL), each
+//! with native types and its own migrations folder. SQL lives here and nowhere else.
+//!
+//! Tenant isolation: every method that reads or writes tenant data takes a [`TenantId`], which the
+//! portal takes from the authenticated context (the URL's municipality for citizens, the staff
+//! member's role for clerks). A row of another tenant is never returned, and the contract tests
+//! prove it for every such method.
+
+mod postgres;
+mod sqlite;
+mod types;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+pub use types::*;
+
+/// Errors of the storage layer. No HTTP in here: the portal maps them to pages.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The reference number is taken (the portal draws a new one and tries again).
+    #[error("reference number already in use")]
+    DuplicateReference,
+    /// A unique key (slug, username, form key and version) is taken.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// A value read back from the database does not fit the domain (a bug or manual edit).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL (expected sqlite:... or postgres://...): {0}")]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Database reachable and every embedded migration applied (for `/readyz`).
+    async fn ready(&self) -> Result<()>;
+
+    // --- installation ---------------------------------------------------------------------
+    /// True when the database holds demo data (tenants, forms or staff seeded by demo mode).
+    async fn holds_demo_data(&self) -> Result<bool>;
+    /// Deletes everything demo mode created (demo tenants with their services, cases and
+    /// sessions, demo forms, demo staff). Returns the number of tenants removed.
+    async fn remove_demo_data(&self) -> Result<u64>;
+
+    // --- tenants (the municipalities) -----------------------------------------------------
+    async fn create_tenant(&self, tenant: &NewTenant) -> Result<Tenant>;
+    /// All tenants, ordered by name (the public list on `/`).
+    async fn tenants(&self) -> Result<Vec<Tenant>>;
+    async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>>;
+    async fn tenant_by_id(&self, id: TenantId) -> Result<Option<Tenant>>;
+
+    // --- form definitions (shared by the federation, immutable once stored) ----------------
+    async fn create_form(&self, form: &NewForm) -> Result<FormId>;
+    async fn form(&self, id: FormId) -> Result<Option<FormRecord>>;
+
+    // --- services (a form offered by one municipality) -------------------------------------
+    async fn create_service(&self, tenant: TenantId, service: &NewService) -> Result<Service>;
+    /// The tenant's services, ordered by slug.
+    async fn services(&self, tenant: TenantId) -> Result<Vec<Service>>;
+    async fn service(&self, tenant: TenantId, slug: &str) -> Result<Option<Service>>;
+
+    // --- cases -----------------------------------------------------------------------------
+    /// Stores a submitted case, and the submitting browser's session when it is new, in one
+    /// transaction. `Err(DuplicateReference)` when the reference number is taken; nothing is
+    /// written then. The service must belong to `tenant`, else `Err(Conflict)`.
+    async fn submit_case(
+        &self,
+        tenant: TenantId,
+        case: &NewCase,
+        session: Option<&NewSession>,
+    ) -> Result<()>;
+    async fn case(&self, tenant: TenantId, id: Uuid) -> Result<Option<Case>>;
+    /// The case only if it was submitted by the browser holding this session.
+    async fn case_for_submitter(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        session_key_hash: &str,
+    ) -> Result<Option<Case>>;
+    /// The tenant's cases, newest first.
+    async fn cases(&self, tenant: TenantId, page: Page) -> Result<Vec<CaseSummary>>;
+    async fn count_cases(&self, tenant: TenantId) -> Result<u64>;
+
+    // --- staff -----------------------------------------------------------------------------
+    async fn create_staff(&self, staff: &NewStaff) -> Result<StaffId>;
+    async fn staff_by_username(&self, username: &str) -> Result<Option<StaffUser>>;
+    async fn staff_by_id(&self, id: StaffId) -> Result<Option<StaffUser>>;
+
+    // --- sessions (only the SHA-256 of the cookie value is stored) -------------------------
+    async fn create_session(&self, session: &NewSession) -> Result<()>;
+    /// A session that has not expired yet.
+    async fn session(&self, key_hash: &str) -> Result<Option<SessionRecord>>;
+    async fn delete_session(&self, key_hash: &str) -> Result<()>;
+    async fn delete_expired_sessions(&self) -> Result<u64>;
+}
+
+/// Opens the database named by `url`, creating an SQLite file (and its folder) when missing,
+/// and applies the embedded migrations.
+///
+/// `sqlite:PATH` or `sqlite://PATH` selects SQLite, `postgres://` or `postgresql://` PostgreSQL.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// The default database of a data folder: an SQLite file inside it.
+pub fn sqlite_url_in(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("portal.db").display())
+}
+
+/// A database URL fit for logs and error messages: the password is replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((userinfo, host)) = rest.split_once('@')
+        && let Some((user, _password)) = userinfo.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    url.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_password_never_reaches_a_log_line() {
+        assert_eq!(
+            redact_url("postgres://portal:s3cret@db:5432/portal"),
+            "postgres://portal:***@db:5432/portal"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/portal.db"),
+            "sqlite://data/portal.db"
+        );
+    }
+}

@@ -1,0 +1,542 @@
+//! The PostgreSQL backend: a shared pool, native types (`uuid`, `jsonb`, `timestamptz`), and
+//! constraint names from the migrations to tell unique violations apart.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::types::Json;
+use sqlx::{Postgres, Row, Transaction};
+use uuid::Uuid;
+
+use crate::{
+    Backend, Case, CaseStatus, CaseSummary, FormId, FormRecord, NewCase, NewForm, NewService,
+    NewSession, NewStaff, NewTenant, Page, Result, Role, RoleKind, Service, ServiceId,
+    SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId,
+};
+
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+
+const MAX_CONNECTIONS: u32 = 16;
+/// Short enough that an unreachable server fails start-up quickly, long enough for a busy pool.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub(crate) async fn connect(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await?;
+        // Takes an advisory lock, so instances starting together migrate one after the other.
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
+fn parse_status(s: &str) -> Result<CaseStatus> {
+    CaseStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("case status {s:?}")))
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Turns a unique violation into the store's own error, by the constraint names of the
+/// migrations; anything else stays a database error.
+fn map_unique(err: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &err
+        && db.is_unique_violation()
+    {
+        let what = match db.constraint().unwrap_or_default() {
+            "cases_reference_key" => return StoreError::DuplicateReference,
+            "tenants_slug_key" => "tenant slug",
+            "tenants_code_key" => "tenant code",
+            "forms_key_version_key" => "form key and version",
+            "services_tenant_slug_key" => "service slug",
+            "staff_username_key" => "staff username",
+            "cases_pkey" => "case id",
+            "sessions_pkey" => "session",
+            _ => "unique key",
+        };
+        return StoreError::Conflict(what.to_owned());
+    }
+    StoreError::Database(err)
+}
+
+fn tenant_from(row: &PgRow) -> Result<Tenant> {
+    Ok(Tenant {
+        id: TenantId(row.try_get("id")?),
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+        code: row.try_get("code")?,
+        demo: row.try_get("demo")?,
+    })
+}
+
+fn service_from(row: &PgRow) -> Result<Service> {
+    Ok(Service {
+        id: ServiceId(row.try_get("id")?),
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        slug: row.try_get("slug")?,
+        form_id: FormId(row.try_get("form_id")?),
+    })
+}
+
+fn case_from(row: &PgRow) -> Result<Case> {
+    Ok(Case {
+        id: row.try_get("id")?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        reference: row.try_get("reference")?,
+        service_id: ServiceId(row.try_get("service_id")?),
+        service_slug: row.try_get("service_slug")?,
+        form_id: FormId(row.try_get("form_id")?),
+        status: parse_status(row.try_get("status")?)?,
+        answers: row.try_get::<Json<serde_json::Value>, _>("answers")?.0,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn session_from(row: &PgRow) -> Result<SessionRecord> {
+    Ok(SessionRecord {
+        key_hash: row.try_get("key_hash")?,
+        staff_id: row.try_get::<Option<i64>, _>("staff_id")?.map(StaffId),
+        expires_at: row.try_get::<DateTime<Utc>, _>("expires_at")?,
+    })
+}
+
+const CASE_COLUMNS: &str = "select c.id, c.tenant_id, c.reference, c.service_id, \
+     s.slug as service_slug, c.form_id, c.status, c.answers, c.created_at \
+     from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id";
+
+async fn insert_session(
+    tx: &mut Transaction<'static, Postgres>,
+    session: &NewSession,
+    if_new: bool,
+) -> Result<()> {
+    let sql = if if_new {
+        "insert into sessions (key_hash, staff_id, expires_at) values ($1, $2, $3) \
+         on conflict (key_hash) do nothing"
+    } else {
+        "insert into sessions (key_hash, staff_id, expires_at) values ($1, $2, $3)"
+    };
+    sqlx::query(sql)
+        .bind(&session.key_hash)
+        .bind(session.staff_id.map(|s| s.0))
+        .bind(session.expires_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_unique)?;
+    Ok(())
+}
+
+impl PgStore {
+    async fn staff_from(&self, row: Option<PgRow>) -> Result<Option<StaffUser>> {
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let rows = sqlx::query(
+            "select kind, tenant_id from staff_roles where staff_id = $1 \
+             order by tenant_id nulls first, id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let roles = rows
+            .iter()
+            .map(|r| {
+                let kind: &str = r.try_get("kind")?;
+                Ok(Role {
+                    kind: RoleKind::parse(kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("role kind {kind:?}")))?,
+                    tenant: r.try_get::<Option<i64>, _>("tenant_id")?.map(TenantId),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(StaffUser {
+            id: StaffId(id),
+            username: row.try_get("username")?,
+            password_hash: row.try_get("password_hash")?,
+            roles,
+        }))
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ready(&self) -> Result<()> {
+        sqlx::query("select 1").execute(&self.pool).await?;
+        let Some(latest) = MIGRATOR.iter().map(|m| m.version).max() else {
+            return Ok(());
+        };
+        let applied: bool = sqlx::query_scalar(
+            "select exists (select 1 from _sqlx_migrations where version = $1 and success)",
+        )
+        .bind(latest)
+        .fetch_one(&self.pool)
+        .await?;
+        if applied {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(format!(
+                "migration {latest} not applied"
+            )))
+        }
+    }
+
+    async fn holds_demo_data(&self) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "select exists (select 1 from tenants where demo) \
+             or exists (select 1 from forms where demo) \
+             or exists (select 1 from staff where demo)",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn remove_demo_data(&self) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        for sql in [
+            "delete from cases where tenant_id in (select id from tenants where demo)",
+            "delete from services where tenant_id in (select id from tenants where demo)",
+            "delete from staff_roles where tenant_id in (select id from tenants where demo)",
+            "delete from sessions where staff_id in (select id from staff where demo)",
+            "delete from staff where demo",
+            "delete from forms where demo \
+             and not exists (select 1 from services s where s.form_id = forms.id) \
+             and not exists (select 1 from cases c where c.form_id = forms.id)",
+        ] {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let removed = sqlx::query("delete from tenants where demo")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    async fn create_tenant(&self, tenant: &NewTenant) -> Result<Tenant> {
+        let id: i64 = sqlx::query_scalar(
+            "insert into tenants (slug, name, code, demo) values ($1, $2, $3, $4) returning id",
+        )
+        .bind(&tenant.slug)
+        .bind(&tenant.name)
+        .bind(&tenant.code)
+        .bind(tenant.demo)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_unique)?;
+        Ok(Tenant {
+            id: TenantId(id),
+            slug: tenant.slug.clone(),
+            name: tenant.name.clone(),
+            code: tenant.code.clone(),
+            demo: tenant.demo,
+        })
+    }
+
+    async fn tenants(&self) -> Result<Vec<Tenant>> {
+        sqlx::query("select id, slug, name, code, demo from tenants order by name, id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(tenant_from)
+            .collect()
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
+        sqlx::query("select id, slug, name, code, demo from tenants where slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(tenant_from)
+            .transpose()
+    }
+
+    async fn tenant_by_id(&self, id: TenantId) -> Result<Option<Tenant>> {
+        sqlx::query("select id, slug, name, code, demo from tenants where id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(tenant_from)
+            .transpose()
+    }
+
+    async fn create_form(&self, form: &NewForm) -> Result<FormId> {
+        let id: i64 = sqlx::query_scalar(
+            "insert into forms (key, version, definition, demo) values ($1, $2, $3::json, $4) \
+             returning id",
+        )
+        .bind(&form.key)
+        .bind(form.version)
+        .bind(&form.definition)
+        .bind(form.demo)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_unique)?;
+        Ok(FormId(id))
+    }
+
+    async fn form(&self, id: FormId) -> Result<Option<FormRecord>> {
+        // `json` keeps the text as stored; `::text` hands it back verbatim.
+        let row = sqlx::query(
+            "select id, key, version, definition::text as definition from forms where id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(FormRecord {
+                id: FormId(row.try_get("id")?),
+                key: row.try_get("key")?,
+                version: row.try_get("version")?,
+                definition: row.try_get("definition")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_service(&self, tenant: TenantId, service: &NewService) -> Result<Service> {
+        let id: i64 = sqlx::query_scalar(
+            "insert into services (tenant_id, slug, form_id) values ($1, $2, $3) returning id",
+        )
+        .bind(tenant.0)
+        .bind(&service.slug)
+        .bind(service.form_id.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_unique)?;
+        Ok(Service {
+            id: ServiceId(id),
+            tenant_id: tenant,
+            slug: service.slug.clone(),
+            form_id: service.form_id,
+        })
+    }
+
+    async fn services(&self, tenant: TenantId) -> Result<Vec<Service>> {
+        sqlx::query(
+            "select id, tenant_id, slug, form_id from services where tenant_id = $1 \
+             order by slug",
+        )
+        .bind(tenant.0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(service_from)
+        .collect()
+    }
+
+    async fn service(&self, tenant: TenantId, slug: &str) -> Result<Option<Service>> {
+        sqlx::query(
+            "select id, tenant_id, slug, form_id from services where tenant_id = $1 and slug = $2",
+        )
+        .bind(tenant.0)
+        .bind(slug)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(service_from)
+        .transpose()
+    }
+
+    async fn submit_case(
+        &self,
+        tenant: TenantId,
+        case: &NewCase,
+        session: Option<&NewSession>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        if let Some(session) = session {
+            insert_session(&mut tx, session, true).await?;
+        }
+        // The service must belong to the tenant: checked in the insert itself.
+        let inserted = sqlx::query(
+            "insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
+             submitter_session) \
+             select $1, $2, $3, $4, $5, $6, $7, $8 \
+             where exists (select 1 from services where id = $3 and tenant_id = $2)",
+        )
+        .bind(case.id)
+        .bind(tenant.0)
+        .bind(case.service_id.0)
+        .bind(case.form_id.0)
+        .bind(&case.reference)
+        .bind(case.status.as_str())
+        .bind(Json(&case.answers))
+        .bind(case.submitter_session.as_deref())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique)?
+        .rows_affected();
+        if inserted == 0 {
+            // Dropping the transaction rolls the session back too.
+            return Err(StoreError::Conflict(
+                "service not offered by this tenant".into(),
+            ));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn case(&self, tenant: TenantId, id: Uuid) -> Result<Option<Case>> {
+        sqlx::query(&format!(
+            "{CASE_COLUMNS} where c.tenant_id = $1 and c.id = $2"
+        ))
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(case_from)
+        .transpose()
+    }
+
+    async fn case_for_submitter(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        session_key_hash: &str,
+    ) -> Result<Option<Case>> {
+        sqlx::query(&format!(
+            "{CASE_COLUMNS} where c.tenant_id = $1 and c.id = $2 and c.submitter_session = $3"
+        ))
+        .bind(tenant.0)
+        .bind(id)
+        .bind(session_key_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(case_from)
+        .transpose()
+    }
+
+    async fn cases(&self, tenant: TenantId, page: Page) -> Result<Vec<CaseSummary>> {
+        let rows = sqlx::query(
+            "select c.id, c.reference, s.slug as service_slug, c.form_id, c.status, c.created_at \
+             from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id \
+             where c.tenant_id = $1 \
+             order by c.created_at desc, c.id \
+             limit $2 offset $3",
+        )
+        .bind(tenant.0)
+        .bind(to_i64(page.limit))
+        .bind(to_i64(page.offset))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CaseSummary {
+                    id: row.try_get("id")?,
+                    reference: row.try_get("reference")?,
+                    service_slug: row.try_get("service_slug")?,
+                    form_id: FormId(row.try_get("form_id")?),
+                    status: parse_status(row.try_get("status")?)?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_cases(&self, tenant: TenantId) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("select count(*) from cases where tenant_id = $1")
+            .bind(tenant.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn create_staff(&self, staff: &NewStaff) -> Result<StaffId> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "insert into staff (username, password_hash, demo) values ($1, $2, $3) returning id",
+        )
+        .bind(&staff.username)
+        .bind(&staff.password_hash)
+        .bind(staff.demo)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        for role in &staff.roles {
+            sqlx::query("insert into staff_roles (staff_id, kind, tenant_id) values ($1, $2, $3)")
+                .bind(id)
+                .bind(role.kind.as_str())
+                .bind(role.tenant.map(|t| t.0))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(StaffId(id))
+    }
+
+    async fn staff_by_username(&self, username: &str) -> Result<Option<StaffUser>> {
+        let row = sqlx::query("select id, username, password_hash from staff where username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        self.staff_from(row).await
+    }
+
+    async fn staff_by_id(&self, id: StaffId) -> Result<Option<StaffUser>> {
+        let row = sqlx::query("select id, username, password_hash from staff where id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        self.staff_from(row).await
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<()> {
+        let mut tx = self.begin().await?;
+        insert_session(&mut tx, session, false).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(&self, key_hash: &str) -> Result<Option<SessionRecord>> {
+        sqlx::query(
+            "select key_hash, staff_id, expires_at from sessions \
+             where key_hash = $1 and expires_at > now()",
+        )
+        .bind(key_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(session_from)
+        .transpose()
+    }
+
+    async fn delete_session(&self, key_hash: &str) -> Result<()> {
+        sqlx::query("delete from sessions where key_hash = $1")
+            .bind(key_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(&self) -> Result<u64> {
+        Ok(
+            sqlx::query("delete from sessions where expires_at <= now()")
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}

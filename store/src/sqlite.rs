@@ -1,0 +1,626 @@
+//! The SQLite backend: one file in the data folder, WAL mode, foreign keys on.
+//!
+//! Two pools: readers share several read-only connections, and every write goes through a pool of
+//! exactly one connection. SQLite allows one writer at a time anyway; queueing writers in the pool
+//! instead of in SQLite means no `SQLITE_BUSY` and no transaction that must upgrade its lock.
+//!
+//! Types: uuids are hyphenated text, json is text, booleans 0/1, timestamps text in the fixed
+//! format of [`TIMESTAMP_FORMAT`] (text order is time order).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use uuid::Uuid;
+
+use crate::{
+    Backend, Case, CaseStatus, CaseSummary, FormId, FormRecord, NewCase, NewForm, NewService,
+    NewSession, NewStaff, NewTenant, Page, Result, Role, RoleKind, Service, ServiceId,
+    SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId,
+};
+
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// Every timestamp column holds this shape, e.g. `2026-11-27T10:13:05.123456Z`.
+const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) struct SqliteStore {
+    read: SqlitePool,
+    /// Exactly one connection: all writes are serialised here.
+    write: SqlitePool,
+}
+
+impl SqliteStore {
+    pub(crate) async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Full);
+
+        let file = options.get_filename().to_owned();
+        if let Some(parent) = file.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        }
+
+        // The writer creates the file, switches it to WAL (persistent in the file) and migrates
+        // before any reader opens it.
+        let write = SqlitePoolOptions::new()
+            .min_connections(1)
+            .max_connections(1)
+            .connect_with(
+                options
+                    .clone()
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal),
+            )
+            .await?;
+        MIGRATOR.run(&write).await?;
+
+        let readers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(4)
+            .clamp(4, 16) as u32;
+        let read = SqlitePoolOptions::new()
+            .max_connections(readers)
+            .connect_with(options.read_only(true))
+            .await?;
+
+        Ok(Self { read, write })
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.write.begin().await?)
+    }
+}
+
+fn now() -> String {
+    format_ts(Utc::now())
+}
+
+fn format_ts(t: DateTime<Utc>) -> String {
+    t.format(TIMESTAMP_FORMAT).to_string()
+}
+
+fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(s, TIMESTAMP_FORMAT)
+        .map(|t| t.and_utc())
+        .or_else(|_| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)))
+        .map_err(|_| StoreError::Corrupt(format!("timestamp {s:?}")))
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("uuid {s:?}")))
+}
+
+fn parse_status(s: &str) -> Result<CaseStatus> {
+    CaseStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("case status {s:?}")))
+}
+
+fn parse_answers(s: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(s).map_err(|_| StoreError::Corrupt("case answers are not JSON".into()))
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Turns a unique violation into the store's own error; anything else stays a database error.
+/// SQLite names the columns, not the constraint: `UNIQUE constraint failed: tenants.slug`.
+fn map_unique(err: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &err
+        && db.is_unique_violation()
+    {
+        let columns = db
+            .message()
+            .split_once(':')
+            .map(|(_, c)| c.trim())
+            .unwrap_or_default();
+        let what = match columns {
+            "cases.reference" => return StoreError::DuplicateReference,
+            "tenants.slug" => "tenant slug",
+            "tenants.code" => "tenant code",
+            "forms.key, forms.version" => "form key and version",
+            "services.tenant_id, services.slug" => "service slug",
+            "staff.username" => "staff username",
+            "cases.id" => "case id",
+            "sessions.key_hash" => "session",
+            _ => "unique key",
+        };
+        return StoreError::Conflict(what.to_owned());
+    }
+    StoreError::Database(err)
+}
+
+fn tenant_from(row: &SqliteRow) -> Result<Tenant> {
+    Ok(Tenant {
+        id: TenantId(row.try_get("id")?),
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+        code: row.try_get("code")?,
+        demo: row.try_get("demo")?,
+    })
+}
+
+fn service_from(row: &SqliteRow) -> Result<Service> {
+    Ok(Service {
+        id: ServiceId(row.try_get("id")?),
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        slug: row.try_get("slug")?,
+        form_id: FormId(row.try_get("form_id")?),
+    })
+}
+
+fn case_from(row: &SqliteRow) -> Result<Case> {
+    Ok(Case {
+        id: parse_uuid(row.try_get("id")?)?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        reference: row.try_get("reference")?,
+        service_id: ServiceId(row.try_get("service_id")?),
+        service_slug: row.try_get("service_slug")?,
+        form_id: FormId(row.try_get("form_id")?),
+        status: parse_status(row.try_get("status")?)?,
+        answers: parse_answers(row.try_get("answers")?)?,
+        created_at: parse_ts(row.try_get("created_at")?)?,
+    })
+}
+
+fn session_from(row: &SqliteRow) -> Result<SessionRecord> {
+    Ok(SessionRecord {
+        key_hash: row.try_get("key_hash")?,
+        staff_id: row.try_get::<Option<i64>, _>("staff_id")?.map(StaffId),
+        expires_at: parse_ts(row.try_get("expires_at")?)?,
+    })
+}
+
+const CASE_COLUMNS: &str = "select c.id, c.tenant_id, c.reference, c.service_id, \
+     s.slug as service_slug, c.form_id, c.status, c.answers, c.created_at \
+     from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id";
+
+async fn insert_session(
+    tx: &mut Transaction<'static, Sqlite>,
+    session: &NewSession,
+    if_new: bool,
+) -> Result<()> {
+    let sql = if if_new {
+        "insert into sessions (key_hash, staff_id, expires_at, created_at) values (?, ?, ?, ?) \
+         on conflict (key_hash) do nothing"
+    } else {
+        "insert into sessions (key_hash, staff_id, expires_at, created_at) values (?, ?, ?, ?)"
+    };
+    sqlx::query(sql)
+        .bind(&session.key_hash)
+        .bind(session.staff_id.map(|s| s.0))
+        .bind(format_ts(session.expires_at))
+        .bind(now())
+        .execute(&mut **tx)
+        .await
+        .map_err(map_unique)?;
+    Ok(())
+}
+
+impl SqliteStore {
+    async fn staff_from(&self, row: Option<SqliteRow>) -> Result<Option<StaffUser>> {
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        // `nulls first`: federation roles first, then by tenant id.
+        let rows = sqlx::query(
+            "select kind, tenant_id from staff_roles where staff_id = ? \
+             order by tenant_id nulls first, id",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        let roles = rows
+            .iter()
+            .map(|r| {
+                let kind: &str = r.try_get("kind")?;
+                Ok(Role {
+                    kind: RoleKind::parse(kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("role kind {kind:?}")))?,
+                    tenant: r.try_get::<Option<i64>, _>("tenant_id")?.map(TenantId),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(StaffUser {
+            id: StaffId(id),
+            username: row.try_get("username")?,
+            password_hash: row.try_get("password_hash")?,
+            roles,
+        }))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn ready(&self) -> Result<()> {
+        sqlx::query("select 1").execute(&self.read).await?;
+        let Some(latest) = MIGRATOR.iter().map(|m| m.version).max() else {
+            return Ok(());
+        };
+        let applied: bool = sqlx::query_scalar(
+            "select exists (select 1 from _sqlx_migrations where version = ? and success)",
+        )
+        .bind(latest)
+        .fetch_one(&self.read)
+        .await?;
+        if applied {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(format!(
+                "migration {latest} not applied"
+            )))
+        }
+    }
+
+    async fn holds_demo_data(&self) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "select exists (select 1 from tenants where demo) \
+             or exists (select 1 from forms where demo) \
+             or exists (select 1 from staff where demo)",
+        )
+        .fetch_one(&self.read)
+        .await?)
+    }
+
+    async fn remove_demo_data(&self) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        for sql in [
+            "delete from cases where tenant_id in (select id from tenants where demo)",
+            "delete from services where tenant_id in (select id from tenants where demo)",
+            "delete from staff_roles where tenant_id in (select id from tenants where demo)",
+            "delete from sessions where staff_id in (select id from staff where demo)",
+            "delete from staff where demo",
+            "delete from forms where demo \
+             and not exists (select 1 from services s where s.form_id = forms.id) \
+             and not exists (select 1 from cases c where c.form_id = forms.id)",
+        ] {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        let removed = sqlx::query("delete from tenants where demo")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    async fn create_tenant(&self, tenant: &NewTenant) -> Result<Tenant> {
+        let id: i64 = sqlx::query_scalar(
+            "insert into tenants (slug, name, code, demo, created_at) values (?, ?, ?, ?, ?) \
+             returning id",
+        )
+        .bind(&tenant.slug)
+        .bind(&tenant.name)
+        .bind(&tenant.code)
+        .bind(tenant.demo)
+        .bind(now())
+        .fetch_one(&self.write)
+        .await
+        .map_err(map_unique)?;
+        Ok(Tenant {
+            id: TenantId(id),
+            slug: tenant.slug.clone(),
+            name: tenant.name.clone(),
+            code: tenant.code.clone(),
+            demo: tenant.demo,
+        })
+    }
+
+    async fn tenants(&self) -> Result<Vec<Tenant>> {
+        sqlx::query("select id, slug, name, code, demo from tenants order by name, id")
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(tenant_from)
+            .collect()
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
+        sqlx::query("select id, slug, name, code, demo from tenants where slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(tenant_from)
+            .transpose()
+    }
+
+    async fn tenant_by_id(&self, id: TenantId) -> Result<Option<Tenant>> {
+        sqlx::query("select id, slug, name, code, demo from tenants where id = ?")
+            .bind(id.0)
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(tenant_from)
+            .transpose()
+    }
+
+    async fn create_form(&self, form: &NewForm) -> Result<FormId> {
+        let id: i64 = sqlx::query_scalar(
+            "insert into forms (key, version, definition, demo, created_at) \
+             values (?, ?, ?, ?, ?) returning id",
+        )
+        .bind(&form.key)
+        .bind(form.version)
+        .bind(&form.definition)
+        .bind(form.demo)
+        .bind(now())
+        .fetch_one(&self.write)
+        .await
+        .map_err(map_unique)?;
+        Ok(FormId(id))
+    }
+
+    async fn form(&self, id: FormId) -> Result<Option<FormRecord>> {
+        let row = sqlx::query("select id, key, version, definition from forms where id = ?")
+            .bind(id.0)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|row| {
+            Ok(FormRecord {
+                id: FormId(row.try_get("id")?),
+                key: row.try_get("key")?,
+                version: row.try_get("version")?,
+                definition: row.try_get("definition")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_service(&self, tenant: TenantId, service: &NewService) -> Result<Service> {
+        let id: i64 = sqlx::query_scalar(
+            "insert into services (tenant_id, slug, form_id, created_at) values (?, ?, ?, ?) \
+             returning id",
+        )
+        .bind(tenant.0)
+        .bind(&service.slug)
+        .bind(service.form_id.0)
+        .bind(now())
+        .fetch_one(&self.write)
+        .await
+        .map_err(map_unique)?;
+        Ok(Service {
+            id: ServiceId(id),
+            tenant_id: tenant,
+            slug: service.slug.clone(),
+            form_id: service.form_id,
+        })
+    }
+
+    async fn services(&self, tenant: TenantId) -> Result<Vec<Service>> {
+        sqlx::query(
+            "select id, tenant_id, slug, form_id from services where tenant_id = ? order by slug",
+        )
+        .bind(tenant.0)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(service_from)
+        .collect()
+    }
+
+    async fn service(&self, tenant: TenantId, slug: &str) -> Result<Option<Service>> {
+        sqlx::query(
+            "select id, tenant_id, slug, form_id from services where tenant_id = ? and slug = ?",
+        )
+        .bind(tenant.0)
+        .bind(slug)
+        .fetch_optional(&self.read)
+        .await?
+        .as_ref()
+        .map(service_from)
+        .transpose()
+    }
+
+    async fn submit_case(
+        &self,
+        tenant: TenantId,
+        case: &NewCase,
+        session: Option<&NewSession>,
+    ) -> Result<()> {
+        let answers = serde_json::to_string(&case.answers)
+            .map_err(|_| StoreError::Corrupt("case answers cannot be serialised".into()))?;
+        let mut tx = self.begin().await?;
+        if let Some(session) = session {
+            insert_session(&mut tx, session, true).await?;
+        }
+        // The service must belong to the tenant: checked in the insert itself.
+        let inserted = sqlx::query(
+            "insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
+             submitter_session, created_at) \
+             select ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             where exists (select 1 from services where id = ? and tenant_id = ?)",
+        )
+        .bind(case.id.hyphenated().to_string())
+        .bind(tenant.0)
+        .bind(case.service_id.0)
+        .bind(case.form_id.0)
+        .bind(&case.reference)
+        .bind(case.status.as_str())
+        .bind(answers)
+        .bind(case.submitter_session.as_deref())
+        .bind(now())
+        .bind(case.service_id.0)
+        .bind(tenant.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique)?
+        .rows_affected();
+        if inserted == 0 {
+            // Dropping the transaction rolls the session back too.
+            return Err(StoreError::Conflict(
+                "service not offered by this tenant".into(),
+            ));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn case(&self, tenant: TenantId, id: Uuid) -> Result<Option<Case>> {
+        sqlx::query(&format!(
+            "{CASE_COLUMNS} where c.tenant_id = ? and c.id = ?"
+        ))
+        .bind(tenant.0)
+        .bind(id.hyphenated().to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .as_ref()
+        .map(case_from)
+        .transpose()
+    }
+
+    async fn case_for_submitter(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        session_key_hash: &str,
+    ) -> Result<Option<Case>> {
+        sqlx::query(&format!(
+            "{CASE_COLUMNS} where c.tenant_id = ? and c.id = ? and c.submitter_session = ?"
+        ))
+        .bind(tenant.0)
+        .bind(id.hyphenated().to_string())
+        .bind(session_key_hash)
+        .fetch_optional(&self.read)
+        .await?
+        .as_ref()
+        .map(case_from)
+        .transpose()
+    }
+
+    async fn cases(&self, tenant: TenantId, page: Page) -> Result<Vec<CaseSummary>> {
+        let rows = sqlx::query(
+            "select c.id, c.reference, s.slug as service_slug, c.form_id, c.status, c.created_at \
+             from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id \
+             where c.tenant_id = ? \
+             order by c.created_at desc, c.id \
+             limit ? offset ?",
+        )
+        .bind(tenant.0)
+        .bind(to_i64(page.limit))
+        .bind(to_i64(page.offset))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CaseSummary {
+                    id: parse_uuid(row.try_get("id")?)?,
+                    reference: row.try_get("reference")?,
+                    service_slug: row.try_get("service_slug")?,
+                    form_id: FormId(row.try_get("form_id")?),
+                    status: parse_status(row.try_get("status")?)?,
+                    created_at: parse_ts(row.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_cases(&self, tenant: TenantId) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("select count(*) from cases where tenant_id = ?")
+            .bind(tenant.0)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    async fn create_staff(&self, staff: &NewStaff) -> Result<StaffId> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "insert into staff (username, password_hash, demo, created_at) values (?, ?, ?, ?) \
+             returning id",
+        )
+        .bind(&staff.username)
+        .bind(&staff.password_hash)
+        .bind(staff.demo)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        for role in &staff.roles {
+            sqlx::query(
+                "insert into staff_roles (staff_id, kind, tenant_id, created_at) \
+                 values (?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(role.kind.as_str())
+            .bind(role.tenant.map(|t| t.0))
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(StaffId(id))
+    }
+
+    async fn staff_by_username(&self, username: &str) -> Result<Option<StaffUser>> {
+        let row = sqlx::query("select id, username, password_hash from staff where username = ?")
+            .bind(username)
+            .fetch_optional(&self.read)
+            .await?;
+        self.staff_from(row).await
+    }
+
+    async fn staff_by_id(&self, id: StaffId) -> Result<Option<StaffUser>> {
+        let row = sqlx::query("select id, username, password_hash from staff where id = ?")
+            .bind(id.0)
+            .fetch_optional(&self.read)
+            .await?;
+        self.staff_from(row).await
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<()> {
+        let mut tx = self.begin().await?;
+        insert_session(&mut tx, session, false).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(&self, key_hash: &str) -> Result<Option<SessionRecord>> {
+        sqlx::query(
+            "select key_hash, staff_id, expires_at from sessions \
+             where key_hash = ? and expires_at > ?",
+        )
+        .bind(key_hash)
+        .bind(now())
+        .fetch_optional(&self.read)
+        .await?
+        .as_ref()
+        .map(session_from)
+        .transpose()
+    }
+
+    async fn delete_session(&self, key_hash: &str) -> Result<()> {
+        sqlx::query("delete from sessions where key_hash = ?")
+            .bind(key_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(&self) -> Result<u64> {
+        Ok(sqlx::query("delete from sessions where expires_at <= ?")
+            .bind(now())
+            .execute(&self.write)
+            .await?
+            .rows_affected())
+    }
+}
