@@ -42,9 +42,8 @@ pub fn router(state: AppState) -> Router {
 
 /// Opens the database, checks the demo rules, seeds the demo, builds the state.
 pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!("cannot create data folder {}", config.data_dir.display())
-    })?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
     let store = open_store(&config).await?;
 
     let holds_demo = store.holds_demo_data().await?;
@@ -56,7 +55,9 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
                  PORTAL_DEMO, or use an empty database for the demo"
             );
         }
-        demo::seed(store.as_ref()).await.context("seeding the demo data")?;
+        demo::seed(store.as_ref())
+            .await
+            .context("seeding the demo data")?;
         tracing::warn!(
             "DEMO MODE: demo municipalities, demo staff accounts with password `demo`; \
              do not enter real personal data"
@@ -75,9 +76,9 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
 
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = config.database_url();
-    store::connect(&url).await.with_context(|| {
-        format!("cannot open the database {}", store::redact_url(&url))
-    })
+    store::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database {}", store::redact_url(&url)))
 }
 
 /// The configured secret, or one generated once and kept in the data folder (fine for a

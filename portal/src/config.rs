@@ -332,13 +332,19 @@ mod tests {
         let c = build(
             "",
             &[
-                ("PORTAL_SECRET_KEY", "0123456789abcdef0123456789abcdef-geheim"),
+                (
+                    "PORTAL_SECRET_KEY",
+                    "0123456789abcdef0123456789abcdef-geheim",
+                ),
                 ("PORTAL_DATABASE_URL", "postgres://u:pw@h/db"),
             ],
         )
         .expect("ok");
         let debug = format!("{c:?}");
-        assert!(!debug.contains("geheim") && !debug.contains("pw@"), "{debug}");
+        assert!(
+            !debug.contains("geheim") && !debug.contains("pw@"),
+            "{debug}"
+        );
     }
 
     #[test]

@@ -11,7 +11,11 @@ use portal::config::{Config, LogFormat, ProcessEnv};
 use store::{NewStaff, Role, RoleKind};
 
 #[derive(Parser)]
-#[command(name = "portal", version, about = "Self-hosted OZG online-services portal")]
+#[command(
+    name = "portal",
+    version,
+    about = "Self-hosted OZG online-services portal"
+)]
 struct Cli {
     /// TOML configuration file (also PORTAL_CONFIG). See docs/configuration.md.
     #[arg(long, global = true)]
@@ -66,7 +70,10 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("portal: cannot start the async runtime: {e}");
@@ -99,7 +106,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Staff {
-            command: StaffCommand::Create { username, role, tenant },
+            command:
+                StaffCommand::Create {
+                    username,
+                    role,
+                    tenant,
+                },
         } => {
             let store = portal::app::open_store(&config).await?;
             let kind = match role {
@@ -110,7 +122,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let tenant_id = match (kind, tenant) {
                 (RoleKind::FederationAdmin, None) => None,
                 (RoleKind::FederationAdmin, Some(_)) => {
-                    bail!("a federation admin belongs to no single municipality: leave out --tenant")
+                    bail!(
+                        "a federation admin belongs to no single municipality: leave out --tenant"
+                    )
                 }
                 (_, None) => bail!("--tenant is required for this role"),
                 (_, Some(slug)) => Some(
@@ -130,12 +144,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             if password.chars().count() < 12 {
                 bail!("the password must have at least 12 characters");
             }
-            let hash = tokio::task::spawn_blocking(move || portal::auth::password::hash(&password)).await??;
+            let hash = tokio::task::spawn_blocking(move || portal::auth::password::hash(&password))
+                .await??;
             let id = store
                 .create_staff(&NewStaff {
                     username: username.clone(),
                     password_hash: hash,
-                    roles: vec![Role { kind, tenant: tenant_id }],
+                    roles: vec![Role {
+                        kind,
+                        tenant: tenant_id,
+                    }],
                     demo: false,
                 })
                 .await?;

@@ -26,7 +26,10 @@ mod tests {
             let r = generate("WER", 2026);
             let tail = r.strip_prefix("WER-2026-").expect("prefix");
             assert_eq!(tail.len(), RANDOM_LEN);
-            assert!(tail.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+            assert!(
+                tail.chars()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            );
             assert!(!tail.contains(['I', 'L', 'O', 'U']), "{r}");
         }
     }

@@ -127,7 +127,11 @@ impl Catalogue {
         let mut services = HashMap::new();
         for tenant in &tenants {
             let mut offerings = Vec::new();
-            for service in store.services(tenant.id).await.context("loading services")? {
+            for service in store
+                .services(tenant.id)
+                .await
+                .context("loading services")?
+            {
                 let form = match forms.get(&service.form_id) {
                     Some(f) => f.clone(),
                     None => {
@@ -172,11 +176,16 @@ impl Catalogue {
     }
 
     pub fn services(&self, tenant: TenantId) -> &[Offering] {
-        self.services.get(&tenant).map(Vec::as_slice).unwrap_or_default()
+        self.services
+            .get(&tenant)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     pub fn offering(&self, tenant: TenantId, slug: &str) -> Option<&Offering> {
-        self.services(tenant).iter().find(|o| o.service.slug == slug)
+        self.services(tenant)
+            .iter()
+            .find(|o| o.service.slug == slug)
     }
 
     pub fn form(&self, id: FormId) -> Option<&Arc<FormDefinition>> {

@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::request::Parts;
@@ -11,7 +12,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use leptos::prelude::*;
 use tracing::Instrument;
 
@@ -63,9 +63,17 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
     let status = res.status().as_u16();
     span.in_scope(|| {
         if status >= 500 {
-            tracing::error!(status, elapsed_ms = started.elapsed().as_millis() as u64, "request failed");
+            tracing::error!(
+                status,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "request failed"
+            );
         } else {
-            tracing::debug!(status, elapsed_ms = started.elapsed().as_millis() as u64, "request");
+            tracing::debug!(
+                status,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "request"
+            );
         }
     });
     res
@@ -83,7 +91,13 @@ fn bare_error(res: &Response) -> Option<ErrorPage> {
     ErrorPage::from_status(res.status())
 }
 
-fn error_page(state: &AppState, lang: Lang, path: &str, page: ErrorPage, request_id: &str) -> Response {
+fn error_page(
+    state: &AppState,
+    lang: Lang,
+    path: &str,
+    page: ErrorPage,
+    request_id: &str,
+) -> Response {
     let shell = Shell {
         lang,
         demo: state.config().demo,
@@ -110,10 +124,19 @@ fn error_page(state: &AppState, lang: Lang, path: &str, page: ErrorPage, request
 }
 
 fn security_headers(h: &mut HeaderMap) {
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
@@ -154,8 +177,15 @@ impl PageCtx {
 impl FromRequestParts<AppState> for PageCtx {
     type Rejection = ErrorPage;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let csrf = parts.extensions.get::<Csrf>().cloned().ok_or(ErrorPage::Internal)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let csrf = parts
+            .extensions
+            .get::<Csrf>()
+            .cloned()
+            .ok_or(ErrorPage::Internal)?;
         Ok(Self {
             lang: lang_of(&parts.headers),
             csrf,

@@ -59,7 +59,13 @@ impl Csrf {
     }
 
     pub fn verify(&self, token: &str) -> bool {
-        !self.fresh && verify(&self.key, &self.secret, token, chrono::Utc::now().timestamp())
+        !self.fresh
+            && verify(
+                &self.key,
+                &self.secret,
+                token,
+                chrono::Utc::now().timestamp(),
+            )
     }
 
     /// The `Set-Cookie` value when the browser must learn a new secret.
@@ -74,7 +80,9 @@ impl Csrf {
 }
 
 fn valid_secret(c: &str) -> bool {
-    c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    c.len() == 43
+        && c.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn random_secret() -> String {
@@ -205,7 +213,14 @@ mod tests {
         let t = sign(&KEY, SECRET, 1_000_000);
         let tampered = t.replacen("1000000", "1000001", 1);
         assert!(!verify(&KEY, SECRET, &tampered, 1_000_100));
-        for garbage in ["", ".", "x.y", "1000000.", "-1.AAAA", "99999999999999999999.A"] {
+        for garbage in [
+            "",
+            ".",
+            "x.y",
+            "1000000.",
+            "-1.AAAA",
+            "99999999999999999999.A",
+        ] {
             assert!(!verify(&KEY, SECRET, garbage, 1_000_100), "{garbage}");
         }
     }
@@ -214,8 +229,14 @@ mod tests {
     fn a_browser_without_a_secret_gets_a_new_one_and_no_token_counts() {
         let csrf = Csrf::from_cookie(Arc::new(KEY), None);
         let token = csrf.token();
-        assert!(!csrf.verify(&token), "a token minted for a fresh secret cannot be posted yet");
-        assert!(csrf.set_cookie().is_some_and(|c| c.starts_with("__Host-portal-csrf=")));
+        assert!(
+            !csrf.verify(&token),
+            "a token minted for a fresh secret cannot be posted yet"
+        );
+        assert!(
+            csrf.set_cookie()
+                .is_some_and(|c| c.starts_with("__Host-portal-csrf="))
+        );
         let known = Csrf::from_cookie(Arc::new(KEY), Some(SECRET));
         assert!(known.verify(&known.token()));
         assert!(known.set_cookie().is_none());

@@ -1,8 +1,8 @@
 //! Staff passwords: Argon2id with the crate's defaults (the OWASP recommendation:
 //! 19 MiB, 2 iterations). Hashing runs on the blocking pool so it never stalls requests.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 pub fn hash(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
@@ -30,8 +30,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
 }
 
 /// Argon2id hash of a random string nobody knows (same parameters as real hashes).
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1hTiEUw1Vb2n7FNhw4n0uX1fWT8GcnkuaGSAi8b6eCM";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1hTiEUw1Vb2n7FNhw4n0uX1fWT8GcnkuaGSAi8b6eCM";
 
 #[cfg(test)]
 mod tests {

@@ -32,7 +32,11 @@ impl SessionKey {
     /// The session cookie of a request, if it has the right shape.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
         cookie(headers, COOKIE_NAME)
-            .filter(|v| v.len() == 43 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .filter(|v| {
+                v.len() == 43
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
             .map(|v| Self(v.to_owned()))
     }
 
@@ -82,7 +86,10 @@ mod tests {
     #[test]
     fn a_malformed_session_cookie_is_ignored() {
         let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, HeaderValue::from_static("__Host-portal-session=short; a=b"));
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_static("__Host-portal-session=short; a=b"),
+        );
         assert!(SessionKey::from_headers(&headers).is_none());
         let key = SessionKey::generate();
         let value = format!("x=1; {COOKIE_NAME}={}", key.0);

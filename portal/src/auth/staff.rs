@@ -54,7 +54,10 @@ impl IntoResponse for StaffRejection {
 impl FromRequestParts<AppState> for Staff {
     type Rejection = StaffRejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let session = SessionKey::from_headers(&parts.headers).ok_or(StaffRejection::Login)?;
         let record = state
             .store()

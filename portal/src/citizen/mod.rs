@@ -5,12 +5,12 @@ mod pages;
 
 use std::collections::BTreeMap;
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use chrono::{Datelike, Utc};
 use store::{CaseStatus, NewCase, NewSession, StoreError};
 
@@ -27,7 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/{tenant}", get(tenant_redirect))
         .route("/{tenant}/", get(tenant_home))
         .route("/{tenant}/services/{service}", get(service_page))
-        .route("/{tenant}/services/{service}/form", get(form_page).post(submit))
+        .route(
+            "/{tenant}/services/{service}/form",
+            get(form_page).post(submit),
+        )
         .route("/{tenant}/cases/{id}/confirmation", get(confirmation))
 }
 
@@ -59,7 +62,9 @@ async fn service_page(
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
-    let offering = catalogue.offering(tenant.id, &service).ok_or(AppError::NotFound)?;
+    let offering = catalogue
+        .offering(tenant.id, &service)
+        .ok_or(AppError::NotFound)?;
     Ok(pages::service(&ctx, tenant, offering))
 }
 
@@ -70,8 +75,15 @@ async fn form_page(
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
-    let offering = catalogue.offering(tenant.id, &service).ok_or(AppError::NotFound)?;
-    Ok(pages::form(&ctx, tenant, offering, pages::FormState::default()))
+    let offering = catalogue
+        .offering(tenant.id, &service)
+        .ok_or(AppError::NotFound)?;
+    Ok(pages::form(
+        &ctx,
+        tenant,
+        offering,
+        pages::FormState::default(),
+    ))
 }
 
 /// Validates and stores a submission. Invalid input: 422 with every value kept. A missing or
@@ -86,7 +98,9 @@ async fn submit(
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
-    let offering = catalogue.offering(tenant.id, &service).ok_or(AppError::NotFound)?;
+    let offering = catalogue
+        .offering(tenant.id, &service)
+        .ok_or(AppError::NotFound)?;
     let fields = match posted {
         Ok(CsrfForm(fields)) => fields,
         Err(CsrfRejection::Token(fields)) => {
@@ -158,7 +172,8 @@ async fn submit(
     }
     tracing::info!(tenant = %tenant.slug, case = %id, "case received");
 
-    let mut res = Redirect::to(&format!("/{}/cases/{id}/confirmation", tenant.slug)).into_response();
+    let mut res =
+        Redirect::to(&format!("/{}/cases/{id}/confirmation", tenant.slug)).into_response();
     if new_session.is_some() {
         let max_age = i64::from(state.config().citizen_session_days) * 86_400;
         if let Ok(v) = HeaderValue::from_str(&key.set_cookie(max_age)) {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use forms::{FieldError, Fee, TrustLevel, format_eur};
+use forms::{Fee, FieldError, TrustLevel, format_eur};
 use leptos::prelude::*;
 use store::{Case, Tenant};
 
@@ -21,7 +21,10 @@ pub fn home(ctx: &PageCtx, catalogue: &Catalogue) -> Response {
         .iter()
         .map(|t| view! { <li><a href=format!("/{}/", t.slug)>{t.name.clone()}</a></li> })
         .collect_view();
-    let empty = catalogue.tenants().is_empty().then(|| view! { <p>{lang.t("home-empty")}</p> });
+    let empty = catalogue
+        .tenants()
+        .is_empty()
+        .then(|| view! { <p>{lang.t("home-empty")}</p> });
     views::page(
         &shell,
         StatusCode::OK,
@@ -51,7 +54,9 @@ pub fn tenant(ctx: &PageCtx, tenant: &Tenant, offerings: &[Offering]) -> Respons
             }
         })
         .collect_view();
-    let empty = offerings.is_empty().then(|| view! { <p>{lang.t("tenant-no-services")}</p> });
+    let empty = offerings
+        .is_empty()
+        .then(|| view! { <p>{lang.t("tenant-no-services")}</p> });
     views::page(
         &shell,
         StatusCode::OK,
@@ -67,9 +72,10 @@ pub fn tenant(ctx: &PageCtx, tenant: &Tenant, offerings: &[Offering]) -> Respons
 fn fee_text(lang: Lang, fee: &Fee) -> String {
     match fee {
         Fee::None { .. } => lang.t("fee-none"),
-        Fee::Fixed { cents, .. } => {
-            lang.t_args("fee-fixed", &[("amount", Arg::from(format_eur(*cents, lang.code())))])
-        }
+        Fee::Fixed { cents, .. } => lang.t_args(
+            "fee-fixed",
+            &[("amount", Arg::from(format_eur(*cents, lang.code())))],
+        ),
         Fee::PerUnit {
             cents_per_unit,
             unit,
@@ -77,7 +83,10 @@ fn fee_text(lang: Lang, fee: &Fee) -> String {
         } => lang.t_args(
             "fee-per-unit",
             &[
-                ("amount", Arg::from(format_eur(*cents_per_unit, lang.code()))),
+                (
+                    "amount",
+                    Arg::from(format_eur(*cents_per_unit, lang.code())),
+                ),
                 ("unit", Arg::from(unit.get(lang.code()).to_owned())),
             ],
         ),
@@ -168,7 +177,10 @@ pub fn form(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, state: FormStat
     let mut shell = ctx.shell(page_title);
     shell.tenant = Some((tenant.slug.clone(), tenant.name.clone()));
     let alert = if state.token_expired {
-        Some(views::notice_alert(lang.t("csrf-expired-title"), lang.t("csrf-expired-text")).into_any())
+        Some(
+            views::notice_alert(lang.t("csrf-expired-title"), lang.t("csrf-expired-text"))
+                .into_any(),
+        )
     } else if !summary.is_empty() {
         Some(views::error_summary(lang, summary).into_any())
     } else {
@@ -193,7 +205,12 @@ pub fn form(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, state: FormStat
     )
 }
 
-pub fn confirmation(ctx: &PageCtx, tenant: &Tenant, offering: Option<&Offering>, case: &Case) -> Response {
+pub fn confirmation(
+    ctx: &PageCtx,
+    tenant: &Tenant,
+    offering: Option<&Offering>,
+    case: &Case,
+) -> Response {
     let lang = ctx.lang;
     let mut shell = ctx.shell(lang.t("confirmation-title"));
     shell.tenant = Some((tenant.slug.clone(), tenant.name.clone()));

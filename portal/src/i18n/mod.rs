@@ -96,7 +96,10 @@ mod tests {
 
     #[test]
     fn arguments_are_filled_in_without_isolation_marks() {
-        let s = Lang::De.t_args("error-too-long", &[("max", Arg::from(200))]);
+        let s = Lang::De.t_args(
+            "error-too-long",
+            &[("label", Arg::from("Name")), ("max", Arg::from(200))],
+        );
         assert!(s.contains("200"), "{s}");
         assert!(!s.contains('\u{2068}'));
     }

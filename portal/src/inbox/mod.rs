@@ -2,12 +2,12 @@
 
 mod pages;
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use chrono::Utc;
 use serde::Deserialize;
 use store::{NewSession, Page};
@@ -46,20 +46,39 @@ async fn login(
         Ok(CsrfForm(fields)) => fields,
         Err(CsrfRejection::Token(fields)) => {
             let username = field(&fields, "username");
-            return Ok(pages::login(&ctx, StatusCode::FORBIDDEN, username, Some(pages::LoginProblem::Expired)));
+            return Ok(pages::login(
+                &ctx,
+                StatusCode::FORBIDDEN,
+                username,
+                Some(pages::LoginProblem::Expired),
+            ));
         }
         Err(other) => return Ok(other.into_response()),
     };
     let username = field(&fields, "username").trim().to_owned();
     let password_given = field(&fields, "password");
     if username.is_empty() || password_given.is_empty() {
-        return Ok(pages::login(&ctx, StatusCode::UNPROCESSABLE_ENTITY, username, Some(pages::LoginProblem::Missing)));
+        return Ok(pages::login(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            username,
+            Some(pages::LoginProblem::Missing),
+        ));
     }
     let user = state.store().staff_by_username(&username).await?;
-    let ok = password::verify(password_given, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let ok = password::verify(
+        password_given,
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await;
     let Some(user) = user.filter(|_| ok) else {
         tracing::info!("staff login refused");
-        return Ok(pages::login(&ctx, StatusCode::UNAUTHORIZED, username, Some(pages::LoginProblem::Wrong)));
+        return Ok(pages::login(
+            &ctx,
+            StatusCode::UNAUTHORIZED,
+            username,
+            Some(pages::LoginProblem::Wrong),
+        ));
     };
 
     // A new session id at login; the old session (if any) ends.
@@ -120,7 +139,11 @@ async fn inbox(
     let catalogue = state.catalogue();
     let visible = staff.tenants(catalogue.tenants());
     let tenant = match q.tenant.as_deref() {
-        Some(slug) => visible.iter().find(|t| t.slug == slug).copied().ok_or(AppError::NotFound)?,
+        Some(slug) => visible
+            .iter()
+            .find(|t| t.slug == slug)
+            .copied()
+            .ok_or(AppError::NotFound)?,
         None => match visible.first() {
             Some(t) => t,
             None => return Ok(pages::no_tenant(&ctx, &staff)),
@@ -143,7 +166,9 @@ async fn inbox(
             },
         )
         .await?;
-    Ok(pages::inbox(&ctx, &staff, &catalogue, &visible, tenant, &cases, page_no, total))
+    Ok(pages::inbox(
+        &ctx, &staff, &catalogue, &visible, tenant, &cases, page_no, total,
+    ))
 }
 
 async fn case_page(
@@ -172,7 +197,8 @@ async fn case_page(
                 .await?
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("form of case missing")))?;
             std::sync::Arc::new(
-                forms::FormDefinition::from_json(&record.definition).map_err(anyhow::Error::from)?,
+                forms::FormDefinition::from_json(&record.definition)
+                    .map_err(anyhow::Error::from)?,
             )
         }
     };

@@ -29,7 +29,12 @@ const DEMO_ACCOUNTS: &[(&str, &str)] = &[
     ("federation.admin", "–"),
 ];
 
-pub fn login(ctx: &PageCtx, status: StatusCode, username: String, problem: Option<LoginProblem>) -> Response {
+pub fn login(
+    ctx: &PageCtx,
+    status: StatusCode,
+    username: String,
+    problem: Option<LoginProblem>,
+) -> Response {
     let lang = ctx.lang;
     let title = lang.t("login-title");
     let shell = ctx.shell(match problem {
@@ -38,18 +43,18 @@ pub fn login(ctx: &PageCtx, status: StatusCode, username: String, problem: Optio
     });
     let alert = problem.map(|p| match p {
         LoginProblem::Expired => {
-            views::notice_alert(lang.t("csrf-expired-title"), lang.t("csrf-expired-text")).into_any()
+            views::notice_alert(lang.t("csrf-expired-title"), lang.t("csrf-expired-text"))
+                .into_any()
         }
         LoginProblem::Missing => views::error_summary(
             lang,
             vec![("f-username".to_owned(), lang.t("login-missing"))],
         )
         .into_any(),
-        LoginProblem::Wrong => views::error_summary(
-            lang,
-            vec![("f-username".to_owned(), lang.t("login-wrong"))],
-        )
-        .into_any(),
+        LoginProblem::Wrong => {
+            views::error_summary(lang, vec![("f-username".to_owned(), lang.t("login-wrong"))])
+                .into_any()
+        }
     });
     let demo = ctx.demo.then(|| {
         let rows = DEMO_ACCOUNTS
@@ -164,7 +169,11 @@ pub fn inbox(
     });
     let position = lang.t_args(
         "inbox-page-of",
-        &[("page", Arg::from(page_no)), ("pages", Arg::from(pages)), ("total", Arg::from(total))],
+        &[
+            ("page", Arg::from(page_no)),
+            ("pages", Arg::from(pages)),
+            ("total", Arg::from(total)),
+        ],
     );
     let table = (!cases.is_empty()).then(|| {
         view! {
@@ -182,7 +191,9 @@ pub fn inbox(
             </table>
         }
     });
-    let empty = cases.is_empty().then(|| view! { <p>{lang.t("inbox-empty")}</p> });
+    let empty = cases
+        .is_empty()
+        .then(|| view! { <p>{lang.t("inbox-empty")}</p> });
     views::page(
         &shell,
         StatusCode::OK,
@@ -198,7 +209,13 @@ pub fn inbox(
     )
 }
 
-pub fn case(ctx: &PageCtx, staff: &Staff, tenant: &Tenant, form: &FormDefinition, case: &Case) -> Response {
+pub fn case(
+    ctx: &PageCtx,
+    staff: &Staff,
+    tenant: &Tenant,
+    form: &FormDefinition,
+    case: &Case,
+) -> Response {
     let lang = ctx.lang;
     let title = format!("{} {}", lang.t("case-title"), case.reference);
     let shell = staff_shell(ctx, staff, title.clone());

@@ -68,10 +68,9 @@ fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) ->
     let label_text = f.label.get(lang.code()).to_owned();
     let optional = (!f.required && f.kind != FieldKind::Checkbox)
         .then(|| view! { <span class="optional">" "{lang.t("field-optional")}</span> });
-    let hint = f
-        .hint
-        .as_ref()
-        .map(|h| view! { <div class="hint" id=hint_id.clone()>{h.get(lang.code()).to_owned()}</div> });
+    let hint = f.hint.as_ref().map(
+        |h| view! { <div class="hint" id=hint_id.clone()>{h.get(lang.code()).to_owned()}</div> },
+    );
     let has_error = error.is_some();
     let error_view = error.map(|e| {
         view! {
@@ -80,7 +79,11 @@ fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) ->
             </p>
         }
     });
-    let class = if has_error { "field field--error" } else { "field" };
+    let class = if has_error {
+        "field field--error"
+    } else {
+        "field"
+    };
     let invalid = has_error.then_some("true");
     let required = f.required.then_some("true");
     let value = value.unwrap_or_default();
