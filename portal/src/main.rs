@@ -84,7 +84,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line, naming the problem; no backtrace.
-            eprintln!("portal: {e:#}");
+            eprintln!("portal: {}", one_line(&e));
             ExitCode::FAILURE
         }
     }
@@ -161,6 +161,23 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The error and its causes in one line, each cause once (many errors repeat their source in
+/// their own message).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out.replace('\n', " ")
 }
 
 fn init_tracing(format: LogFormat) {

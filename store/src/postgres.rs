@@ -1,14 +1,15 @@
 //! The PostgreSQL backend: a shared pool, native types (`uuid`, `jsonb`, `timestamptz`), and
 //! constraint names from the migrations to tell unique violations apart.
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::types::Json;
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::{Connection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::{
@@ -29,10 +30,18 @@ pub(crate) struct PgStore {
 
 impl PgStore {
     pub(crate) async fn connect(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        // One plain connection first: a pool would only say "timed out", this says why
+        // (connection refused, password wrong, database missing).
+        tokio::time::timeout(ACQUIRE_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))??
+            .close()
+            .await?;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect(url)
+            .connect_with(options)
             .await?;
         // Takes an advisory lock, so instances starting together migrate one after the other.
         MIGRATOR.run(&pool).await?;
