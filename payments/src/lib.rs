@@ -45,20 +45,16 @@ pub enum PaymentError {
     Refused(String),
 }
 
-/// A payment provider as the portal sees it. Implementations speak one provider's wire format.
+/// A payment provider as the portal sees it, held as `Arc<dyn PaymentProvider>` per
+/// municipality. Implementations speak one provider's wire format.
+#[async_trait::async_trait]
 pub trait PaymentProvider: Send + Sync {
     /// A short stable name for logs and the database, e.g. `stripe`, `epaybl`, `simulated`.
     fn name(&self) -> &'static str;
 
     /// Starts a payment. Must be idempotent for the same `idempotency_key`.
-    fn create(
-        &self,
-        request: &PaymentRequest,
-    ) -> impl std::future::Future<Output = Result<CreatedPayment, PaymentError>> + Send;
+    async fn create(&self, request: &PaymentRequest) -> Result<CreatedPayment, PaymentError>;
 
     /// Asks the provider what became of a payment.
-    fn status(
-        &self,
-        provider_reference: &str,
-    ) -> impl std::future::Future<Output = Result<PaymentEvent, PaymentError>> + Send;
+    async fn status(&self, provider_reference: &str) -> Result<PaymentEvent, PaymentError>;
 }
