@@ -284,6 +284,10 @@ impl Store for SqliteStore {
     async fn remove_demo_data(&self) -> Result<u64> {
         let mut tx = self.begin().await?;
         for sql in [
+            // Citizen sessions that submitted demo cases go with them.
+            "delete from sessions where staff_id is null and key_hash in \
+             (select submitter_session from cases \
+              where tenant_id in (select id from tenants where demo))",
             "delete from cases where tenant_id in (select id from tenants where demo)",
             "delete from services where tenant_id in (select id from tenants where demo)",
             "delete from staff_roles where tenant_id in (select id from tenants where demo)",

@@ -883,6 +883,7 @@ async fn removing_demo_data_leaves_real_municipalities_alone(db: Db) {
     assert_eq!(store.form(demo_form).await.unwrap(), None);
     assert_eq!(store.staff_by_id(demo_clerk).await.unwrap(), None);
     assert_eq!(store.session("demo-clerk-session").await.unwrap(), None);
+    assert_eq!(store.session("demo-citizen").await.unwrap(), None);
     let admin = store.staff_by_username("admin").await.unwrap().unwrap();
     assert_eq!(
         admin.roles,

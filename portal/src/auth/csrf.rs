@@ -167,6 +167,11 @@ impl<S: Send + Sync> FromRequest<S> for CsrfForm {
         if !is_form {
             return Err(CsrfRejection::BadRequest);
         }
+        // The URL-encoded parser replaces bytes that are not UTF-8 with U+FFFD; such a body
+        // was not typed into our UTF-8 pages, and storing it would alter what was sent.
+        if !decodes_to_utf8(&body) {
+            return Err(CsrfRejection::BadRequest);
+        }
         let fields: Vec<(String, String)> =
             serde_urlencoded::from_bytes(&body).map_err(|_| CsrfRejection::BadRequest)?;
         let token = fields
@@ -179,6 +184,12 @@ impl<S: Send + Sync> FromRequest<S> for CsrfForm {
             _ => Err(CsrfRejection::Token(fields)),
         }
     }
+}
+
+/// Whether a URL-encoded body, percent-decoded, is UTF-8 (a `%` without two hex digits
+/// stays literal, as in the URL-encoded parser).
+fn decodes_to_utf8(body: &[u8]) -> bool {
+    percent_encoding::percent_decode(body).decode_utf8().is_ok()
 }
 
 #[cfg(test)]
@@ -223,6 +234,15 @@ mod tests {
         ] {
             assert!(!verify(&KEY, SECRET, garbage, 1_000_100), "{garbage}");
         }
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_after_decoding_is_refused() {
+        assert!(decodes_to_utf8(b"a=Stra%C3%9Fe&b=%E2%82%AC+x&c=100%&d=%zz"));
+        assert!(decodes_to_utf8("a=Straße".as_bytes()));
+        assert!(!decodes_to_utf8(b"a=%FF"));
+        assert!(!decodes_to_utf8(b"a=\xff"));
+        assert!(!decodes_to_utf8(b"a=%C3&b=%9F"));
     }
 
     #[test]
