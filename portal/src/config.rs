@@ -143,17 +143,13 @@ impl Config {
             .parse::<SocketAddr>()
             .map_err(|_| invalid("PORTAL_BIND", "expected an address like 127.0.0.1:8080"))?;
 
-        let database_url = match env.var("PORTAL_DATABASE_URL") {
-            Some(url) => Some(url),
-            None => match env.var("PORTAL_DATABASE_URL_FILE") {
-                Some(p) => Some(read_secret_file("PORTAL_DATABASE_URL_FILE", Path::new(&p))?),
-                None => match (file.database_url, file.database_url_file) {
-                    (Some(url), _) => Some(url),
-                    (None, Some(p)) => Some(read_secret_file("database_url_file", &p)?),
-                    (None, None) => None,
-                },
-            },
-        };
+        let database_url = secret(
+            env,
+            "PORTAL_DATABASE_URL",
+            file.database_url,
+            file.database_url_file,
+            "database_url_file",
+        )?;
 
         let data_dir = env
             .var("PORTAL_DATA_DIR")
@@ -176,17 +172,13 @@ impl Config {
             ));
         }
 
-        let secret_key = match env.var("PORTAL_SECRET_KEY") {
-            Some(k) => Some(k),
-            None => match env.var("PORTAL_SECRET_KEY_FILE") {
-                Some(p) => Some(read_secret_file("PORTAL_SECRET_KEY_FILE", Path::new(&p))?),
-                None => match (file.secret_key, file.secret_key_file) {
-                    (Some(k), _) => Some(k),
-                    (None, Some(p)) => Some(read_secret_file("secret_key_file", &p)?),
-                    (None, None) => None,
-                },
-            },
-        };
+        let secret_key = secret(
+            env,
+            "PORTAL_SECRET_KEY",
+            file.secret_key,
+            file.secret_key_file,
+            "secret_key_file",
+        )?;
         if let Some(k) = &secret_key
             && k.len() < 32
         {
@@ -246,6 +238,29 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
         _ => Err(invalid(name, "expected true or false")),
+    }
+}
+
+/// A secret setting: `NAME`, then `NAME_FILE` from the environment, then the file's value,
+/// then the file's `*_file` key.
+fn secret(
+    env: &dyn Env,
+    name: &str,
+    from_file: Option<String>,
+    path_from_file: Option<PathBuf>,
+    file_key: &str,
+) -> Result<Option<String>, ConfigError> {
+    if let Some(v) = env.var(name) {
+        return Ok(Some(v));
+    }
+    let file_var = format!("{name}_FILE");
+    if let Some(p) = env.var(&file_var) {
+        return read_secret_file(&file_var, Path::new(&p)).map(Some);
+    }
+    match (from_file, path_from_file) {
+        (Some(v), _) => Ok(Some(v)),
+        (None, Some(p)) => read_secret_file(file_key, &p).map(Some),
+        (None, None) => Ok(None),
     }
 }
 

@@ -82,8 +82,12 @@ async fn empty_required_fields_get_422_with_a_summary_and_typed_values_kept(db: 
     ] {
         assert_field_error(&page, field, "Bitte füllen Sie");
     }
-    assert_field_error(&page, "geschlecht", "Bitte füllen Sie");
-    assert_field_error(&page, "wahrheitsgemaess", "Bitte füllen Sie");
+    assert_field_error(
+        &page,
+        "geschlecht",
+        "Wählen Sie bei „Geschlecht des Hundes“ eine Möglichkeit aus",
+    );
+    assert_field_error(&page, "wahrheitsgemaess", "Bitte bestätigen Sie");
     assert!(
         page.texts("#f-vorname-error").is_empty(),
         "a filled field has no error"
@@ -128,7 +132,7 @@ async fn wrong_formats_each_get_their_message_and_every_value_is_kept(db: Db) {
     assert_field_error(&page, "plz", "Postleitzahl mit 5 Ziffern");
     assert_field_error(&page, "email", "E-Mail-Adresse im richtigen Format");
     assert_field_error(&page, "geschlecht", "eine der angebotenen Möglichkeiten");
-    assert_field_error(&page, "wahrheitsgemaess", "Bitte füllen Sie");
+    assert_field_error(&page, "wahrheitsgemaess", "Bitte bestätigen Sie");
     assert_eq!(
         page.texts(".error-summary li").len(),
         5,

@@ -12,13 +12,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{Datelike, Utc};
-use store::{CaseStatus, NewCase, NewSession, StoreError};
+use store::{CaseStatus, NewCase, NewSession, StoreError, Tenant};
 
 use crate::auth::csrf::{CsrfForm, CsrfRejection};
 use crate::auth::session::SessionKey;
 use crate::error::{AppError, AppResult, ErrorPage};
 use crate::reference;
-use crate::state::AppState;
+use crate::state::{AppState, Catalogue, Offering};
 use crate::web::PageCtx;
 
 pub fn router() -> Router<AppState> {
@@ -55,16 +55,26 @@ async fn tenant_home(
     Ok(pages::tenant(&ctx, tenant, catalogue.services(tenant.id)))
 }
 
+/// The municipality and the service named in the path, or 404.
+fn find<'a>(
+    catalogue: &'a Catalogue,
+    slug: &str,
+    service: &str,
+) -> AppResult<(&'a Tenant, &'a Offering)> {
+    let tenant = catalogue.tenant(slug).ok_or(AppError::NotFound)?;
+    let offering = catalogue
+        .offering(tenant.id, service)
+        .ok_or(AppError::NotFound)?;
+    Ok((tenant, offering))
+}
+
 async fn service_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((slug, service)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
-    let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
-    let offering = catalogue
-        .offering(tenant.id, &service)
-        .ok_or(AppError::NotFound)?;
+    let (tenant, offering) = find(&catalogue, &slug, &service)?;
     Ok(pages::service(&ctx, tenant, offering))
 }
 
@@ -74,10 +84,7 @@ async fn form_page(
     Path((slug, service)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
-    let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
-    let offering = catalogue
-        .offering(tenant.id, &service)
-        .ok_or(AppError::NotFound)?;
+    let (tenant, offering) = find(&catalogue, &slug, &service)?;
     Ok(pages::form(
         &ctx,
         tenant,
@@ -97,10 +104,7 @@ async fn submit(
     posted: Result<CsrfForm, CsrfRejection>,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
-    let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
-    let offering = catalogue
-        .offering(tenant.id, &service)
-        .ok_or(AppError::NotFound)?;
+    let (tenant, offering) = find(&catalogue, &slug, &service)?;
     let fields = match posted {
         Ok(CsrfForm(fields)) => fields,
         Err(CsrfRejection::Token(fields)) => {

@@ -18,7 +18,14 @@ pub fn anchor(field: &Field) -> String {
 
 /// The translated message for one field error.
 pub fn message(lang: Lang, field: &Field, error: &ErrorCode) -> String {
-    let key = format!("error-{}", error.code().replace('_', "-"));
+    // "Required" reads differently for a choice and for a declaration to tick.
+    let key = match (error, field.kind) {
+        (ErrorCode::Required, FieldKind::Radio | FieldKind::Select) => {
+            "error-required-choice".to_owned()
+        }
+        (ErrorCode::Required, FieldKind::Checkbox) => "error-required-checkbox".to_owned(),
+        _ => format!("error-{}", error.code().replace('_', "-")),
+    };
     let mut args: Vec<(&'static str, Arg<'_>)> =
         vec![("label", Arg::from(field.label.get(lang.code()).to_owned()))];
     for (name, value) in error.args() {
