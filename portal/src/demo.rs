@@ -3,15 +3,102 @@
 //! password `demo`. Seeded only in demo mode, and only into a database without real data.
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use forms::FormDefinition;
-use store::{NewForm, NewService, NewStaff, NewTenant, Role, RoleKind, Store};
+use store::{
+    AccentColour, ExternalUrl, NewForm, NewService, NewStaff, NewTenant, Role, RoleKind, Store,
+    TenantProfile,
+};
 
-pub const TENANTS: &[(&str, &str, &str)] = &[
-    ("ellrich", "Ellrich", "ELL"),
-    ("heringen-helme", "Heringen/Helme", "HEH"),
-    ("werther", "Werther", "WER"),
-    ("kyffhaeuserland", "Kyffhäuserland", "KYF"),
+/// A demo municipality. Addresses, phone numbers (Erfurt's area code with the 555 range used
+/// for fiction) and `example.org` mailboxes are invented; no real office or person is named.
+#[derive(Clone, Copy)]
+pub struct DemoTenant {
+    pub slug: &'static str,
+    pub name: &'static str,
+    pub code: &'static str,
+    pub accent: &'static str,
+    pub email: &'static str,
+    pub phone: &'static str,
+    pub address: &'static str,
+    pub imprint: Option<&'static str>,
+    pub privacy: Option<&'static str>,
+    /// (year, month, day) of the last accessibility review.
+    pub reviewed: (i32, u32, u32),
+}
+
+pub const TENANTS: &[DemoTenant] = &[
+    DemoTenant {
+        slug: "ellrich",
+        name: "Ellrich",
+        code: "ELL",
+        accent: "#a4262c",
+        email: "barrierefreiheit-ellrich@example.org",
+        phone: "0361 5550-110",
+        address: "Stadtverwaltung Ellrich\nRathausgasse 3\n99755 Ellrich",
+        imprint: Some("https://www.example.org/ellrich/impressum"),
+        privacy: Some("https://www.example.org/ellrich/datenschutz"),
+        reviewed: (2026, 11, 2),
+    },
+    DemoTenant {
+        slug: "heringen-helme",
+        name: "Heringen/Helme",
+        code: "HEH",
+        accent: "#1c5f8a",
+        email: "barrierefreiheit-heringen@example.org",
+        phone: "0361 5550-120",
+        address: "Stadtverwaltung Heringen/Helme\nAm Helmeufer 7\n99765 Heringen/Helme",
+        imprint: Some("https://www.example.org/heringen-helme/impressum"),
+        privacy: None,
+        reviewed: (2026, 11, 9),
+    },
+    DemoTenant {
+        slug: "werther",
+        name: "Werther",
+        code: "WER",
+        accent: "#2f6b2f",
+        email: "barrierefreiheit-werther@example.org",
+        phone: "0361 5550-130",
+        address: "Gemeindeverwaltung Werther\nLindenplatz 12\n99735 Werther",
+        imprint: Some("https://www.example.org/werther/impressum"),
+        privacy: Some("https://www.example.org/werther/datenschutz"),
+        reviewed: (2026, 11, 16),
+    },
+    DemoTenant {
+        slug: "kyffhaeuserland",
+        name: "Kyffhäuserland",
+        code: "KYF",
+        accent: "#6b3fa0",
+        email: "barrierefreiheit-kyffhaeuserland@example.org",
+        phone: "0361 5550-140",
+        address: "Gemeindeverwaltung Kyffhäuserland\nBarbarossastraße 21\n99707 Kyffhäuserland",
+        imprint: None,
+        privacy: None,
+        reviewed: (2026, 11, 23),
+    },
 ];
+
+impl DemoTenant {
+    /// The profile, checked as any municipality's would be: a colour with too little contrast
+    /// stops the demo from starting, with the reason.
+    pub fn profile(&self) -> anyhow::Result<TenantProfile> {
+        let url = |u: Option<&str>| u.map(ExternalUrl::parse).transpose();
+        Ok(TenantProfile {
+            accent_colour: AccentColour::parse(self.accent)
+                .with_context(|| format!("demo municipality {}", self.name))?,
+            feedback_email: self.email.to_owned(),
+            feedback_phone: self.phone.to_owned(),
+            town_hall_address: self.address.to_owned(),
+            imprint_url: url(self.imprint)?,
+            privacy_url: url(self.privacy)?,
+            accessibility_reviewed_on: NaiveDate::from_ymd_opt(
+                self.reviewed.0,
+                self.reviewed.1,
+                self.reviewed.2,
+            ),
+        })
+    }
+}
 
 const FORMS: &[&str] = &[
     include_str!("../demo/forms/hundesteuer-anmeldung.json"),
@@ -49,12 +136,14 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<()> {
     }
     // One hash for every demo account: the password is public anyway, and start-up stays fast.
     let hash = tokio::task::spawn_blocking(|| crate::auth::password::hash(PASSWORD)).await??;
-    for (slug, name, code) in TENANTS {
+    for demo in TENANTS {
+        let slug = demo.slug;
         let tenant = store
             .create_tenant(&NewTenant {
-                slug: (*slug).to_owned(),
-                name: (*name).to_owned(),
-                code: (*code).to_owned(),
+                slug: slug.to_owned(),
+                name: demo.name.to_owned(),
+                code: demo.code.to_owned(),
+                profile: demo.profile()?,
                 demo: true,
             })
             .await?;
@@ -97,4 +186,43 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<()> {
         })
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn every_demo_municipality_has_a_complete_profile_with_its_own_readable_colour() {
+        let mut colours = std::collections::HashSet::new();
+        for t in TENANTS {
+            let p = t.profile().unwrap();
+            assert!(
+                store::contrast_ratio(p.accent_colour.rgb(), store::Rgb::WHITE) >= 4.5,
+                "{}",
+                t.name
+            );
+            assert!(
+                colours.insert(p.accent_colour),
+                "{} repeats a colour",
+                t.name
+            );
+            assert!(p.feedback_email.ends_with("@example.org"), "{}", t.name);
+            assert!(p.feedback_phone.starts_with("0361 555"), "{}", t.name);
+            assert!(p.town_hall_address.contains(t.name), "{}", t.name);
+            assert!(p.accessibility_reviewed_on.is_some(), "{}", t.name);
+        }
+    }
+
+    #[test]
+    fn a_demo_colour_with_too_little_contrast_stops_the_seeding_with_the_reason() {
+        let pale = DemoTenant {
+            accent: "#f0c000",
+            ..TENANTS[0]
+        };
+        let err = format!("{:#}", pale.profile().unwrap_err());
+        assert!(err.contains("Ellrich") && err.contains("4.5:1"), "{err}");
+    }
 }

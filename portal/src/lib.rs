@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod i18n;
 pub mod inbox;
+pub mod info;
 pub mod reference;
 pub mod state;
 pub mod views;

@@ -172,6 +172,14 @@ impl PageCtx {
             path: self.path.clone(),
         }
     }
+
+    /// A page of one municipality: its colour, its name in the header, its footer links.
+    pub fn tenant_shell(&self, title: String, tenant: &store::Tenant) -> Shell {
+        Shell {
+            tenant: Some(tenant.clone()),
+            ..self.shell(title)
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for PageCtx {

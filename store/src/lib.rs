@@ -6,6 +6,7 @@
 //! member's role for clerks). A row of another tenant is never returned, and the contract tests
 //! prove it for every such method.
 
+pub mod colour;
 mod postgres;
 mod sqlite;
 mod types;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use uuid::Uuid;
 
+pub use colour::{AccentColour, ColourError, Rgb, contrast_ratio};
 pub use types::*;
 
 /// Errors of the storage layer. No HTTP in here: the portal maps them to pages.

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::{
     Backend, Case, CaseStatus, CaseSummary, FormId, FormRecord, NewCase, NewForm, NewService,
     NewSession, NewStaff, NewTenant, Page, Result, Role, RoleKind, Service, ServiceId,
-    SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId,
+    SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -83,12 +83,25 @@ fn map_unique(err: sqlx::Error) -> StoreError {
     StoreError::Database(err)
 }
 
+const TENANT_COLUMNS: &str = "select id, slug, name, code, demo, accent_colour, feedback_email, \
+     feedback_phone, town_hall_address, imprint_url, privacy_url, accessibility_reviewed_on \
+     from tenants";
+
 fn tenant_from(row: &PgRow) -> Result<Tenant> {
     Ok(Tenant {
         id: TenantId(row.try_get("id")?),
         slug: row.try_get("slug")?,
         name: row.try_get("name")?,
         code: row.try_get("code")?,
+        profile: TenantProfile::from_columns(
+            row.try_get("accent_colour")?,
+            row.try_get("feedback_email")?,
+            row.try_get("feedback_phone")?,
+            row.try_get("town_hall_address")?,
+            row.try_get("imprint_url")?,
+            row.try_get("privacy_url")?,
+            row.try_get("accessibility_reviewed_on")?,
+        )?,
         demo: row.try_get("demo")?,
     })
 }
@@ -245,13 +258,24 @@ impl Store for PgStore {
     }
 
     async fn create_tenant(&self, tenant: &NewTenant) -> Result<Tenant> {
+        let p = &tenant.profile;
         let id: i64 = sqlx::query_scalar(
-            "insert into tenants (slug, name, code, demo) values ($1, $2, $3, $4) returning id",
+            "insert into tenants (slug, name, code, demo, accent_colour, feedback_email, \
+             feedback_phone, town_hall_address, imprint_url, privacy_url, \
+             accessibility_reviewed_on) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
         )
         .bind(&tenant.slug)
         .bind(&tenant.name)
         .bind(&tenant.code)
         .bind(tenant.demo)
+        .bind(p.accent_colour.hex())
+        .bind(&p.feedback_email)
+        .bind(&p.feedback_phone)
+        .bind(&p.town_hall_address)
+        .bind(p.imprint_url.as_ref().map(|u| u.as_str()))
+        .bind(p.privacy_url.as_ref().map(|u| u.as_str()))
+        .bind(p.accessibility_reviewed_on)
         .fetch_one(&self.pool)
         .await
         .map_err(map_unique)?;
@@ -260,12 +284,13 @@ impl Store for PgStore {
             slug: tenant.slug.clone(),
             name: tenant.name.clone(),
             code: tenant.code.clone(),
+            profile: tenant.profile.clone(),
             demo: tenant.demo,
         })
     }
 
     async fn tenants(&self) -> Result<Vec<Tenant>> {
-        sqlx::query("select id, slug, name, code, demo from tenants order by name, id")
+        sqlx::query(&format!("{TENANT_COLUMNS} order by name, id"))
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -274,7 +299,7 @@ impl Store for PgStore {
     }
 
     async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
-        sqlx::query("select id, slug, name, code, demo from tenants where slug = $1")
+        sqlx::query(&format!("{TENANT_COLUMNS} where slug = $1"))
             .bind(slug)
             .fetch_optional(&self.pool)
             .await?
@@ -284,7 +309,7 @@ impl Store for PgStore {
     }
 
     async fn tenant_by_id(&self, id: TenantId) -> Result<Option<Tenant>> {
-        sqlx::query("select id, slug, name, code, demo from tenants where id = $1")
+        sqlx::query(&format!("{TENANT_COLUMNS} where id = $1"))
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -23,13 +23,16 @@ use uuid::Uuid;
 use crate::{
     Backend, Case, CaseStatus, CaseSummary, FormId, FormRecord, NewCase, NewForm, NewService,
     NewSession, NewStaff, NewTenant, Page, Result, Role, RoleKind, Service, ServiceId,
-    SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId,
+    SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
 /// Every timestamp column holds this shape, e.g. `2026-11-27T10:13:05.123456Z`.
 const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
+
+/// Dates (no time of day) are text `YYYY-MM-DD`.
+const DATE_FORMAT: &str = "%Y-%m-%d";
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -101,6 +104,11 @@ fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
         .map_err(|_| StoreError::Corrupt(format!("timestamp {s:?}")))
 }
 
+fn parse_date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, DATE_FORMAT)
+        .map_err(|_| StoreError::Corrupt(format!("date {s:?}")))
+}
+
 fn parse_uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("uuid {s:?}")))
 }
@@ -144,12 +152,27 @@ fn map_unique(err: sqlx::Error) -> StoreError {
     StoreError::Database(err)
 }
 
+const TENANT_COLUMNS: &str = "select id, slug, name, code, demo, accent_colour, feedback_email, \
+     feedback_phone, town_hall_address, imprint_url, privacy_url, accessibility_reviewed_on \
+     from tenants";
+
 fn tenant_from(row: &SqliteRow) -> Result<Tenant> {
     Ok(Tenant {
         id: TenantId(row.try_get("id")?),
         slug: row.try_get("slug")?,
         name: row.try_get("name")?,
         code: row.try_get("code")?,
+        profile: TenantProfile::from_columns(
+            row.try_get("accent_colour")?,
+            row.try_get("feedback_email")?,
+            row.try_get("feedback_phone")?,
+            row.try_get("town_hall_address")?,
+            row.try_get("imprint_url")?,
+            row.try_get("privacy_url")?,
+            row.try_get::<Option<&str>, _>("accessibility_reviewed_on")?
+                .map(parse_date)
+                .transpose()?,
+        )?,
         demo: row.try_get("demo")?,
     })
 }
@@ -308,14 +331,27 @@ impl Store for SqliteStore {
     }
 
     async fn create_tenant(&self, tenant: &NewTenant) -> Result<Tenant> {
+        let p = &tenant.profile;
         let id: i64 = sqlx::query_scalar(
-            "insert into tenants (slug, name, code, demo, created_at) values (?, ?, ?, ?, ?) \
-             returning id",
+            "insert into tenants (slug, name, code, demo, accent_colour, feedback_email, \
+             feedback_phone, town_hall_address, imprint_url, privacy_url, \
+             accessibility_reviewed_on, created_at) \
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
         )
         .bind(&tenant.slug)
         .bind(&tenant.name)
         .bind(&tenant.code)
         .bind(tenant.demo)
+        .bind(p.accent_colour.hex())
+        .bind(&p.feedback_email)
+        .bind(&p.feedback_phone)
+        .bind(&p.town_hall_address)
+        .bind(p.imprint_url.as_ref().map(|u| u.as_str()))
+        .bind(p.privacy_url.as_ref().map(|u| u.as_str()))
+        .bind(
+            p.accessibility_reviewed_on
+                .map(|d| d.format(DATE_FORMAT).to_string()),
+        )
         .bind(now())
         .fetch_one(&self.write)
         .await
@@ -325,12 +361,13 @@ impl Store for SqliteStore {
             slug: tenant.slug.clone(),
             name: tenant.name.clone(),
             code: tenant.code.clone(),
+            profile: tenant.profile.clone(),
             demo: tenant.demo,
         })
     }
 
     async fn tenants(&self) -> Result<Vec<Tenant>> {
-        sqlx::query("select id, slug, name, code, demo from tenants order by name, id")
+        sqlx::query(&format!("{TENANT_COLUMNS} order by name, id"))
             .fetch_all(&self.read)
             .await?
             .iter()
@@ -339,7 +376,7 @@ impl Store for SqliteStore {
     }
 
     async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>> {
-        sqlx::query("select id, slug, name, code, demo from tenants where slug = ?")
+        sqlx::query(&format!("{TENANT_COLUMNS} where slug = ?"))
             .bind(slug)
             .fetch_optional(&self.read)
             .await?
@@ -349,7 +386,7 @@ impl Store for SqliteStore {
     }
 
     async fn tenant_by_id(&self, id: TenantId) -> Result<Option<Tenant>> {
-        sqlx::query("select id, slug, name, code, demo from tenants where id = ?")
+        sqlx::query(&format!("{TENANT_COLUMNS} where id = ?"))
             .bind(id.0)
             .fetch_optional(&self.read)
             .await?

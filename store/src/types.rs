@@ -1,8 +1,10 @@
 //! Records the store reads and writes. Plain data; the portal owns the behaviour.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::colour::AccentColour;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -30,6 +32,7 @@ pub struct NewTenant {
     pub name: String,
     /// Reference-number prefix, e.g. `HEH`.
     pub code: String,
+    pub profile: TenantProfile,
     pub demo: bool,
 }
 
@@ -39,8 +42,97 @@ pub struct Tenant {
     pub slug: String,
     pub name: String,
     pub code: String,
+    pub profile: TenantProfile,
     pub demo: bool,
 }
+
+/// What a municipality shows about itself: its colour, and what BITV 2.0 requires every page
+/// to lead to (a feedback contact for accessibility problems, the accessibility statement with
+/// the date of the last review) plus the imprint and privacy notice it hosts elsewhere.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TenantProfile {
+    /// Header band (behind white text) and links; checked for contrast when parsed.
+    pub accent_colour: AccentColour,
+    /// Where to report accessibility problems. Empty only for municipalities created before
+    /// the profile existed.
+    pub feedback_email: String,
+    /// As people write it, e.g. `0361 5550-101`.
+    pub feedback_phone: String,
+    /// The town hall's postal address, one line per `\n`.
+    pub town_hall_address: String,
+    pub imprint_url: Option<ExternalUrl>,
+    pub privacy_url: Option<ExternalUrl>,
+    /// The last review of the portal's accessibility for this municipality; `None`: none yet.
+    pub accessibility_reviewed_on: Option<NaiveDate>,
+}
+
+impl TenantProfile {
+    /// The profile from its stored columns; a value the domain refuses (written behind the
+    /// store's back) is reported as a corrupt row.
+    pub(crate) fn from_columns(
+        accent_colour: &str,
+        feedback_email: String,
+        feedback_phone: String,
+        town_hall_address: String,
+        imprint_url: Option<&str>,
+        privacy_url: Option<&str>,
+        accessibility_reviewed_on: Option<NaiveDate>,
+    ) -> Result<Self, crate::StoreError> {
+        let corrupt = |e: &dyn std::fmt::Display| crate::StoreError::Corrupt(e.to_string());
+        let url = |u: Option<&str>| {
+            u.map(ExternalUrl::parse)
+                .transpose()
+                .map_err(|e| corrupt(&e))
+        };
+        Ok(Self {
+            accent_colour: AccentColour::parse(accent_colour).map_err(|e| corrupt(&e))?,
+            feedback_email,
+            feedback_phone,
+            town_hall_address,
+            imprint_url: url(imprint_url)?,
+            privacy_url: url(privacy_url)?,
+            accessibility_reviewed_on,
+        })
+    }
+}
+
+/// A link to a page outside the portal (imprint, privacy notice): `https://` or `http://`,
+/// a host, no spaces, quotes or angle brackets.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ExternalUrl(String);
+
+impl ExternalUrl {
+    pub fn parse(s: &str) -> Result<Self, UrlError> {
+        let s = s.trim();
+        let bad = || UrlError(s.to_owned());
+        let rest = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+            .ok_or_else(bad)?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let clean = s
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`'));
+        if host.is_empty() || host.starts_with('@') || !clean || s.len() > 2000 {
+            return Err(bad());
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ExternalUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a web address (https://...)")]
+pub struct UrlError(pub String);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewForm {
@@ -246,4 +338,36 @@ pub struct SessionRecord {
     pub key_hash: String,
     pub staff_id: Option<StaffId>,
     pub expires_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn external_links_are_web_addresses_without_markup() {
+        for good in [
+            "https://www.example.org/impressum",
+            "http://example.org",
+            " https://example.org/datenschutz?x=1#a ",
+        ] {
+            assert_eq!(ExternalUrl::parse(good).unwrap().as_str(), good.trim());
+        }
+        for bad in [
+            "",
+            "example.org",
+            "javascript:alert(1)",
+            "https://",
+            "https:///path",
+            "https://exa mple.org",
+            "https://example.org/\"onmouseover",
+            "https://example.org/<b>",
+            "ftp://example.org",
+            "https://@evil",
+        ] {
+            assert!(ExternalUrl::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -103,11 +103,12 @@ mod harness {
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{SubsecRound, Utc};
+use chrono::{NaiveDate, SubsecRound, Utc};
 use serde_json::json;
 use store::{
-    Backend, CaseStatus, FormId, NewCase, NewForm, NewService, NewSession, NewStaff, NewTenant,
-    Page, Role, RoleKind, Service, Store, StoreError, Tenant,
+    AccentColour, Backend, CaseStatus, ExternalUrl, FormId, NewCase, NewForm, NewService,
+    NewSession, NewStaff, NewTenant, Page, Role, RoleKind, Service, Store, StoreError, Tenant,
+    TenantProfile,
 };
 use uuid::Uuid;
 
@@ -158,6 +159,8 @@ contract!(
     other_tenant_cannot_read_a_case_as_its_submitter,
     other_tenant_cannot_list_cases,
     other_tenant_cannot_count_cases,
+    a_tenant_profile_round_trips_with_and_without_its_optional_parts,
+    a_colour_with_too_little_contrast_written_behind_the_stores_back_is_corrupt,
 );
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -167,7 +170,25 @@ fn new_tenant(slug: &str, code: &str, demo: bool) -> NewTenant {
         slug: slug.into(),
         name: format!("Gemeinde {slug}"),
         code: code.into(),
+        profile: profile(slug),
         demo,
+    }
+}
+
+/// A complete profile, every optional part given.
+fn profile(slug: &str) -> TenantProfile {
+    TenantProfile {
+        accent_colour: AccentColour::parse("#0B5C3A").unwrap(),
+        feedback_email: format!("barrierefreiheit-{slug}@example.org"),
+        feedback_phone: "0361 5550-100".into(),
+        town_hall_address: format!("Gemeindeverwaltung {slug}\nMarkt 1\n99999 {slug}"),
+        imprint_url: Some(
+            ExternalUrl::parse(&format!("https://{slug}.example.org/impressum")).unwrap(),
+        ),
+        privacy_url: Some(
+            ExternalUrl::parse(&format!("https://{slug}.example.org/datenschutz")).unwrap(),
+        ),
+        accessibility_reviewed_on: Some(NaiveDate::from_ymd_opt(2026, 11, 2).unwrap()),
     }
 }
 
@@ -1171,4 +1192,94 @@ async fn an_sqlite_file_and_its_folder_are_created() {
     let store = store::connect(&url).await.unwrap();
     store.ready().await.unwrap();
     assert!(dir.path().join("neu/daten/portal.db").exists());
+}
+
+async fn a_tenant_profile_round_trips_with_and_without_its_optional_parts(db: Db) {
+    let store = &*db.store;
+    let full = store
+        .create_tenant(&new_tenant("aach", "AAC", false))
+        .await
+        .unwrap();
+    assert_eq!(full.profile, profile("aach"));
+    assert_eq!(
+        full.profile.accent_colour.hex(),
+        "#0b5c3a",
+        "stored lowercase"
+    );
+
+    let mut bare = new_tenant("bebra", "BEB", false);
+    bare.profile = TenantProfile {
+        accent_colour: AccentColour::parse("#767676").unwrap(),
+        feedback_email: "kontakt@example.org".into(),
+        feedback_phone: "0361 5550-200".into(),
+        town_hall_address: "Rathaus, Marktplatz 2, 36179 Bebra".into(),
+        imprint_url: None,
+        privacy_url: None,
+        accessibility_reviewed_on: None,
+    };
+    let bare = store.create_tenant(&bare).await.unwrap();
+
+    for (id, slug, expected) in [(full.id, "aach", &full), (bare.id, "bebra", &bare)] {
+        assert_eq!(
+            store.tenant_by_id(id).await.unwrap().as_ref(),
+            Some(expected)
+        );
+        assert_eq!(
+            store.tenant_by_slug(slug).await.unwrap().as_ref(),
+            Some(expected)
+        );
+    }
+    assert_eq!(
+        store.tenants().await.unwrap(),
+        vec![full.clone(), bare.clone()]
+    );
+
+    // Every profile survives a reconnect unchanged (nothing is cached in the store).
+    let again = store::connect(&db.url).await.unwrap();
+    assert_eq!(again.tenants().await.unwrap(), vec![full, bare]);
+}
+
+/// Runs `sql` on a connection of its own, past the store.
+async fn execute_behind_the_stores_back(url: &str, sql: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await?;
+        let result = sqlx::query(sql).execute(&mut conn).await.map(drop);
+        conn.close().await?;
+        result
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await?;
+        let result = sqlx::query(sql).execute(&mut conn).await.map(drop);
+        conn.close().await?;
+        result
+    }
+}
+
+/// The store only takes colours that passed the contrast check; one edited into the database
+/// by hand is reported, never shown.
+async fn a_colour_with_too_little_contrast_written_behind_the_stores_back_is_corrupt(db: Db) {
+    let store = &*db.store;
+    let tenant = store
+        .create_tenant(&new_tenant("aach", "AAC", false))
+        .await
+        .unwrap();
+    execute_behind_the_stores_back(&db.url, "update tenants set accent_colour = '#ffcc00'")
+        .await
+        .unwrap();
+    match store.tenant_by_id(tenant.id).await {
+        Err(StoreError::Corrupt(message)) => {
+            assert!(
+                message.contains("#ffcc00") && message.contains("4.5:1"),
+                "{message}"
+            )
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    // Something that is no colour at all does not even reach the table.
+    assert!(
+        execute_behind_the_stores_back(&db.url, "update tenants set accent_colour = 'red'")
+            .await
+            .is_err(),
+        "the table's check refuses a non-colour"
+    );
 }

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod browser;
+pub mod chrome;
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -461,3 +462,48 @@ pub async fn file_dog_tax(browser: &mut Browser) -> Filed {
         reference: page.text(".reference"),
     }
 }
+
+/// A complete, valid trade registration.
+pub const TRADE_ANSWERS: &[(&str, &str)] = &[
+    ("vorname", "Jonas"),
+    ("nachname", "Becker"),
+    ("geburtsdatum", "05.07.1990"),
+    ("strasse", "Lindenweg 4"),
+    ("plz", "99735"),
+    ("ort", "Werther"),
+    ("email", "jonas.becker@example.org"),
+    (
+        "taetigkeit",
+        "Reparatur von Fahrrädern und Verkauf von Zubehör",
+    ),
+    ("beginn", "01.12.2026"),
+    ("betrieb_strasse", "Bahnhofstraße 12"),
+    ("betrieb_plz", "99735"),
+    ("betrieb_ort", "Werther"),
+    ("beschaeftigte", "2"),
+    ("rechtsform", "einzelunternehmen"),
+    ("wahrheitsgemaess", "true"),
+];
+
+/// A complete, valid extension of a grave's right of use.
+pub const GRAVE_ANSWERS: &[(&str, &str)] = &[
+    ("vorname", "Erika"),
+    ("nachname", "Hoffmann"),
+    ("strasse", "Am Anger 7"),
+    ("plz", "99735"),
+    ("ort", "Werther"),
+    ("email", "erika.hoffmann@example.org"),
+    ("friedhof", "Friedhof Werther"),
+    ("grabart", "urnenwahlgrab"),
+    ("grabnummer", "Feld B, Reihe 3, Nr. 12"),
+    ("verstorbene", "Walter Hoffmann"),
+    ("jahre", "10"),
+    ("wahrheitsgemaess", "true"),
+];
+
+/// Every demo service with a valid answer set, as offered by Werther.
+pub const DEMO_SERVICES: &[(&str, &[(&str, &str)])] = &[
+    ("hundesteuer-anmeldung", DOG_TAX_ANSWERS),
+    ("gewerbeanmeldung", TRADE_ANSWERS),
+    ("grabnutzungsrecht-verlaengerung", GRAVE_ANSWERS),
+];

@@ -4,6 +4,12 @@
 site-name = Bürgerportal
 skip-to-content = Zum Inhalt springen
 footer-text = Ein Online-Dienst der beteiligten Gemeinden nach dem Onlinezugangsgesetz (OZG).
+footer-nav-label = Informationen zum Portal
+footer-accessibility = Erklärung zur Barrierefreiheit
+footer-easy-read = Leichte Sprache
+footer-contact = Kontakt
+footer-imprint = Impressum
+footer-privacy = Datenschutz
 demo-label = Demo:
 demo-banner = Dies ist eine Vorführung. Geben Sie keine echten persönlichen Daten ein; Anträge werden nicht bearbeitet.
 back-to-start = Zur Startseite
@@ -118,3 +124,121 @@ status-needs-info = Rückfrage
 status-decided = Entschieden
 status-closed = Abgeschlossen
 status-withdrawn = Zurückgezogen
+
+contact-title = Kontakt
+contact-intro = So erreichen Sie die Gemeindeverwaltung { $tenant }.
+contact-email = E-Mail:
+contact-phone = Telefon:
+contact-missing = Die Gemeinde hat noch keine Kontaktangaben hinterlegt.
+contact-accessibility-title = Barrieren melden
+contact-accessibility-text = Ist Ihnen auf diesen Seiten eine Barriere aufgefallen, oder brauchen Sie Inhalte in einer anderen Form? Schreiben Sie uns oder rufen Sie uns an. Mehr dazu steht in der Erklärung zur Barrierefreiheit.
+contact-federation-intro = Für Fragen zu einem Antrag und für Hinweise zur Barrierefreiheit wenden Sie sich bitte an Ihre Gemeinde.
+contact-page-of = Kontaktseite von { $tenant }
+
+statement-title = Erklärung zur Barrierefreiheit
+statement-of = Erklärung zur Barrierefreiheit von { $tenant }
+statement-intro = Die Gemeinde { $tenant } ist bemüht, ihre Online-Dienste im Einklang mit den Bestimmungen des Behindertengleichstellungsgesetzes (BGG) sowie der Barrierefreie-Informationstechnik-Verordnung (BITV 2.0) zur Umsetzung der Richtlinie (EU) 2016/2102 barrierefrei zugänglich zu machen.
+statement-scope = Diese Erklärung zur Barrierefreiheit gilt für alle Seiten dieses Bürgerportals, die zur Gemeinde { $tenant } gehören: die Übersicht der Online-Dienste, die Beschreibungen der Dienste, die Antragsformulare, die Eingangsbestätigungen sowie die Seiten in Leichter Sprache und zum Kontakt.
+statement-federation-intro = Die beteiligten Gemeinden sind bemüht, dieses gemeinsame Bürgerportal im Einklang mit den Bestimmungen des Behindertengleichstellungsgesetzes (BGG) sowie der Barrierefreie-Informationstechnik-Verordnung (BITV 2.0) zur Umsetzung der Richtlinie (EU) 2016/2102 barrierefrei zugänglich zu machen.
+statement-federation-scope = Diese Erklärung gilt für die gemeinsamen Seiten des Portals: die Startseite, die Anmeldung und den Posteingang für Beschäftigte sowie die Fehlerseiten. Für die Online-Dienste jeder Gemeinde gibt es eine eigene Erklärung:
+statement-status-title = Stand der Vereinbarkeit mit den Anforderungen
+statement-status-text = Diese Website ist wegen der unten genannten Unvereinbarkeiten mit den Anforderungen der BITV 2.0
+statement-status-partial = teilweise vereinbar
+statement-method = Die Bewertung beruht auf einer Selbstbewertung und auf automatischen Prüfungen aller Seiten mit dem Prüfwerkzeug axe-core in einem echten Browser, auf Deutsch und auf Englisch, auch mit reiner Tastaturbedienung und ohne JavaScript. Eine Prüfung durch eine unabhängige Prüfstelle steht noch aus; bis dahin gilt der Stand „teilweise vereinbar“.
+statement-gaps-title = Nicht barrierefreie Inhalte
+statement-gaps-intro = Die folgenden Inhalte sind noch nicht oder nicht vollständig barrierefrei:
+statement-gap-pdf = PDF-Dokumente: Eine Eingangsbestätigung als barrierefreies PDF-Dokument wird noch nicht angeboten. Notieren Sie sich bitte die Vorgangsnummer oder drucken Sie die Bestätigungsseite aus; sie ist für den Druck eingerichtet.
+statement-gap-english = Englische Fassung: Die Bedienelemente des Portals gibt es auf Englisch, die Inhalte einzelner Formulare (Fragen, Hinweise, Auswahllisten) bisher zum Teil nur auf Deutsch.
+statement-gap-sign-language = Deutsche Gebärdensprache: Erläuterungen zum Portal in Deutscher Gebärdensprache (DGS) gibt es noch nicht. Erläuterungen in Leichter Sprache finden Sie über den Link „Leichte Sprache“ am Ende jeder Seite.
+statement-gap-audit = Prüfung: Was automatische Prüfungen nicht entscheiden können (zum Beispiel, ob Texte verständlich und Fehlermeldungen hilfreich sind), ist bisher nur von uns selbst bewertet worden.
+statement-gaps-work = Wir arbeiten daran, diese Mängel zu beheben.
+statement-written-title = Erstellung dieser Erklärung
+statement-written = Diese Erklärung wurde am { $date } erstellt.
+statement-reviewed = Die Barrierefreiheit der Online-Dienste wurde zuletzt am { $date } überprüft.
+statement-not-reviewed = Die Barrierefreiheit der Online-Dienste dieser Gemeinde wurde noch nicht überprüft.
+statement-feedback-title = Feedback und Kontaktangaben
+statement-feedback-text = Sind Ihnen Mängel beim barrierefreien Zugang zu Inhalten aufgefallen? Oder brauchen Sie Informationen aus diesem Angebot in einer barrierefreien Form? Dann wenden Sie sich bitte an uns. Wir antworten Ihnen so bald wie möglich.
+statement-feedback-who = Gemeindeverwaltung { $tenant }, Ansprechstelle für Barrierefreiheit
+statement-federation-feedback = Jede Gemeinde hat eine eigene Ansprechstelle für Barrierefreiheit:
+statement-conciliation-title = Schlichtungsverfahren
+statement-conciliation-text = Wenn auch nach Ihrem Feedback an den oben genannten Kontakt keine zufriedenstellende Lösung gefunden wurde, können Sie sich an die Schlichtungsstelle nach § 16 BGG wenden. Die Schlichtungsstelle BGG hat die Aufgabe, bei Konflikten zum Thema Barrierefreiheit zwischen Menschen mit Behinderungen und öffentlichen Stellen eine außergerichtliche Streitbeilegung zu unterstützen. Das Schlichtungsverfahren ist kostenlos. Es muss kein Rechtsbeistand eingeschaltet werden.
+statement-conciliation-more = Weitere Informationen zum Schlichtungsverfahren und zu den Möglichkeiten der Antragstellung finden Sie auf der Website der Schlichtungsstelle:
+statement-conciliation-email = Direkt erreichen Sie die Schlichtungsstelle BGG per E-Mail:
+
+easy-title = Leichte Sprache
+easy-intro =
+    Auf dieser Seite finden Sie Infos in Leichter Sprache.
+    Leichte Sprache ist einfach zu lesen.
+easy-what-title = Was ist das Bürger·portal?
+easy-what-text =
+    Das Bürger·portal ist eine Internet·seite.
+    Die Internet·seite ist von Ihrer Gemeinde.
+    Auf der Internet·seite können Sie Anträge stellen.
+    Ein Antrag ist eine Bitte an die Gemeinde.
+    Zum Beispiel: Sie haben einen Hund.
+    Dann müssen Sie den Hund bei der Gemeinde anmelden.
+    Das geht mit einem Antrag.
+    Sie können den Antrag am Computer stellen.
+    Oder mit dem Handy.
+    Sie müssen dafür nicht ins Rat·haus gehen.
+    Das nennt man: Online-Dienst.
+easy-how-title = So stellen Sie einen Antrag
+easy-step-1 =
+    Gehen Sie auf die Start·seite von Ihrer Gemeinde.
+    Dort steht eine Liste.
+    In der Liste stehen alle Online-Dienste.
+easy-step-2 =
+    Suchen Sie den Online-Dienst aus.
+    Klicken Sie auf den Namen.
+easy-step-3 =
+    Lesen Sie die Seite.
+    Dort steht: Das brauchen Sie für den Antrag.
+    Und dort steht: So viel kostet der Antrag.
+easy-step-4 =
+    Klicken Sie auf den grünen Knopf.
+    Auf dem Knopf steht: Antrag starten.
+easy-step-5 =
+    Jetzt sehen Sie ein Formular.
+    Ein Formular hat viele Felder.
+    In die Felder schreiben Sie etwas.
+    Zum Beispiel Ihren Namen.
+    Bei manchen Feldern steht: optional.
+    Optional heißt: Sie können hier etwas schreiben.
+    Sie können das Feld aber auch leer lassen.
+easy-step-6 =
+    Klicken Sie am Ende auf den Knopf.
+    Auf dem Knopf steht: Antrag absenden.
+easy-step-7 =
+    Vielleicht fehlt noch etwas.
+    Dann steht oben auf der Seite: Es gibt ein Problem.
+    Darunter steht: Das fehlt noch.
+    Klicken Sie auf den Satz.
+    Dann kommen Sie zu dem Feld.
+    Verbessern Sie das Feld.
+    Klicken Sie dann noch einmal auf: Antrag absenden.
+easy-step-8 =
+    Fertig!
+    Sie sehen jetzt eine Vorgangs·nummer.
+    Schreiben Sie die Vorgangs·nummer auf.
+    Mit der Nummer findet die Gemeinde Ihren Antrag.
+    Die Gemeinde meldet sich dann bei Ihnen.
+easy-help-title = Sie brauchen Hilfe?
+easy-help-text =
+    Sie haben eine Frage?
+    Oder Sie können etwas auf der Internet·seite nicht lesen?
+    Dann helfen wir Ihnen gern.
+easy-help-phone =
+    Sie können uns anrufen.
+    Das ist unsere Telefon·nummer:
+easy-help-email =
+    Sie können uns eine E-Mail schreiben.
+    Das ist unsere E-Mail-Adresse:
+easy-help-address =
+    Sie können auch ins Rat·haus kommen.
+    Das ist die Adresse:
+easy-help-choose =
+    Jede Gemeinde hat eigene Kontakt·daten.
+    Wählen Sie Ihre Gemeinde.
+    Dann sehen Sie die Kontakt·daten.
+easy-start-link = Hier kommen Sie zu den Online-Diensten von { $tenant }.
+easy-page-of = Leichte Sprache für { $tenant }

@@ -40,8 +40,7 @@ pub fn home(ctx: &PageCtx, catalogue: &Catalogue) -> Response {
 
 pub fn tenant(ctx: &PageCtx, tenant: &Tenant, offerings: &[Offering]) -> Response {
     let lang = ctx.lang;
-    let mut shell = ctx.shell(tenant.name.clone());
-    shell.tenant = Some((tenant.slug.clone(), tenant.name.clone()));
+    let shell = ctx.tenant_shell(tenant.name.clone(), tenant);
     let services = offerings
         .iter()
         .map(|o| {
@@ -106,8 +105,7 @@ pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering) -> Response 
     let lang = ctx.lang;
     let form = &offering.form;
     let title = form.title.get(lang.code()).to_owned();
-    let mut shell = ctx.shell(title.clone());
-    shell.tenant = Some((tenant.slug.clone(), tenant.name.clone()));
+    let shell = ctx.tenant_shell(title.clone(), tenant);
     let requirements = form
         .requirements
         .iter()
@@ -174,8 +172,7 @@ pub fn form(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, state: FormStat
     } else {
         format!("{}: {title}", lang.t("error-title-prefix"))
     };
-    let mut shell = ctx.shell(page_title);
-    shell.tenant = Some((tenant.slug.clone(), tenant.name.clone()));
+    let shell = ctx.tenant_shell(page_title, tenant);
     let alert = if state.token_expired {
         Some(
             views::notice_alert(lang.t("csrf-expired-title"), lang.t("csrf-expired-text"))
@@ -212,8 +209,7 @@ pub fn confirmation(
     case: &Case,
 ) -> Response {
     let lang = ctx.lang;
-    let mut shell = ctx.shell(lang.t("confirmation-title"));
-    shell.tenant = Some((tenant.slug.clone(), tenant.name.clone()));
+    let shell = ctx.tenant_shell(lang.t("confirmation-title"), tenant);
     let service = offering.map(|o| view! { <p>{lang.t("confirmation-service")}" "{o.form.title.get(lang.code()).to_owned()}</p> });
     views::page(
         &shell,
@@ -228,7 +224,7 @@ pub fn confirmation(
             <p>{lang.t("confirmation-received")}" "{views::format_date(lang, case.created_at)}</p>
             <h2>{lang.t("confirmation-next-title")}</h2>
             <p>{lang.t_args("confirmation-next-text", &[("tenant", Arg::from(tenant.name.clone()))])}</p>
-            <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
+            <p class="no-print"><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
         },
     )
 }

@@ -175,8 +175,11 @@ pub fn inbox(
             ("total", Arg::from(total)),
         ],
     );
+    // A region of its own that scrolls sideways on narrow screens; focusable (and named) so
+    // that keyboard users can scroll it too.
     let table = (!cases.is_empty()).then(|| {
         view! {
+            <div class="table-wrapper" role="region" aria-label=title.clone() tabindex="0">
             <table class="cases">
                 <caption class="visually-hidden">{title.clone()}</caption>
                 <thead>
@@ -189,6 +192,7 @@ pub fn inbox(
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            </div>
         }
     });
     let empty = cases

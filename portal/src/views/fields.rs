@@ -121,7 +121,7 @@ fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) ->
                 .collect_view();
             view! {
                 <div class=class>
-                    <fieldset class="choices" aria-describedby=described aria-required=required>
+                    <fieldset class="choices" aria-describedby=described>
                         <legend class="label">{label_text}{optional}</legend>
                         {hint}
                         {error_view}

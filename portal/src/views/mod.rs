@@ -7,6 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use leptos::prelude::*;
 
+use store::Tenant;
+
 use crate::i18n::Lang;
 
 /// What every page needs to know besides its own content.
@@ -16,8 +18,8 @@ pub struct Shell {
     pub demo: bool,
     /// The page's own title; the site name is appended.
     pub title: String,
-    /// The municipality the page belongs to: (slug, name).
-    pub tenant: Option<(String, String)>,
+    /// The municipality the page belongs to: its colour, name and footer links.
+    pub tenant: Option<Tenant>,
     /// Signed-in staff member: (username, CSRF token for the logout button).
     pub staff: Option<(String, String)>,
     /// The path of this page, for the language switch.
@@ -29,11 +31,6 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
     let lang = shell.lang;
     let site = lang.t("site-name");
     let title = format!("{} – {site}", shell.title);
-    let home = match &shell.tenant {
-        Some((slug, _)) => format!("/{slug}/"),
-        None => "/".to_owned(),
-    };
-    let tenant_name = shell.tenant.as_ref().map(|(_, name)| name.clone());
     let (other_lang, other_label) = match lang {
         Lang::De => ("en", "English"),
         Lang::En => ("de", "Deutsch"),
@@ -58,6 +55,30 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
             </nav>
         }
     });
+    // The municipality's colour comes from its own small stylesheet (the CSP allows no inline
+    // style); the version in the query lets browsers cache it until the colour changes.
+    let theme = shell.tenant.as_ref().map(|t| {
+        let href = format!(
+            "/{}/theme.css?v={}",
+            t.slug,
+            t.profile.accent_colour.hex().trim_start_matches('#')
+        );
+        view! { <link rel="stylesheet" href=href/> }
+    });
+    let band = shell.tenant.as_ref().map(|t| {
+        view! {
+            <div class="tenant-band">
+                <div class="container">
+                    <a class="tenant-band-name" href=format!("/{}/", t.slug)>{t.name.clone()}</a>
+                </div>
+            </div>
+        }
+    });
+    let header_class = if shell.tenant.is_some() {
+        "site-header site-header--tenant"
+    } else {
+        "site-header"
+    };
     let view = view! {
         <html lang=lang.code()>
             <head>
@@ -65,26 +86,21 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <title>{title}</title>
                 <link rel="stylesheet" href="/static/portal.css"/>
+                {theme}
             </head>
             <body>
                 <a class="skip-link" href="#main">{lang.t("skip-to-content")}</a>
-                <header class="site-header">
+                <header class=header_class>
                     <div class="container header-row">
-                        <a class="site-name" href=home>
-                            {site}
-                            {tenant_name.map(|n| view! { <span class="tenant-name">{n}</span> })}
-                        </a>
+                        <a class="site-name" href="/">{site}</a>
                         <a class="lang-switch" href=switch lang=other_lang hreflang=other_lang>{other_label}</a>
                     </div>
+                    {band}
                     {staff}
                 </header>
                 {demo}
                 <main id="main" class="container" tabindex="-1">{content}</main>
-                <footer class="site-footer">
-                    <div class="container">
-                        <p>{lang.t("footer-text")}</p>
-                    </div>
-                </footer>
+                {footer(lang, shell.tenant.as_ref())}
             </body>
         </html>
     };
@@ -92,6 +108,40 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
     html.push_str("<!DOCTYPE html>");
     html.push_str(&view.to_html());
     (status, Html(html)).into_response()
+}
+
+/// BITV 2.0 wants the accessibility statement, the feedback contact and (for public bodies)
+/// information in Leichte Sprache reachable from every page: the municipality's own when the
+/// page belongs to one, the federation's otherwise.
+fn footer(lang: Lang, tenant: Option<&Tenant>) -> impl IntoView + use<> {
+    let base = tenant.map(|t| format!("/{}", t.slug)).unwrap_or_default();
+    let external = |url: Option<&store::ExternalUrl>, key: &str| {
+        url.map(|u| view! { <li><a href=u.as_str().to_owned()>{lang.t(key)}</a></li> })
+    };
+    let imprint = external(
+        tenant.and_then(|t| t.profile.imprint_url.as_ref()),
+        "footer-imprint",
+    );
+    let privacy = external(
+        tenant.and_then(|t| t.profile.privacy_url.as_ref()),
+        "footer-privacy",
+    );
+    view! {
+        <footer class="site-footer">
+            <div class="container">
+                <nav aria-label=lang.t("footer-nav-label")>
+                    <ul class="footer-links">
+                        <li><a href=format!("{base}/barrierefreiheit")>{lang.t("footer-accessibility")}</a></li>
+                        <li><a href=format!("{base}/leichte-sprache")>{lang.t("footer-easy-read")}</a></li>
+                        <li><a href=format!("{base}/kontakt")>{lang.t("footer-contact")}</a></li>
+                        {imprint}
+                        {privacy}
+                    </ul>
+                </nav>
+                <p>{lang.t("footer-text")}</p>
+            </div>
+        </footer>
+    }
 }
 
 /// A path as a query value: only the characters a path may need, percent-encoded.
@@ -131,6 +181,14 @@ pub fn notice_alert(title: String, text: String) -> impl IntoView {
             <h2 id="notice-title">{title}</h2>
             <p>{text}</p>
         </div>
+    }
+}
+
+/// A calendar day, e.g. `02.11.2026` or `2 November 2026`.
+pub fn format_day(lang: Lang, d: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::De => d.format("%d.%m.%Y").to_string(),
+        Lang::En => d.format("%-d %B %Y").to_string(),
     }
 }
 

@@ -1,0 +1,17 @@
+-- Each municipality's profile (issue 3, items 7 and 8): the accent colour of its pages, the
+-- contact for accessibility feedback, the town hall's address, links to its imprint and privacy
+-- notice, and the date of the last accessibility review. Rows from before this migration get
+-- the portal's default colour and empty contact fields (the pages leave empty ones out).
+-- The colour is stored lowercase `#rrggbb`; its contrast is checked by the store before writing.
+alter table tenants add column accent_colour text not null default '#1d4f91'
+    check (length(accent_colour) = 7
+           and accent_colour glob '#[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]');
+alter table tenants add column feedback_email text not null default '';
+alter table tenants add column feedback_phone text not null default '';
+alter table tenants add column town_hall_address text not null default '';
+alter table tenants add column imprint_url text;
+alter table tenants add column privacy_url text;
+-- `YYYY-MM-DD`; null: not reviewed yet
+alter table tenants add column accessibility_reviewed_on text
+    check (accessibility_reviewed_on is null
+           or accessibility_reviewed_on glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]');

@@ -1,0 +1,203 @@
+#![allow(clippy::expect_used)]
+
+//! Every page of the citizen and staff journeys, with and without errors, passes axe-core
+//! (WCAG 2.0/2.1 A and AA) in German and in English; at 320 px nothing scrolls sideways.
+//! Screenshots of the main pages land in the ignored `screenshots/` folder.
+
+use tests::chrome::{Chrome, Js};
+use tests::{DEMO_SERVICES, Db, TestApp};
+
+/// Goes to `path` (or stays, when `None`), checks it with axe, and takes a screenshot.
+async fn check(chrome: &Chrome, base: &str, path: Option<&str>, what: &str, lang: &str) {
+    if let Some(path) = path {
+        chrome.goto(&format!("{base}{path}")).await;
+    }
+    let html_lang = chrome
+        .client
+        .find(fantoccini::Locator::Css("html"))
+        .await
+        .expect("html")
+        .attr("lang")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert_eq!(html_lang, lang, "lang attribute on {what}");
+    chrome.assert_accessible(&format!("{what} ({lang})")).await;
+    chrome
+        .screenshot(&format!("{lang}-{}", what.replace(' ', "-")))
+        .await;
+}
+
+async fn walk_every_page(lang: &str) {
+    let app = TestApp::start(Db::Sqlite).await;
+    let base = app.base.clone();
+    let chrome = Chrome::start(Js::On).await;
+    chrome.goto(&format!("{base}/lang/{lang}?next=/")).await;
+
+    check(&chrome, &base, Some("/"), "start page", lang).await;
+    check(&chrome, &base, Some("/werther/"), "municipality", lang).await;
+    check(
+        &chrome,
+        &base,
+        Some("/does-not-exist/"),
+        "not found page",
+        lang,
+    )
+    .await;
+    for page in ["barrierefreiheit", "leichte-sprache", "kontakt"] {
+        check(&chrome, &base, Some(&format!("/{page}")), page, lang).await;
+        let path = format!("/werther/{page}");
+        check(
+            &chrome,
+            &base,
+            Some(&path),
+            &format!("werther {page}"),
+            lang,
+        )
+        .await;
+    }
+
+    for (service, answers) in DEMO_SERVICES {
+        let page = format!("/werther/services/{service}");
+        check(
+            &chrome,
+            &base,
+            Some(&page),
+            &format!("service {service}"),
+            lang,
+        )
+        .await;
+        let form = format!("{page}/form");
+        check(
+            &chrome,
+            &base,
+            Some(&form),
+            &format!("form {service}"),
+            lang,
+        )
+        .await;
+        chrome.submit().await;
+        check(
+            &chrome,
+            &base,
+            None,
+            &format!("form errors {service}"),
+            lang,
+        )
+        .await;
+
+        // A lost CSRF cookie: 403, the form shown again with a notice.
+        chrome.fill(&answers[..3]).await;
+        chrome
+            .client
+            .delete_cookie("__Host-portal-csrf")
+            .await
+            .expect("delete cookie");
+        chrome.submit().await;
+        check(
+            &chrome,
+            &base,
+            None,
+            &format!("form expired {service}"),
+            lang,
+        )
+        .await;
+
+        chrome.fill(answers).await;
+        chrome.submit().await;
+        assert!(
+            chrome.text(".reference").await.starts_with("WER-"),
+            "{service} filed"
+        );
+        check(
+            &chrome,
+            &base,
+            None,
+            &format!("confirmation {service}"),
+            lang,
+        )
+        .await;
+    }
+
+    // A body over the limit: the 413 page.
+    chrome
+        .goto(&format!("{base}/werther/services/gewerbeanmeldung/form"))
+        .await;
+    chrome
+        .execute_navigating(
+            "document.querySelector('textarea').value = 'x'.repeat(1200000); document.querySelector('main form').submit();",
+        )
+        .await;
+    check(&chrome, &base, None, "too large page", lang).await;
+
+    check(&chrome, &base, Some("/staff/login"), "staff login", lang).await;
+    chrome
+        .fill(&[("username", "clerk.werther"), ("password", "wrong")])
+        .await;
+    chrome.submit().await;
+    check(&chrome, &base, None, "staff login failed", lang).await;
+    chrome
+        .fill(&[("username", "federation.admin"), ("password", "demo")])
+        .await;
+    chrome.submit().await;
+    check(&chrome, &base, None, "inbox", lang).await;
+    check(
+        &chrome,
+        &base,
+        Some("/staff/inbox?tenant=werther"),
+        "inbox werther",
+        lang,
+    )
+    .await;
+    let case = chrome
+        .client
+        .find(fantoccini::Locator::Css("table.cases a"))
+        .await
+        .expect("a case in the inbox")
+        .attr("href")
+        .await
+        .ok()
+        .flatten()
+        .expect("case link");
+    check(&chrome, &base, Some(&case), "case", lang).await;
+
+    chrome.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_in_german() {
+    walk_every_page("de").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_in_english() {
+    walk_every_page("en").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_scrolls_sideways_on_a_320_pixel_screen() {
+    let app = TestApp::start(Db::Sqlite).await;
+    let chrome = Chrome::start_sized(Js::On, 320, 640).await;
+    for path in [
+        "/",
+        "/werther/",
+        "/werther/services/gewerbeanmeldung",
+        "/werther/services/gewerbeanmeldung/form",
+        "/staff/login",
+    ] {
+        chrome.goto(&format!("{}{path}", app.base)).await;
+        let width = chrome.scroll_width().await;
+        assert!(width <= 320, "{path} is {width} px wide on a 320 px screen");
+    }
+    chrome.submit().await;
+    let width = chrome.scroll_width().await;
+    assert!(
+        width <= 320,
+        "the login error page is {width} px wide on a 320 px screen"
+    );
+    chrome.screenshot("de-320px-login-errors").await;
+    chrome.close().await;
+    app.stop().await;
+}

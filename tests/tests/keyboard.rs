@@ -1,0 +1,152 @@
+//! Keyboard-only journeys in a real browser: for every demo service, from the municipality's
+//! page to the confirmation with Tab, Space, Enter and the arrow keys only, fixing a
+//! validation error through the error summary on the way. Focus must always be visible and
+//! must land on the error summary after a failed submit. The same journeys run with
+//! JavaScript switched off.
+
+use fantoccini::key::Key;
+use tests::chrome::{Chrome, Focus, Js};
+use tests::{DEMO_SERVICES, Db, TestApp};
+
+/// Fills the form from the keyboard: Tab to each field, type or choose its value. The field
+/// `wrong` gets `wrong_value` instead. Stops on the submit button.
+async fn fill_by_keyboard(chrome: &Chrome, answers: &[(&str, &str)], wrong: (&str, &str)) {
+    let mut filled = Vec::new();
+    loop {
+        let f = chrome
+            .tab_until(20, "the next form field or the submit button", |f| {
+                (matches!(f.tag.as_str(), "input" | "select" | "textarea") && f.kind != "hidden")
+                    || (f.tag == "button" && f.kind == "submit")
+            })
+            .await;
+        assert!(f.visible, "focus is not visible on {f:?}");
+        if f.tag == "button" {
+            break;
+        }
+        let value = if f.name == wrong.0 {
+            Some(wrong.1)
+        } else {
+            answers.iter().find(|(k, _)| *k == f.name).map(|(_, v)| *v)
+        };
+        let Some(value) = value else {
+            continue; // an optional field left empty
+        };
+        if filled.contains(&f.name) {
+            continue; // the other options of a radio group already answered
+        }
+        filled.push(f.name.clone());
+        match (f.tag.as_str(), f.kind.as_str()) {
+            ("input", "radio") => choose_radio(chrome, value).await,
+            ("input", "checkbox") => {
+                if value == "true" && !f.checked {
+                    chrome.press(Key::Space).await;
+                }
+            }
+            ("select", _) => choose_option(chrome, &f, value).await,
+            _ => chrome.type_text(value).await,
+        }
+    }
+    for (name, _) in answers {
+        assert!(
+            filled.iter().any(|f| f == name),
+            "field {name} was never reached by Tab"
+        );
+    }
+}
+
+/// On a focused radio button: Space picks it, the arrow keys move to the wanted one.
+async fn choose_radio(chrome: &Chrome, value: &str) {
+    chrome.press(Key::Space).await;
+    for _ in 0..10 {
+        if chrome.focus().await.value == value {
+            return;
+        }
+        chrome.press(Key::Down).await;
+    }
+    panic!("radio option {value} not reached with the arrow keys");
+}
+
+/// On a focused select: the arrow keys move to the wanted option.
+async fn choose_option(chrome: &Chrome, f: &Focus, value: &str) {
+    for _ in 0..20 {
+        if chrome.focus().await.value == value {
+            return;
+        }
+        chrome.press(Key::Down).await;
+    }
+    panic!(
+        "option {value} of {} not reached with the arrow keys",
+        f.name
+    );
+}
+
+async fn keyboard_journey(js: Js) {
+    let app = TestApp::start(Db::Sqlite).await;
+    let chrome = Chrome::start(js).await;
+    for (service, answers) in DEMO_SERVICES {
+        chrome.goto(&format!("{}/werther/", app.base)).await;
+        let link = format!("/werther/services/{service}");
+        chrome
+            .tab_until(40, "the service link", |f| {
+                f.tag == "a" && f.href.ends_with(&link)
+            })
+            .await;
+        chrome.press(Key::Enter).await;
+        let start = chrome
+            .tab_until(40, "the start button", |f| {
+                f.tag == "a" && f.href.ends_with("/form")
+            })
+            .await;
+        assert!(start.visible, "focus is not visible on the start button");
+        chrome.press_to_navigate(Key::Enter).await;
+
+        // One mistake, to be fixed through the error summary.
+        fill_by_keyboard(&chrome, answers, ("plz", "9973")).await;
+        chrome.press_to_navigate(Key::Enter).await;
+        let summary = chrome.focus().await;
+        assert!(
+            summary.class.contains("error-summary"),
+            "{service}: after a failed submit the focus is on {summary:?}, not the error summary"
+        );
+        let link = chrome
+            .tab_until(3, "the error link", |f| {
+                f.tag == "a" && f.href.ends_with("#f-plz")
+            })
+            .await;
+        assert!(link.visible);
+        chrome.press(Key::Enter).await;
+        let field = chrome.focus().await;
+        assert_eq!(
+            field.id, "f-plz",
+            "{service}: the summary link did not move focus to the field"
+        );
+        assert_eq!(field.value, "9973", "{service}: the typed value was kept");
+        chrome.select_all().await;
+        chrome.type_text("99735").await;
+        chrome
+            .tab_until(60, "the submit button", |f| {
+                f.tag == "button" && f.kind == "submit"
+            })
+            .await;
+        chrome.press(Key::Enter).await;
+
+        let reference = chrome.text(".reference").await;
+        assert!(
+            reference.starts_with("WER-"),
+            "{service}: no reference number after the keyboard journey (at {})",
+            chrome.url().await
+        );
+    }
+    chrome.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_demo_service_can_be_applied_for_with_the_keyboard_alone() {
+    keyboard_journey(Js::On).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_demo_service_can_be_applied_for_without_javascript() {
+    keyboard_journey(Js::Off).await;
+}
