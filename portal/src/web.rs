@@ -34,7 +34,8 @@ pub struct RequestId(pub String);
 
 pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    // From the thread-local generator: no system call per request.
+    let request_id = format!("{:016x}", rand::random::<u64>());
     let method = req.method().clone();
     let lang = lang_of(req.headers());
     let path = req.uri().path().to_owned();
@@ -101,7 +102,7 @@ fn error_page(
     let shell = Shell {
         lang,
         demo: state.config().demo,
-        title: lang.t(&format!("{}-title", page.key())),
+        title: lang.t(&format!("{}-title", page.key())).to_owned(),
         tenant: None,
         staff: None,
         path: path.to_owned(),

@@ -131,23 +131,14 @@ async fn submit(
         }
     };
 
-    // The browser's session: the one it has, or a new one written with the case.
-    let existing = match SessionKey::from_headers(&headers) {
-        Some(key) => state.store().session(&key.hash()).await?.map(|_| key),
-        None => None,
-    };
-    let (key, new_session) = match existing {
-        Some(key) => (key, None),
-        None => {
-            let key = SessionKey::generate();
-            let ttl = chrono::Duration::days(i64::from(state.config().citizen_session_days));
-            let session = NewSession {
-                key_hash: key.hash(),
-                staff_id: None,
-                expires_at: Utc::now() + ttl,
-            };
-            (key, Some(session))
-        }
+    // The browser's session, written with the case in one transaction: the cookie it has (the
+    // store keeps an existing row as it is), or a new one. No read before the write.
+    let key = SessionKey::from_headers(&headers).unwrap_or_else(SessionKey::generate);
+    let ttl_days = i64::from(state.config().citizen_session_days);
+    let session = NewSession {
+        key_hash: key.hash(),
+        staff_id: None,
+        expires_at: Utc::now() + chrono::Duration::days(ttl_days),
     };
     let answers = serde_json::to_value(&answers).map_err(anyhow::Error::from)?;
     let id = uuid::Uuid::new_v4();
@@ -166,7 +157,7 @@ async fn submit(
         };
         match state
             .store()
-            .submit_case(tenant.id, &case, new_session.as_ref())
+            .submit_case(tenant.id, &case, Some(&session))
             .await
         {
             Ok(()) => break,
@@ -178,11 +169,9 @@ async fn submit(
 
     let mut res =
         Redirect::to(&format!("/{}/cases/{id}/confirmation", tenant.slug)).into_response();
-    if new_session.is_some() {
-        let max_age = i64::from(state.config().citizen_session_days) * 86_400;
-        if let Ok(v) = HeaderValue::from_str(&key.set_cookie(max_age)) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
+    // Refreshed on every submission, so the confirmation stays reachable for the whole period.
+    if let Ok(v) = HeaderValue::from_str(&key.set_cookie(ttl_days * 86_400)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
 }

@@ -15,7 +15,7 @@ use crate::web::PageCtx;
 
 pub fn home(ctx: &PageCtx, catalogue: &Catalogue) -> Response {
     let lang = ctx.lang;
-    let shell = ctx.shell(lang.t("home-title"));
+    let shell = ctx.shell(lang.t("home-title").to_owned());
     let tenants = catalogue
         .tenants()
         .iter()
@@ -70,7 +70,7 @@ pub fn tenant(ctx: &PageCtx, tenant: &Tenant, offerings: &[Offering]) -> Respons
 
 fn fee_text(lang: Lang, fee: &Fee) -> String {
     match fee {
-        Fee::None { .. } => lang.t("fee-none"),
+        Fee::None { .. } => lang.t("fee-none").to_owned(),
         Fee::Fixed { cents, .. } => lang.t_args(
             "fee-fixed",
             &[("amount", Arg::from(format_eur(*cents, lang.code())))],
@@ -92,7 +92,7 @@ fn fee_text(lang: Lang, fee: &Fee) -> String {
     }
 }
 
-fn trust_text(lang: Lang, level: TrustLevel) -> String {
+fn trust_text(lang: Lang, level: TrustLevel) -> &'static str {
     lang.t(match level {
         TrustLevel::None => "trust-none",
         TrustLevel::Low => "trust-low",
@@ -175,8 +175,11 @@ pub fn form(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, state: FormStat
     let shell = ctx.tenant_shell(page_title, tenant);
     let alert = if state.token_expired {
         Some(
-            views::notice_alert(lang.t("csrf-expired-title"), lang.t("csrf-expired-text"))
-                .into_any(),
+            views::notice_alert(
+                lang.t("csrf-expired-title").to_owned(),
+                lang.t("csrf-expired-text").to_owned(),
+            )
+            .into_any(),
         )
     } else if !summary.is_empty() {
         Some(views::error_summary(lang, summary).into_any())
@@ -209,7 +212,7 @@ pub fn confirmation(
     case: &Case,
 ) -> Response {
     let lang = ctx.lang;
-    let shell = ctx.tenant_shell(lang.t("confirmation-title"), tenant);
+    let shell = ctx.tenant_shell(lang.t("confirmation-title").to_owned(), tenant);
     let service = offering.map(|o| view! { <p>{lang.t("confirmation-service")}" "{o.form.title.get(lang.code()).to_owned()}</p> });
     views::page(
         &shell,

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
@@ -54,9 +55,20 @@ impl Lang {
         }
     }
 
-    /// The text for `key`.
-    pub fn t(self, key: &str) -> String {
-        LOCALES.lookup(self.id(), key)
+    /// The text for `key`. Texts without arguments are formatted once per language and kept,
+    /// so a page pays a hash lookup per text, not a Fluent formatting run.
+    pub fn t(self, key: &str) -> &'static str {
+        let cache = match self {
+            Self::De => &CACHE_DE,
+            Self::En => &CACHE_EN,
+        };
+        let cache = cache.get_or_init(|| plain_messages(self));
+        match cache.get(key) {
+            Some(text) => text.as_str(),
+            // A key with arguments, or an unknown one: Fluent's own answer, kept as well so
+            // that a missing key cannot grow memory per request.
+            None => missing(self, key),
+        }
     }
 
     /// The text for `key` with Fluent arguments (`{ $name }`).
@@ -67,6 +79,42 @@ impl Lang {
             .collect();
         LOCALES.lookup_with_args(self.id(), key, &map)
     }
+}
+
+static CACHE_DE: OnceLock<HashMap<String, String>> = OnceLock::new();
+static CACHE_EN: OnceLock<HashMap<String, String>> = OnceLock::new();
+
+/// Every message of the Fluent file that formats without arguments.
+fn plain_messages(lang: Lang) -> HashMap<String, String> {
+    message_keys(include_str!("../../locales/de/main.ftl"))
+        .into_iter()
+        .filter_map(|key| LOCALES.try_lookup(lang.id(), &key).map(|text| (key, text)))
+        .collect()
+}
+
+/// The message identifiers of a Fluent file (lines `key = ...` at the start of a line).
+fn message_keys(src: &str) -> Vec<String> {
+    src.lines()
+        .filter(|l| !l.starts_with([' ', '#', '-']) && l.contains(" ="))
+        .filter_map(|l| l.split(" =").next().map(|k| k.trim().to_owned()))
+        .collect()
+}
+
+fn missing(lang: Lang, key: &str) -> &'static str {
+    static MISSING: OnceLock<std::sync::Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let map = MISSING.get_or_init(Default::default);
+    let mut map = match map.lock() {
+        Ok(m) => m,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let id = format!("{}:{key}", lang.code());
+    if let Some(text) = map.get(&id) {
+        return text;
+    }
+    let text: &'static str = Box::leak(LOCALES.lookup(lang.id(), key).into_boxed_str());
+    // Only keys from the code reach here, a fixed set: the leak is bounded.
+    map.insert(id, text);
+    text
 }
 
 /// Re-exported so views can build arguments without naming the Fluent crates.

@@ -39,22 +39,24 @@ pub fn login(
     let title = lang.t("login-title");
     let shell = ctx.shell(match problem {
         Some(_) => format!("{}: {title}", lang.t("error-title-prefix")),
-        None => title.clone(),
+        None => title.to_owned(),
     });
     let alert = problem.map(|p| match p {
-        LoginProblem::Expired => {
-            views::notice_alert(lang.t("csrf-expired-title"), lang.t("csrf-expired-text"))
-                .into_any()
-        }
-        LoginProblem::Missing => views::error_summary(
-            lang,
-            vec![("f-username".to_owned(), lang.t("login-missing"))],
+        LoginProblem::Expired => views::notice_alert(
+            lang.t("csrf-expired-title").to_owned(),
+            lang.t("csrf-expired-text").to_owned(),
         )
         .into_any(),
-        LoginProblem::Wrong => {
-            views::error_summary(lang, vec![("f-username".to_owned(), lang.t("login-wrong"))])
-                .into_any()
-        }
+        LoginProblem::Missing => views::error_summary(
+            lang,
+            vec![("f-username".to_owned(), lang.t("login-missing").to_owned())],
+        )
+        .into_any(),
+        LoginProblem::Wrong => views::error_summary(
+            lang,
+            vec![("f-username".to_owned(), lang.t("login-wrong").to_owned())],
+        )
+        .into_any(),
     });
     let demo = ctx.demo.then(|| {
         let rows = DEMO_ACCOUNTS
@@ -107,7 +109,7 @@ fn staff_shell(ctx: &PageCtx, staff: &Staff, title: String) -> Shell {
 
 pub fn no_tenant(ctx: &PageCtx, staff: &Staff) -> Response {
     let lang = ctx.lang;
-    let shell = staff_shell(ctx, staff, lang.t("inbox-title"));
+    let shell = staff_shell(ctx, staff, lang.t("inbox-title").to_owned());
     views::page(
         &shell,
         StatusCode::OK,
@@ -117,6 +119,7 @@ pub fn no_tenant(ctx: &PageCtx, staff: &Staff) -> Response {
 
 pub fn status_text(lang: Lang, status: CaseStatus) -> String {
     lang.t(&format!("status-{}", status.as_str().replace('_', "-")))
+        .to_owned()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -132,7 +135,7 @@ pub fn inbox(
 ) -> Response {
     let lang = ctx.lang;
     let title = format!("{} – {}", lang.t("inbox-title"), tenant.name);
-    let shell = staff_shell(ctx, staff, title.clone());
+    let shell = staff_shell(ctx, staff, title.to_owned());
     let switcher = (visible.len() > 1).then(|| {
         let links = visible
             .iter()
@@ -179,9 +182,9 @@ pub fn inbox(
     // that keyboard users can scroll it too.
     let table = (!cases.is_empty()).then(|| {
         view! {
-            <div class="table-wrapper" role="region" aria-label=title.clone() tabindex="0">
+            <div class="table-wrapper" role="region" aria-label=title.to_owned() tabindex="0">
             <table class="cases">
-                <caption class="visually-hidden">{title.clone()}</caption>
+                <caption class="visually-hidden">{title.to_owned()}</caption>
                 <thead>
                     <tr>
                         <th scope="col">{lang.t("inbox-reference")}</th>
@@ -202,7 +205,7 @@ pub fn inbox(
         &shell,
         StatusCode::OK,
         view! {
-            <h1>{title.clone()}</h1>
+            <h1>{title.to_owned()}</h1>
             {switcher}
             {table}
             {empty}
@@ -222,7 +225,7 @@ pub fn case(
 ) -> Response {
     let lang = ctx.lang;
     let title = format!("{} {}", lang.t("case-title"), case.reference);
-    let shell = staff_shell(ctx, staff, title.clone());
+    let shell = staff_shell(ctx, staff, title.to_owned());
     let answers: Answers = serde_json::from_value(case.answers.clone()).unwrap_or_default();
     let sections = form
         .sections
@@ -234,7 +237,7 @@ pub fn case(
                 .map(|f| {
                     let value = form
                         .display_value(&f.id, &answers, lang.code())
-                        .unwrap_or_else(|| lang.t("case-not-given"));
+                        .unwrap_or_else(|| lang.t("case-not-given").to_owned());
                     view! {
                         <div class="summary-row">
                             <dt>{f.label.get(lang.code()).to_owned()}</dt>
@@ -254,7 +257,7 @@ pub fn case(
         StatusCode::OK,
         view! {
             <p><a href=format!("/staff/inbox?tenant={}", tenant.slug)>{lang.t("case-back")}</a></p>
-            <h1>{title.clone()}</h1>
+            <h1>{title.to_owned()}</h1>
             <dl class="summary case-meta">
                 <div class="summary-row"><dt>{lang.t("case-municipality")}</dt><dd>{tenant.name.clone()}</dd></div>
                 <div class="summary-row"><dt>{lang.t("inbox-service")}</dt><dd>{form.title.get(lang.code()).to_owned()}</dd></div>

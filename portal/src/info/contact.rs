@@ -41,7 +41,7 @@ pub fn block(lang: Lang, tenant: &Tenant) -> impl IntoView + use<> {
 pub fn tenant(ctx: &PageCtx, tenant: &Tenant) -> Response {
     let lang = ctx.lang;
     let title = lang.t("contact-title");
-    let shell = ctx.tenant_shell(title.clone(), tenant);
+    let shell = ctx.tenant_shell(title.to_owned(), tenant);
     let intro = lang.t_args(
         "contact-intro",
         &[("tenant", Arg::from(tenant.name.clone()))],
@@ -64,7 +64,7 @@ pub fn tenant(ctx: &PageCtx, tenant: &Tenant) -> Response {
 pub fn federation(ctx: &PageCtx, tenants: &[Tenant]) -> Response {
     let lang = ctx.lang;
     let title = lang.t("contact-title");
-    let shell = ctx.shell(title.clone());
+    let shell = ctx.shell(title.to_owned());
     let each = tenants
         .iter()
         .map(|t| {

@@ -26,19 +26,19 @@ fn help(lang: Lang, tenant: &Tenant) -> impl IntoView + use<> {
     let p = &tenant.profile;
     let phone = (!p.feedback_phone.is_empty()).then(|| {
         view! {
-            {lines(lang.t("easy-help-phone"))}
+            {lines(lang.t("easy-help-phone").to_owned())}
             <p class="easy-contact"><a href=super::phone_href(&p.feedback_phone)>{p.feedback_phone.clone()}</a></p>
         }
     });
     let email = (!p.feedback_email.is_empty()).then(|| {
         view! {
-            {lines(lang.t("easy-help-email"))}
+            {lines(lang.t("easy-help-email").to_owned())}
             <p class="easy-contact"><a href=format!("mailto:{}", p.feedback_email)>{p.feedback_email.clone()}</a></p>
         }
     });
     let address = (!p.town_hall_address.trim().is_empty()).then(|| {
         view! {
-            {lines(lang.t("easy-help-address"))}
+            {lines(lang.t("easy-help-address").to_owned())}
             <p class="address easy-contact">{p.town_hall_address.trim().to_owned()}</p>
         }
     });
@@ -49,11 +49,11 @@ pub fn page(ctx: &PageCtx, tenant: Option<&Tenant>, all: &[Tenant]) -> Response 
     let lang = ctx.lang;
     let title = lang.t("easy-title");
     let shell = match tenant {
-        Some(t) => ctx.tenant_shell(title.clone(), t),
-        None => ctx.shell(title.clone()),
+        Some(t) => ctx.tenant_shell(title.to_owned(), t),
+        None => ctx.shell(title.to_owned()),
     };
     let steps = (1..=STEPS)
-        .map(|i| view! { <li>{lines(lang.t(&format!("easy-step-{i}")))}</li> })
+        .map(|i| view! { <li>{lines(lang.t(&format!("easy-step-{i}")).to_owned())}</li> })
         .collect_view();
     let caption = tenant.map(|t| view! { <p class="caption">{t.name.clone()}</p> });
     let help = match tenant {
@@ -61,7 +61,7 @@ pub fn page(ctx: &PageCtx, tenant: Option<&Tenant>, all: &[Tenant]) -> Response 
             let start = format!("/{}/", t.slug);
             let label = lang.t_args("easy-start-link", &[("tenant", Arg::from(t.name.clone()))]);
             view! {
-                {lines(lang.t("easy-help-text"))}
+                {lines(lang.t("easy-help-text").to_owned())}
                 {help(lang, t)}
                 <p class="easy-contact"><a href=start>{label}</a></p>
             }
@@ -77,7 +77,7 @@ pub fn page(ctx: &PageCtx, tenant: Option<&Tenant>, all: &[Tenant]) -> Response 
                 })
                 .collect_view();
             view! {
-                {lines(lang.t("easy-help-choose"))}
+                {lines(lang.t("easy-help-choose").to_owned())}
                 <ul class="link-list">{links}</ul>
             }
             .into_any()
@@ -90,9 +90,9 @@ pub fn page(ctx: &PageCtx, tenant: Option<&Tenant>, all: &[Tenant]) -> Response 
             <div class="easy-read">
                 {caption}
                 <h1>{title}</h1>
-                {lines(lang.t("easy-intro"))}
+                {lines(lang.t("easy-intro").to_owned())}
                 <h2>{lang.t("easy-what-title")}</h2>
-                {lines(lang.t("easy-what-text"))}
+                {lines(lang.t("easy-what-text").to_owned())}
                 <h2>{lang.t("easy-how-title")}</h2>
                 <ol class="easy-steps">{steps}</ol>
                 <h2>{lang.t("easy-help-title")}</h2>

@@ -27,7 +27,7 @@ fn dated(lang: Lang, key: &str, d: NaiveDate) -> String {
 fn reviewed(lang: Lang, tenant: &Tenant) -> impl IntoView + use<> {
     let text = match tenant.profile.accessibility_reviewed_on {
         Some(d) => dated(lang, "statement-reviewed", d),
-        None => lang.t("statement-not-reviewed"),
+        None => lang.t("statement-not-reviewed").to_owned(),
     };
     view! { <p>{text}</p> }
 }
@@ -80,7 +80,7 @@ fn conciliation(lang: Lang) -> impl IntoView + use<> {
 pub fn tenant(ctx: &PageCtx, tenant: &Tenant) -> Response {
     let lang = ctx.lang;
     let title = lang.t("statement-title");
-    let shell = ctx.tenant_shell(title.clone(), tenant);
+    let shell = ctx.tenant_shell(title.to_owned(), tenant);
     let name = || Arg::from(tenant.name.clone());
     views::page(
         &shell,
@@ -107,7 +107,7 @@ pub fn tenant(ctx: &PageCtx, tenant: &Tenant) -> Response {
 pub fn federation(ctx: &PageCtx, tenants: &[Tenant]) -> Response {
     let lang = ctx.lang;
     let title = lang.t("statement-title");
-    let shell = ctx.shell(title.clone());
+    let shell = ctx.shell(title.to_owned());
     let statements = tenants
         .iter()
         .map(|t| {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use forms::{ErrorCode, Field, FieldKind, FormDefinition};
+use leptos::either::EitherOf5;
 use leptos::prelude::*;
 
 use crate::i18n::{Arg, Lang};
@@ -40,7 +41,7 @@ pub fn form_fields(
     def: &FormDefinition,
     values: &BTreeMap<String, String>,
     errors: &BTreeMap<String, String>,
-) -> AnyView {
+) -> impl IntoView + use<> {
     def.sections
         .iter()
         .map(|section| {
@@ -57,10 +58,17 @@ pub fn form_fields(
             }
         })
         .collect_view()
-        .into_any()
 }
 
-fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) -> AnyView {
+/// One field. The kinds render as the branches of an `EitherOf4` rather than as type-erased
+/// views: erasing turns every attribute into an owned string, which made the form page five
+/// times slower than the rest of the layout.
+fn field(
+    lang: Lang,
+    f: &Field,
+    value: Option<String>,
+    error: Option<String>,
+) -> impl IntoView + use<> {
     let id = format!("f-{}", f.id);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
@@ -119,7 +127,7 @@ fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) ->
                     }
                 })
                 .collect_view();
-            view! {
+            EitherOf5::A(view! {
                 <div class=class>
                     <fieldset class="choices" aria-describedby=described>
                         <legend class="label">{label_text}{optional}</legend>
@@ -128,12 +136,11 @@ fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) ->
                         {options}
                     </fieldset>
                 </div>
-            }
-            .into_any()
+            })
         }
         FieldKind::Checkbox => {
             let checked = matches!(value.as_str(), "true" | "on" | "1" | "yes");
-            view! {
+            EitherOf5::B(view! {
                 <div class=class>
                     {hint}
                     {error_view}
@@ -143,8 +150,7 @@ fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) ->
                         <label for=id>{label_text}</label>
                     </div>
                 </div>
-            }
-            .into_any()
+            })
         }
         FieldKind::Select => {
             let options = f
@@ -155,7 +161,7 @@ fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) ->
                     view! { <option value=c.value.clone() selected=selected>{c.label.get(lang.code()).to_owned()}</option> }
                 })
                 .collect_view();
-            view! {
+            EitherOf5::C(view! {
                 <div class=class>
                     <label class="label" for=id.clone()>{label_text}{optional}</label>
                     {hint}
@@ -166,10 +172,9 @@ fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) ->
                         {options}
                     </select>
                 </div>
-            }
-            .into_any()
+            })
         }
-        FieldKind::Textarea => view! {
+        FieldKind::Textarea => EitherOf5::D(view! {
             <div class=class>
                 <label class="label" for=id.clone()>{label_text}{optional}</label>
                 {hint}
@@ -177,24 +182,28 @@ fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) ->
                 <textarea class="textarea" id=id name=name rows="5" aria-describedby=described
                     aria-invalid=invalid aria-required=required autocomplete=autocomplete>{value}</textarea>
             </div>
-        }
-        .into_any(),
+        }),
         kind => {
             // Dates and numbers are text inputs: a browser's date or number input would drop
             // a value it cannot parse, and the citizen must see what they typed.
             let (input_type, inputmode) = match kind {
                 FieldKind::Email => ("email", None),
                 FieldKind::Phone => ("tel", None),
-                FieldKind::Number | FieldKind::PostalCode | FieldKind::Date => ("text", Some("numeric")),
+                FieldKind::Number | FieldKind::PostalCode | FieldKind::Date => {
+                    ("text", Some("numeric"))
+                }
                 _ => ("text", None),
             };
-            let spellcheck = matches!(kind, FieldKind::Email | FieldKind::Phone | FieldKind::PostalCode)
-                .then_some("false");
+            let spellcheck = matches!(
+                kind,
+                FieldKind::Email | FieldKind::Phone | FieldKind::PostalCode
+            )
+            .then_some("false");
             let class_input = match kind {
                 FieldKind::PostalCode | FieldKind::Date | FieldKind::Number => "input input--short",
                 _ => width,
             };
-            view! {
+            EitherOf5::E(view! {
                 <div class=class>
                     <label class="label" for=id.clone()>{label_text}{optional}</label>
                     {hint}
@@ -203,8 +212,7 @@ fn field(lang: Lang, f: &Field, value: Option<String>, error: Option<String>) ->
                         spellcheck=spellcheck autocomplete=autocomplete aria-describedby=described
                         aria-invalid=invalid aria-required=required/>
                 </div>
-            }
-            .into_any()
+            })
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod fields;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use leptos::prelude::*;
+use leptos::tachys::view::Position;
 
 use store::Tenant;
 
@@ -104,9 +105,16 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
             </body>
         </html>
     };
-    let mut html = String::with_capacity(8192);
+    // Rendered straight into one buffer big enough for a form page: no regrowth, no copy.
+    let mut html = String::with_capacity(16 * 1024);
     html.push_str("<!DOCTYPE html>");
-    html.push_str(&view.to_html());
+    view.to_html_with_buf(
+        &mut html,
+        &mut Position::FirstChild,
+        true,
+        false,
+        Vec::new(),
+    );
     (status, Html(html)).into_response()
 }
 
