@@ -402,16 +402,17 @@ impl Store for PgStore {
         case: &NewCase,
         session: Option<&NewSession>,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        if let Some(session) = session {
-            insert_session(&mut tx, session, true).await?;
-        }
-        // The service must belong to the tenant: checked in the insert itself.
+        // One statement, so one round trip and atomic by itself: the service must belong to
+        // the tenant (`ok`), and only then are the session (kept if it exists) and the case
+        // written. A unique violation undoes both.
         let inserted = sqlx::query(
-            "insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
+            "with ok as (select 1 from services where id = $3 and tenant_id = $2), \
+             s as (insert into sessions (key_hash, staff_id, expires_at) \
+                   select $9, $10, $11 from ok where $9::text is not null \
+                   on conflict (key_hash) do nothing) \
+             insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
              submitter_session) \
-             select $1, $2, $3, $4, $5, $6, $7, $8 \
-             where exists (select 1 from services where id = $3 and tenant_id = $2)",
+             select $1, $2, $3, $4, $5, $6, $7, $8 from ok",
         )
         .bind(case.id)
         .bind(tenant.0)
@@ -421,17 +422,18 @@ impl Store for PgStore {
         .bind(case.status.as_str())
         .bind(Json(&case.answers))
         .bind(case.submitter_session.as_deref())
-        .execute(&mut *tx)
+        .bind(session.map(|s| s.key_hash.as_str()))
+        .bind(session.and_then(|s| s.staff_id).map(|s| s.0))
+        .bind(session.map(|s| s.expires_at))
+        .execute(&self.pool)
         .await
         .map_err(map_unique)?
         .rows_affected();
         if inserted == 0 {
-            // Dropping the transaction rolls the session back too.
             return Err(StoreError::Conflict(
                 "service not offered by this tenant".into(),
             ));
         }
-        tx.commit().await?;
         Ok(())
     }
 

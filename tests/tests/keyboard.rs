@@ -85,6 +85,12 @@ async fn keyboard_journey(js: Js) {
     let chrome = Chrome::start(js).await;
     for (service, answers) in DEMO_SERVICES {
         chrome.goto(&format!("{}/werther/", app.base)).await;
+        chrome.press(Key::Tab).await;
+        let first = chrome.focus().await;
+        assert!(
+            first.class.contains("skip-link") && first.href.ends_with("#main") && first.visible,
+            "the first Tab must reach a visible skip link, got {first:?}"
+        );
         let link = format!("/werther/services/{service}");
         chrome
             .tab_until(40, "the service link", |f| {
