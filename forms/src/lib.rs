@@ -5,6 +5,8 @@
 //! The format is described in `docs/forms.md`.
 
 mod definition;
+pub mod fim;
+mod logic;
 mod error_code;
 mod fee;
 mod lint;

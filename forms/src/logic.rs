@@ -1,0 +1,1 @@
+//! Form logic in CEL: visibility, requirements, rules and computed values.
