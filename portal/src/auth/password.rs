@@ -12,9 +12,22 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
 }
 
+/// At most this many password checks run at once (one per core): each takes 19 MiB and tens of
+/// milliseconds, so a flood of login attempts queues here instead of exhausting memory.
+fn checks() -> &'static tokio::sync::Semaphore {
+    static CHECKS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    CHECKS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.max(2))
+    })
+}
+
 /// Checks a password. With no stored hash (unknown user) a dummy hash is checked anyway, so
 /// the response time does not tell whether a username exists.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
+    let Ok(_permit) = checks().acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let Ok(parsed) = PasswordHash::new(&stored) else {
