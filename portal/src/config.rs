@@ -17,6 +17,7 @@ pub const ENV_VARS: &[&str] = &[
     "PORTAL_SECRET_KEY",
     "PORTAL_SECRET_KEY_FILE",
     "PORTAL_LOG_FORMAT",
+    "PORTAL_PUBLIC_URL",
 ];
 
 /// The TOML file. Every key is optional; an unknown key is an error.
@@ -33,6 +34,8 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub staff_session_hours: Option<u32>,
     pub citizen_session_days: Option<u32>,
+    pub draft_days: Option<u32>,
+    pub public_url: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -78,6 +81,12 @@ pub struct Config {
     pub log_format: LogFormat,
     pub staff_session_hours: u32,
     pub citizen_session_days: u32,
+    /// How long a saved draft can be resumed.
+    pub draft_days: u32,
+    /// The address citizens reach the portal at, e.g. `https://portal.example.de` (no
+    /// trailing slash); used for links shown or sent to them. `None`: the address the
+    /// request came to (fine for the demo on loopback).
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +206,22 @@ impl Config {
 
         let staff_session_hours = file.staff_session_hours.unwrap_or(8);
         let citizen_session_days = file.citizen_session_days.unwrap_or(7);
+        let draft_days = file.draft_days.unwrap_or(30);
+        if draft_days == 0 {
+            return Err(invalid("draft_days", "must be at least 1"));
+        }
+        let public_url = env
+            .var("PORTAL_PUBLIC_URL")
+            .or(file.public_url)
+            .map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(url) = &public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(invalid(
+                "PORTAL_PUBLIC_URL",
+                "expected an address like https://portal.example.de",
+            ));
+        }
         if staff_session_hours == 0 || citizen_session_days == 0 {
             return Err(invalid(
                 "staff_session_hours / citizen_session_days",
@@ -214,6 +239,8 @@ impl Config {
             log_format,
             staff_session_hours,
             citizen_session_days,
+            draft_days,
+            public_url,
         })
     }
 

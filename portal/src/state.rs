@@ -63,6 +63,22 @@ impl AppState {
         Ok(())
     }
 
+    /// A form version: from the catalogue, else (no longer offered) from the store. Versions
+    /// never change, so the catalogue's copy is as good as the stored one.
+    pub async fn form(&self, id: FormId) -> anyhow::Result<Arc<FormDefinition>> {
+        if let Some(form) = self.catalogue().form(id) {
+            return Ok(form.clone());
+        }
+        let record = self
+            .store()
+            .form(id)
+            .await?
+            .with_context(|| format!("form {} missing", id.0))?;
+        let parsed = FormDefinition::from_json(&record.definition)
+            .with_context(|| format!("form {} v{}", record.key, record.version))?;
+        Ok(Arc::new(parsed))
+    }
+
     /// Keeps the catalogue fresh (other instances or the CLI may add services).
     pub fn spawn_catalogue_refresh(&self) {
         let state = self.clone();
@@ -78,7 +94,7 @@ impl AppState {
         });
     }
 
-    /// Deletes expired sessions once an hour.
+    /// Deletes expired sessions and drafts once an hour.
     pub fn spawn_session_sweeper(&self) {
         let state = self.clone();
         tokio::spawn(async move {
@@ -89,6 +105,11 @@ impl AppState {
                     Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+                }
+                match state.store().delete_expired_drafts().await {
+                    Ok(n) if n > 0 => tracing::info!(removed = n, "expired drafts removed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "draft sweep failed"),
                 }
             }
         });

@@ -26,6 +26,10 @@ pub enum StoreError {
     /// The reference number is taken (the portal draws a new one and tries again).
     #[error("reference number already in use")]
     DuplicateReference,
+    /// The case names a draft that is gone: already submitted (perhaps from another tab), or
+    /// expired and swept. Nothing is written.
+    #[error("the draft was already submitted or has expired")]
+    DraftGone,
     /// A unique key (slug, username, form key and version) is taken.
     #[error("already exists: {0}")]
     Conflict(String),
@@ -94,6 +98,14 @@ pub trait Store: Send + Sync + 'static {
     /// The tenant's cases, newest first.
     async fn cases(&self, tenant: TenantId, page: Page) -> Result<Vec<CaseSummary>>;
     async fn count_cases(&self, tenant: TenantId) -> Result<u64>;
+
+    // --- drafts (only the SHA-256 of the resume token is stored) ---------------------------
+    /// Creates or replaces the draft with this token. The service must belong to `tenant`,
+    /// else `Err(Conflict)`.
+    async fn save_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()>;
+    /// A draft that has not expired yet.
+    async fn draft(&self, tenant: TenantId, token_hash: &str) -> Result<Option<Draft>>;
+    async fn delete_expired_drafts(&self) -> Result<u64>;
 
     // --- staff -----------------------------------------------------------------------------
     async fn create_staff(&self, staff: &NewStaff) -> Result<StaffId>;

@@ -13,8 +13,8 @@ use sqlx::{Connection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Backend, Case, CaseStatus, CaseSummary, FormId, FormRecord, NewCase, NewForm, NewService,
-    NewSession, NewStaff, NewTenant, Page, Result, Role, RoleKind, Service, ServiceId,
+    Backend, Case, CaseStatus, CaseSummary, Draft, FormId, FormRecord, NewCase, NewDraft, NewForm,
+    NewService, NewSession, NewStaff, NewTenant, Page, Result, Role, RoleKind, Service, ServiceId,
     SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
@@ -239,6 +239,7 @@ impl Store for PgStore {
              (select submitter_session from cases \
               where tenant_id in (select id from tenants where demo))",
             "delete from cases where tenant_id in (select id from tenants where demo)",
+            "delete from drafts where tenant_id in (select id from tenants where demo)",
             "delete from services where tenant_id in (select id from tenants where demo)",
             "delete from staff_roles where tenant_id in (select id from tenants where demo)",
             "delete from sessions where staff_id in (select id from staff where demo)",
@@ -403,16 +404,20 @@ impl Store for PgStore {
         session: Option<&NewSession>,
     ) -> Result<()> {
         // One statement, so one round trip and atomic by itself: the service must belong to
-        // the tenant (`ok`), and only then are the session (kept if it exists) and the case
-        // written. A unique violation undoes both.
+        // the tenant (`ok`), the draft it completes (if any) must still be there (`d` deletes
+        // it), and only then are the session (kept if it exists) and the case written. A
+        // unique violation undoes all of it.
         let inserted = sqlx::query(
             "with ok as (select 1 from services where id = $3 and tenant_id = $2), \
+             d as (delete from drafts where $12::text is not null and token_hash = $12 \
+                   and tenant_id = $2 and exists (select 1 from ok) returning 1), \
+             go as (select 1 from ok where $12::text is null or exists (select 1 from d)), \
              s as (insert into sessions (key_hash, staff_id, expires_at) \
-                   select $9, $10, $11 from ok where $9::text is not null \
+                   select $9, $10, $11 from go where $9::text is not null \
                    on conflict (key_hash) do nothing) \
              insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
              submitter_session) \
-             select $1, $2, $3, $4, $5, $6, $7, $8 from ok",
+             select $1, $2, $3, $4, $5, $6, $7, $8 from go",
         )
         .bind(case.id)
         .bind(tenant.0)
@@ -425,16 +430,82 @@ impl Store for PgStore {
         .bind(session.map(|s| s.key_hash.as_str()))
         .bind(session.and_then(|s| s.staff_id).map(|s| s.0))
         .bind(session.map(|s| s.expires_at))
+        .bind(case.from_draft.as_deref())
         .execute(&self.pool)
         .await
         .map_err(map_unique)?
         .rows_affected();
         if inserted == 0 {
+            // Only on this rare path: tell a foreign service from a draft that is gone.
+            let offered: bool = sqlx::query_scalar(
+                "select exists (select 1 from services where id = $1 and tenant_id = $2)",
+            )
+            .bind(case.service_id.0)
+            .bind(tenant.0)
+            .fetch_one(&self.pool)
+            .await?;
+            return Err(if offered && case.from_draft.is_some() {
+                StoreError::DraftGone
+            } else {
+                StoreError::Conflict("service not offered by this tenant".into())
+            });
+        }
+        Ok(())
+    }
+
+    async fn save_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
+        let written = sqlx::query(
+            "insert into drafts (token_hash, tenant_id, service_id, form_id, answers, expires_at) \
+             select $1, $2, $3, $4, $5, $6 \
+             where exists (select 1 from services where id = $3 and tenant_id = $2) \
+             on conflict (token_hash) do update set answers = excluded.answers, \
+             expires_at = excluded.expires_at, updated_at = now() \
+             where drafts.tenant_id = excluded.tenant_id",
+        )
+        .bind(&draft.token_hash)
+        .bind(tenant.0)
+        .bind(draft.service_id.0)
+        .bind(draft.form_id.0)
+        .bind(Json(&draft.answers))
+        .bind(draft.expires_at)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if written == 0 {
             return Err(StoreError::Conflict(
                 "service not offered by this tenant".into(),
             ));
         }
         Ok(())
+    }
+
+    async fn draft(&self, tenant: TenantId, token_hash: &str) -> Result<Option<Draft>> {
+        let row = sqlx::query(
+            "select token_hash, tenant_id, service_id, form_id, answers, expires_at from drafts \
+             where token_hash = $1 and tenant_id = $2 and expires_at > now()",
+        )
+        .bind(token_hash)
+        .bind(tenant.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Draft {
+            token_hash: row.try_get("token_hash")?,
+            tenant_id: TenantId(row.try_get("tenant_id")?),
+            service_id: ServiceId(row.try_get("service_id")?),
+            form_id: FormId(row.try_get("form_id")?),
+            answers: row.try_get::<Json<serde_json::Value>, _>("answers")?.0,
+            expires_at: row.try_get("expires_at")?,
+        }))
+    }
+
+    async fn delete_expired_drafts(&self) -> Result<u64> {
+        Ok(sqlx::query("delete from drafts where expires_at <= now()")
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     async fn case(&self, tenant: TenantId, id: Uuid) -> Result<Option<Case>> {

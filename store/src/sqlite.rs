@@ -21,8 +21,8 @@ use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Backend, Case, CaseStatus, CaseSummary, FormId, FormRecord, NewCase, NewForm, NewService,
-    NewSession, NewStaff, NewTenant, Page, Result, Role, RoleKind, Service, ServiceId,
+    Backend, Case, CaseStatus, CaseSummary, Draft, FormId, FormRecord, NewCase, NewDraft, NewForm,
+    NewService, NewSession, NewStaff, NewTenant, Page, Result, Role, RoleKind, Service, ServiceId,
     SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
@@ -312,6 +312,7 @@ impl Store for SqliteStore {
              (select submitter_session from cases \
               where tenant_id in (select id from tenants where demo))",
             "delete from cases where tenant_id in (select id from tenants where demo)",
+            "delete from drafts where tenant_id in (select id from tenants where demo)",
             "delete from services where tenant_id in (select id from tenants where demo)",
             "delete from staff_roles where tenant_id in (select id from tenants where demo)",
             "delete from sessions where staff_id in (select id from staff where demo)",
@@ -484,6 +485,17 @@ impl Store for SqliteStore {
         if let Some(session) = session {
             insert_session(&mut tx, session, true).await?;
         }
+        if let Some(draft) = &case.from_draft {
+            let deleted = sqlx::query("delete from drafts where token_hash = ? and tenant_id = ?")
+                .bind(draft)
+                .bind(tenant.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if deleted == 0 {
+                return Err(StoreError::DraftGone);
+            }
+        }
         // The service must belong to the tenant: checked in the insert itself.
         let inserted = sqlx::query(
             "insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
@@ -514,6 +526,72 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn save_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
+        let answers = serde_json::to_string(&draft.answers)
+            .map_err(|_| StoreError::Corrupt("draft answers cannot be serialised".into()))?;
+        let now = now();
+        let written = sqlx::query(
+            "insert into drafts (token_hash, tenant_id, service_id, form_id, answers, expires_at, \
+             created_at, updated_at) \
+             select ?, ?, ?, ?, ?, ?, ?, ? \
+             where exists (select 1 from services where id = ? and tenant_id = ?) \
+             on conflict (token_hash) do update set answers = excluded.answers, \
+             expires_at = excluded.expires_at, updated_at = excluded.updated_at \
+             where drafts.tenant_id = excluded.tenant_id",
+        )
+        .bind(&draft.token_hash)
+        .bind(tenant.0)
+        .bind(draft.service_id.0)
+        .bind(draft.form_id.0)
+        .bind(answers)
+        .bind(format_ts(draft.expires_at))
+        .bind(&now)
+        .bind(&now)
+        .bind(draft.service_id.0)
+        .bind(tenant.0)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        if written == 0 {
+            return Err(StoreError::Conflict(
+                "service not offered by this tenant".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn draft(&self, tenant: TenantId, token_hash: &str) -> Result<Option<Draft>> {
+        let row = sqlx::query(
+            "select token_hash, tenant_id, service_id, form_id, answers, expires_at from drafts \
+             where token_hash = ? and tenant_id = ? and expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(tenant.0)
+        .bind(now())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Draft {
+            token_hash: row.try_get("token_hash")?,
+            tenant_id: TenantId(row.try_get("tenant_id")?),
+            service_id: ServiceId(row.try_get("service_id")?),
+            form_id: FormId(row.try_get("form_id")?),
+            answers: serde_json::from_str(&row.try_get::<String, _>("answers")?)
+                .map_err(|_| StoreError::Corrupt("draft answers are not JSON".into()))?,
+            expires_at: parse_ts(&row.try_get::<String, _>("expires_at")?)?,
+        }))
+    }
+
+    async fn delete_expired_drafts(&self) -> Result<u64> {
+        Ok(sqlx::query("delete from drafts where expires_at <= ?")
+            .bind(now())
+            .execute(&self.write)
+            .await?
+            .rows_affected())
     }
 
     async fn case(&self, tenant: TenantId, id: Uuid) -> Result<Option<Case>> {

@@ -222,6 +222,9 @@ pub struct NewCase {
     /// SHA-256 (hex) of the submitting browser's session cookie, so that only that browser
     /// sees the confirmation page.
     pub submitter_session: Option<String>,
+    /// The draft this case was completed from (SHA-256 of its resume token); it is deleted in
+    /// the same transaction, so a resume link can never submit twice.
+    pub from_draft: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -370,4 +373,27 @@ mod tests {
             assert!(ExternalUrl::parse(bad).is_err(), "{bad:?}");
         }
     }
+}
+
+/// What a citizen typed so far, to be resumed with a link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewDraft {
+    /// SHA-256 (hex) of the resume token; the token itself is never stored.
+    pub token_hash: String,
+    pub service_id: ServiceId,
+    /// The exact form version the draft was started on.
+    pub form_id: FormId,
+    /// `{field id: value as typed}`.
+    pub answers: serde_json::Value,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Draft {
+    pub token_hash: String,
+    pub tenant_id: TenantId,
+    pub service_id: ServiceId,
+    pub form_id: FormId,
+    pub answers: serde_json::Value,
+    pub expires_at: DateTime<Utc>,
 }

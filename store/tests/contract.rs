@@ -106,7 +106,7 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, SubsecRound, Utc};
 use serde_json::json;
 use store::{
-    AccentColour, Backend, CaseStatus, ExternalUrl, FormId, NewCase, NewForm, NewService,
+    AccentColour, Backend, CaseStatus, ExternalUrl, FormId, NewCase, NewDraft, NewForm, NewService,
     NewSession, NewStaff, NewTenant, Page, Role, RoleKind, Service, Store, StoreError, Tenant,
     TenantProfile,
 };
@@ -161,6 +161,11 @@ contract!(
     other_tenant_cannot_count_cases,
     a_tenant_profile_round_trips_with_and_without_its_optional_parts,
     a_colour_with_too_little_contrast_written_behind_the_stores_back_is_corrupt,
+    a_draft_is_saved_replaced_and_read_back,
+    a_draft_completes_into_one_case_and_never_twice,
+    expired_drafts_are_invisible_and_swept,
+    other_tenant_cannot_read_or_overwrite_a_draft,
+    other_tenant_cannot_submit_from_a_draft,
 );
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -218,6 +223,7 @@ fn new_case(service: &Service, reference: &str, submitter: Option<&str>) -> NewC
             "umlaute": "Größe ß",
         }),
         submitter_session: submitter.map(Into::into),
+        from_draft: None,
     }
 }
 
@@ -1282,4 +1288,168 @@ async fn a_colour_with_too_little_contrast_written_behind_the_stores_back_is_cor
             .is_err(),
         "the table's check refuses a non-colour"
     );
+}
+
+// --- drafts -----------------------------------------------------------------------------------
+
+fn draft_hash(n: u8) -> String {
+    format!("{n:02x}").repeat(32)
+}
+
+fn new_draft(service: &Service, n: u8, answers: serde_json::Value) -> NewDraft {
+    NewDraft {
+        token_hash: draft_hash(n),
+        service_id: service.id,
+        form_id: service.form_id,
+        answers,
+        expires_at: in_one_hour(),
+    }
+}
+
+async fn a_draft_is_saved_replaced_and_read_back(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    store
+        .save_draft(
+            tenant.id,
+            &new_draft(&service, 1, json!({"vorname": "Erika"})),
+        )
+        .await
+        .unwrap();
+    let later = new_draft(&service, 1, json!({"vorname": "Erika", "plz": "9973"}));
+    store.save_draft(tenant.id, &later).await.unwrap();
+    let read = store
+        .draft(tenant.id, &draft_hash(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.answers, later.answers);
+    assert_eq!(read.form_id, service.form_id);
+    assert_eq!(read.service_id, service.id);
+    assert_eq!(read.expires_at, later.expires_at);
+    assert_eq!(store.draft(tenant.id, &draft_hash(2)).await.unwrap(), None);
+}
+
+async fn a_draft_completes_into_one_case_and_never_twice(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    store
+        .save_draft(tenant.id, &new_draft(&service, 1, json!({})))
+        .await
+        .unwrap();
+    let first = NewCase {
+        from_draft: Some(draft_hash(1)),
+        ..new_case(&service, "AAC-2026-00001", Some("browser"))
+    };
+    store
+        .submit_case(tenant.id, &first, Some(&new_session("browser")))
+        .await
+        .unwrap();
+    assert_eq!(store.draft(tenant.id, &draft_hash(1)).await.unwrap(), None);
+
+    // The same draft again (a second tab): refused, and nothing is written.
+    let second = NewCase {
+        from_draft: Some(draft_hash(1)),
+        ..new_case(&service, "AAC-2026-00002", Some("other-browser"))
+    };
+    match store
+        .submit_case(tenant.id, &second, Some(&new_session("other-browser")))
+        .await
+    {
+        Err(StoreError::DraftGone) => {}
+        other => panic!("expected DraftGone, got {other:?}"),
+    }
+    assert_eq!(store.count_cases(tenant.id).await.unwrap(), 1);
+    assert_eq!(store.session("other-browser").await.unwrap(), None);
+
+    // A duplicate reference keeps the draft, so the citizen can try again.
+    store
+        .save_draft(tenant.id, &new_draft(&service, 3, json!({})))
+        .await
+        .unwrap();
+    let clash = NewCase {
+        from_draft: Some(draft_hash(3)),
+        ..new_case(&service, "AAC-2026-00001", None)
+    };
+    assert!(matches!(
+        store.submit_case(tenant.id, &clash, None).await,
+        Err(StoreError::DuplicateReference)
+    ));
+    assert!(
+        store
+            .draft(tenant.id, &draft_hash(3))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+async fn expired_drafts_are_invisible_and_swept(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let mut old = new_draft(&service, 1, json!({}));
+    old.expires_at = Utc::now().trunc_subsecs(6) - chrono::Duration::minutes(1);
+    store.save_draft(tenant.id, &old).await.unwrap();
+    store
+        .save_draft(tenant.id, &new_draft(&service, 2, json!({})))
+        .await
+        .unwrap();
+    assert_eq!(store.draft(tenant.id, &draft_hash(1)).await.unwrap(), None);
+    assert_eq!(store.delete_expired_drafts().await.unwrap(), 1);
+    assert!(
+        store
+            .draft(tenant.id, &draft_hash(2))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+async fn other_tenant_cannot_read_or_overwrite_a_draft(db: Db) {
+    let store = &*db.store;
+    let (a, service_a) = tenant_with_service(store, "aach", "AAC").await;
+    let (b, service_b) = tenant_with_service(store, "bach", "BAC").await;
+    store
+        .save_draft(a.id, &new_draft(&service_a, 1, json!({"vorname": "Erika"})))
+        .await
+        .unwrap();
+    assert_eq!(store.draft(b.id, &draft_hash(1)).await.unwrap(), None);
+    // B can neither save into A's service nor overwrite A's draft through its own.
+    assert!(matches!(
+        store
+            .save_draft(b.id, &new_draft(&service_a, 2, json!({})))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        store
+            .save_draft(
+                b.id,
+                &new_draft(&service_b, 1, json!({"vorname": "Mallory"}))
+            )
+            .await
+            .is_err()
+    );
+    let kept = store.draft(a.id, &draft_hash(1)).await.unwrap().unwrap();
+    assert_eq!(kept.answers, json!({"vorname": "Erika"}));
+}
+
+async fn other_tenant_cannot_submit_from_a_draft(db: Db) {
+    let store = &*db.store;
+    let (a, service_a) = tenant_with_service(store, "aach", "AAC").await;
+    let (b, service_b) = tenant_with_service(store, "bach", "BAC").await;
+    store
+        .save_draft(a.id, &new_draft(&service_a, 1, json!({})))
+        .await
+        .unwrap();
+    let case = NewCase {
+        from_draft: Some(draft_hash(1)),
+        ..new_case(&service_b, "BAC-2026-00001", None)
+    };
+    assert!(matches!(
+        store.submit_case(b.id, &case, None).await,
+        Err(StoreError::DraftGone)
+    ));
+    assert_eq!(store.count_cases(b.id).await.unwrap(), 0);
+    assert!(store.draft(a.id, &draft_hash(1)).await.unwrap().is_some());
 }

@@ -395,6 +395,19 @@ impl Chrome {
         .await;
     }
 
+    /// Clicks the element at `css` and waits for the next page.
+    pub async fn click_to_navigate(&self, css: &str) {
+        let el = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.navigating(async move {
+            el.click().await.expect("click");
+        })
+        .await;
+    }
+
     /// Runs a script that navigates (e.g. submits a form) and waits for the next page.
     pub async fn execute_navigating(&self, script: &str) {
         self.navigating(async {

@@ -131,6 +131,26 @@ async fn walk_every_page(lang: &str) {
         .await;
     check(&chrome, &base, None, "too large page", lang).await;
 
+    // Save and continue later: the saved page, the resumed form, an unknown link.
+    chrome
+        .goto(&format!(
+            "{base}/werther/services/hundesteuer-anmeldung/form"
+        ))
+        .await;
+    chrome.fill(&[("vorname", "Anna")]).await;
+    chrome.click_to_navigate("button[name=_action]").await;
+    check(&chrome, &base, None, "draft saved", lang).await;
+    chrome.click_to_navigate(".resume-link a").await;
+    check(&chrome, &base, None, "draft resumed", lang).await;
+    check(
+        &chrome,
+        &base,
+        Some("/werther/resume/unknown"),
+        "resume unknown",
+        lang,
+    )
+    .await;
+
     check(&chrome, &base, Some("/staff/login"), "staff login", lang).await;
     chrome
         .fill(&[("username", "clerk.werther"), ("password", "wrong")])

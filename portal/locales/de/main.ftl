@@ -242,3 +242,14 @@ easy-help-choose =
     Dann sehen Sie die Kontakt·daten.
 easy-start-link = Hier kommen Sie zu den Online-Diensten von { $tenant }.
 easy-page-of = Leichte Sprache für { $tenant }
+
+form-save = Speichern und später fortsetzen
+draft-saved-title = Antrag gespeichert
+draft-saved-text = Mit diesem Link setzen Sie Ihren Antrag später fort, auch auf einem anderen Gerät. Speichern Sie den Link, zum Beispiel als Lesezeichen:
+draft-saved-until = Der Link gilt bis { $date }. Danach werden Ihre Angaben gelöscht.
+draft-saved-warning = Wer den Link kennt, kann Ihre Angaben sehen. Geben Sie ihn nicht weiter.
+draft-resumed = Sie setzen einen gespeicherten Antrag fort. Ihre bisherigen Angaben sind eingetragen.
+draft-gone-title = Dieser Antrag wurde schon abgeschickt oder ist abgelaufen
+draft-gone-text = Ihre Angaben sind unten erhalten. Wenn Sie einen neuen Antrag stellen möchten, senden Sie das Formular noch einmal ab.
+resume-unknown-title = Link abgelaufen oder unbekannt
+resume-unknown-text = Zu diesem Link gibt es keinen gespeicherten Antrag mehr. Er wurde abgeschickt, ist abgelaufen oder der Link ist unvollständig. Sie können einen neuen Antrag beginnen.

@@ -241,3 +241,14 @@ easy-help-choose =
     Then you see the contact details.
 easy-start-link = Go to the online services of { $tenant }.
 easy-page-of = Easy Read for { $tenant }
+
+form-save = Save and continue later
+draft-saved-title = Application saved
+draft-saved-text = Use this link to continue your application later, also on another device. Keep the link, for example as a bookmark:
+draft-saved-until = The link works until { $date }. After that your answers are deleted.
+draft-saved-warning = Anyone who knows the link can see your answers. Do not share it.
+draft-resumed = You are continuing a saved application. Your answers so far are filled in.
+draft-gone-title = This application was already sent or has expired
+draft-gone-text = Your answers are kept below. If you want to make a new application, submit the form again.
+resume-unknown-title = Link expired or unknown
+resume-unknown-text = There is no saved application for this link any more. It was sent, it has expired, or the link is incomplete. You can start a new application.

@@ -26,24 +26,19 @@ impl std::fmt::Debug for SessionKey {
 
 impl SessionKey {
     pub fn generate() -> Self {
-        Self(URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()))
+        Self(random_token())
     }
 
     /// The session cookie of a request, if it has the right shape.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
         cookie(headers, COOKIE_NAME)
-            .filter(|v| {
-                v.len() == 43
-                    && v.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            })
+            .filter(|v| is_token(v))
             .map(|v| Self(v.to_owned()))
     }
 
     /// What the database stores and looks up.
     pub fn hash(&self) -> String {
-        let digest = Sha256::digest(self.0.as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        sha256_hex(&self.0)
     }
 
     pub fn set_cookie(&self, max_age_secs: i64) -> String {
@@ -56,6 +51,26 @@ impl SessionKey {
     pub fn clear_cookie() -> String {
         format!("{COOKIE_NAME}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax")
     }
+}
+
+/// SHA-256 of a secret token as lowercase hex: what the database keeps instead of the token.
+pub fn sha256_hex(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A random token of 32 bytes, URL-safe (43 characters).
+pub fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+/// Whether `s` has the shape of [`random_token`]'s output.
+pub fn is_token(s: &str) -> bool {
+    s.len() == 43
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.

@@ -135,12 +135,25 @@ pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering) -> Response 
     )
 }
 
+/// What the form page says above the form, besides field errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The CSRF token was missing or expired: send again, nothing is lost.
+    TokenExpired,
+    /// The draft this form was resumed from is gone (submitted or expired).
+    DraftGone,
+    /// Opened from a resume link.
+    Resumed,
+}
+
 /// The form as last posted: values exactly as typed, errors in form order.
 pub struct FormState {
     pub status: StatusCode,
     pub values: BTreeMap<String, String>,
     pub errors: Vec<FieldError>,
-    pub token_expired: bool,
+    pub notice: Option<Notice>,
+    /// The resume token of the draft being continued (kept in a hidden field).
+    pub draft: Option<String>,
 }
 
 impl Default for FormState {
@@ -149,7 +162,8 @@ impl Default for FormState {
             status: StatusCode::OK,
             values: BTreeMap::new(),
             errors: Vec::new(),
-            token_expired: false,
+            notice: None,
+            draft: None,
         }
     }
 }
@@ -173,18 +187,27 @@ pub fn form(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, state: FormStat
         format!("{}: {title}", lang.t("error-title-prefix"))
     };
     let shell = ctx.tenant_shell(page_title, tenant);
-    let alert = if state.token_expired {
-        Some(
+    let alert = match state.notice {
+        _ if !summary.is_empty() => Some(views::error_summary(lang, summary).into_any()),
+        Some(Notice::TokenExpired) => Some(
             views::notice_alert(
                 lang.t("csrf-expired-title").to_owned(),
                 lang.t("csrf-expired-text").to_owned(),
             )
             .into_any(),
-        )
-    } else if !summary.is_empty() {
-        Some(views::error_summary(lang, summary).into_any())
-    } else {
-        None
+        ),
+        Some(Notice::DraftGone) => Some(
+            views::notice_alert(
+                lang.t("draft-gone-title").to_owned(),
+                lang.t("draft-gone-text").to_owned(),
+            )
+            .into_any(),
+        ),
+        Some(Notice::Resumed) => Some(
+            view! { <div class="notice" role="status"><p>{lang.t("draft-resumed")}</p></div> }
+                .into_any(),
+        ),
+        None => None,
     };
     let action = format!("/{}/services/{}/form", tenant.slug, offering.service.slug);
     let token = ctx.csrf.token();
@@ -198,8 +221,14 @@ pub fn form(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, state: FormStat
             <p>{lang.t("form-intro")}</p>
             <form method="post" action=action novalidate=true>
                 <input type="hidden" name="_csrf" value=token/>
+                {state.draft.map(|d| view! { <input type="hidden" name="_draft" value=d/> })}
                 {fields::form_fields(lang, def, &state.values, &messages)}
-                <button type="submit" class="button">{lang.t("form-submit")}</button>
+                <div class="button-group">
+                    <button type="submit" class="button">{lang.t("form-submit")}</button>
+                    <button type="submit" name="_action" value="save" class="button button--secondary">
+                        {lang.t("form-save")}
+                    </button>
+                </div>
             </form>
         },
     )
@@ -228,6 +257,52 @@ pub fn confirmation(
             <h2>{lang.t("confirmation-next-title")}</h2>
             <p>{lang.t_args("confirmation-next-text", &[("tenant", Arg::from(tenant.name.clone()))])}</p>
             <p class="no-print"><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
+        },
+    )
+}
+
+/// After "save and continue later": the resume link, once, with its expiry.
+pub fn draft_saved(
+    ctx: &PageCtx,
+    tenant: &Tenant,
+    offering: &Offering,
+    link: &str,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) -> Response {
+    let lang = ctx.lang;
+    let shell = ctx.tenant_shell(lang.t("draft-saved-title").to_owned(), tenant);
+    let until = lang.t_args(
+        "draft-saved-until",
+        &[("date", Arg::from(views::format_date(lang, expires_at)))],
+    );
+    views::page(
+        &shell,
+        StatusCode::OK,
+        view! {
+            <div class="panel panel--info" role="status">
+                <h1>{lang.t("draft-saved-title")}</h1>
+                <p>{offering.form.title.get(lang.code()).to_owned()}</p>
+            </div>
+            <p>{lang.t("draft-saved-text")}</p>
+            <p class="resume-link"><a href=link.to_owned()>{link.to_owned()}</a></p>
+            <p>{until}</p>
+            <p class="warning-text"><strong>{lang.t("draft-saved-warning")}</strong></p>
+            <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
+        },
+    )
+}
+
+/// A resume link that is unknown or has expired: a clear page, not an error.
+pub fn resume_unknown(ctx: &PageCtx, tenant: &Tenant) -> Response {
+    let lang = ctx.lang;
+    let shell = ctx.tenant_shell(lang.t("resume-unknown-title").to_owned(), tenant);
+    views::page(
+        &shell,
+        StatusCode::NOT_FOUND,
+        view! {
+            <h1>{lang.t("resume-unknown-title")}</h1>
+            <p>{lang.t("resume-unknown-text")}</p>
+            <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
         },
     )
 }

@@ -188,19 +188,6 @@ async fn case_page(
         }
     }
     let (tenant, case) = found.ok_or(AppError::NotFound)?;
-    let form = match catalogue.form(case.form_id) {
-        Some(f) => f.clone(),
-        None => {
-            let record = state
-                .store()
-                .form(case.form_id)
-                .await?
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("form of case missing")))?;
-            std::sync::Arc::new(
-                forms::FormDefinition::from_json(&record.definition)
-                    .map_err(anyhow::Error::from)?,
-            )
-        }
-    };
+    let form = state.form(case.form_id).await?;
     Ok(pages::case(&ctx, &staff, &tenant, &form, &case))
 }
