@@ -5,11 +5,11 @@
 //! The format is described in `docs/forms.md`.
 
 mod definition;
-pub mod fim;
-mod logic;
 mod error_code;
 mod fee;
+pub mod fim;
 mod lint;
+mod logic;
 mod money;
 mod text;
 mod validate;

@@ -18,7 +18,12 @@ async fn a_failed_submission_shows_a_correlation_id_that_the_log_explains() {
     let mut fields = vec![("_csrf", token.as_str())];
     fields.extend_from_slice(DOG_TAX_ANSWERS);
     let page = citizen.post(DOG_TAX_FORM, &fields).await;
-    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", page.body);
+    assert_eq!(
+        page.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        page.body
+    );
     assert!(page.header("content-type").starts_with("text/html"));
     let id = page.text(".correlation-id");
     assert_eq!(id.len(), 16, "a correlation id on the page: {}", page.body);
