@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::fee::Fee;
 use crate::lint::DefinitionError;
+use crate::logic::LogicCache;
+use crate::params::Parameter;
 use crate::text::Text;
 
 /// Maximum length of a single-line text-like field without an explicit `max_length`.
@@ -36,7 +38,29 @@ pub struct FormDefinition {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requirements: Vec<Text>,
     pub fee: Fee,
+    /// Values each municipality may set (rates, amounts), referenced as `tenant.<id>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<Parameter>,
     pub sections: Vec<Section>,
+    /// Cross-field checks, each a CEL condition that must hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
+    /// The compiled expressions, filled at load time (or at first use).
+    #[serde(skip)]
+    pub(crate) logic: LogicCache,
+}
+
+/// A cross-field check: `check` must be true, else `message` is shown at each of `fields`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// `a-z0-9_`, starting with a letter; unique in the form.
+    pub id: String,
+    /// CEL condition that must hold.
+    pub check: String,
+    pub message: Text,
+    /// The input fields that show the message; at least one.
+    pub fields: Vec<String>,
 }
 
 /// A group of fields, rendered as `<fieldset>` with the title as `<legend>`.
@@ -44,6 +68,9 @@ pub struct FormDefinition {
 #[serde(deny_unknown_fields)]
 pub struct Section {
     pub title: Text,
+    /// CEL condition; when false, the whole section is hidden and its answers dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_if: Option<String>,
     pub fields: Vec<Field>,
 }
 
@@ -76,6 +103,32 @@ pub struct Field {
     /// Input width hint for the renderer: `short`, `medium` or `long`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<String>,
+    /// CEL condition; when false, the field is hidden, not validated and its answer dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_if: Option<String>,
+    /// CEL condition; when true, the field is required (instead of a fixed `required`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_if: Option<String>,
+    /// `computed` only: CEL expression giving a whole number (cents with `format: money`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// `computed` only: how the number is shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ValueFormat>,
+    /// `info` only: the text shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<Text>,
+}
+
+/// How a computed number is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueFormat {
+    /// As the integer it is.
+    #[default]
+    Number,
+    /// Cents, shown as `12,50 €`.
+    Money,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -114,6 +167,12 @@ pub enum FieldKind {
     Select,
     Radio,
     Checkbox,
+    /// An amount of euros, typed as `12,50`, `12.50` or `12`; stored in cents.
+    Money,
+    /// A read-only number computed from the other answers (`value`); never taken from a post.
+    Computed,
+    /// A block of text (`text`) without any input.
+    Info,
 }
 
 impl FieldKind {
@@ -129,7 +188,23 @@ impl FieldKind {
             FieldKind::Select => "select",
             FieldKind::Radio => "radio",
             FieldKind::Checkbox => "checkbox",
+            FieldKind::Money => "money",
+            FieldKind::Computed => "computed",
+            FieldKind::Info => "info",
         }
+    }
+
+    /// Kinds the citizen fills in (everything but `computed` and `info`).
+    pub fn is_input(self) -> bool {
+        !matches!(self, FieldKind::Computed | FieldKind::Info)
+    }
+
+    /// Kinds whose value is a whole number (`number`, `money`, `computed`).
+    pub fn is_integer(self) -> bool {
+        matches!(
+            self,
+            FieldKind::Number | FieldKind::Money | FieldKind::Computed
+        )
     }
 
     /// Kinds whose value is free text with a length limit.
@@ -224,6 +299,31 @@ impl FormDefinition {
 
     pub fn field(&self, id: &str) -> Option<&Field> {
         self.fields().find(|f| f.id == id)
+    }
+
+    /// Every field the citizen fills in, in form order (no `computed`, no `info`).
+    pub fn input_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields().filter(|f| f.kind.is_input())
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The message of a rule in `lang` (see [`crate::ErrorCode::Rule`]).
+    pub fn rule_message(&self, rule_id: &str, lang: &str) -> Option<&str> {
+        self.rule(rule_id).map(|r| r.message.get(lang))
+    }
+
+    /// Index of the section a field is in, and of the field within it.
+    pub fn position(&self, field_id: &str) -> Option<(usize, usize)> {
+        self.sections.iter().enumerate().find_map(|(si, section)| {
+            section
+                .fields
+                .iter()
+                .position(|f| f.id == field_id)
+                .map(|fi| (si, fi))
+        })
     }
 }
 

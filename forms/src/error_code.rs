@@ -1,19 +1,33 @@
 //! Why a field's value was refused. The portal translates [`ErrorCode::code`] with Fluent.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     Required,
-    TooShort { min: u32 },
-    TooLong { max: u32 },
+    TooShort {
+        min: u32,
+    },
+    TooLong {
+        max: u32,
+    },
     InvalidEmail,
     InvalidPhone,
     InvalidDate,
     InvalidNumber,
-    TooSmall { min: i64 },
-    TooLarge { max: i64 },
+    TooSmall {
+        min: i64,
+    },
+    TooLarge {
+        max: i64,
+    },
     InvalidPostalCode,
     NotAnOption,
     ControlCharacters,
+    /// Not an amount of euros (`money` fields).
+    InvalidAmount,
+    /// A rule of the form failed; its message is [`crate::FormDefinition::rule_message`].
+    Rule {
+        rule: String,
+    },
 }
 
 impl ErrorCode {
@@ -32,16 +46,26 @@ impl ErrorCode {
             ErrorCode::InvalidPostalCode => "invalid_postal_code",
             ErrorCode::NotAnOption => "not_an_option",
             ErrorCode::ControlCharacters => "control_characters",
+            ErrorCode::InvalidAmount => "invalid_amount",
+            ErrorCode::Rule { .. } => "rule",
+        }
+    }
+
+    /// The rule id of a [`ErrorCode::Rule`].
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            ErrorCode::Rule { rule } => Some(rule),
+            _ => None,
         }
     }
 
     /// Arguments for the translated message, e.g. `[("max", 200)]`.
     pub fn args(&self) -> Vec<(&'static str, i64)> {
-        match *self {
-            ErrorCode::TooShort { min } => vec![("min", i64::from(min))],
-            ErrorCode::TooLong { max } => vec![("max", i64::from(max))],
-            ErrorCode::TooSmall { min } => vec![("min", min)],
-            ErrorCode::TooLarge { max } => vec![("max", max)],
+        match self {
+            ErrorCode::TooShort { min } => vec![("min", i64::from(*min))],
+            ErrorCode::TooLong { max } => vec![("max", i64::from(*max))],
+            ErrorCode::TooSmall { min } => vec![("min", *min)],
+            ErrorCode::TooLarge { max } => vec![("max", *max)],
             _ => Vec::new(),
         }
     }

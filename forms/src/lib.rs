@@ -1,9 +1,13 @@
 //! Form definitions, answer validation and fee rules for the OZG portal.
 //!
 //! Pure domain: no I/O. The portal loads a definition with [`FormDefinition::from_json`],
-//! renders it, and turns a posted form into [`Answers`] with [`FormDefinition::validate`].
+//! renders it, and turns a posted form into [`Answers`] with [`FormDefinition::validate`]
+//! (or [`FormDefinition::validate_with`] and a municipality's [`Params`]). The logic (CEL
+//! conditions, rules and computed values) is evaluated by [`FormDefinition::conditions`] and
+//! explained by [`FormDefinition::explain`].
 //! The format is described in `docs/forms.md`.
 
+mod conditions;
 mod definition;
 mod error_code;
 mod fee;
@@ -11,17 +15,24 @@ pub mod fim;
 mod lint;
 mod logic;
 mod money;
+mod params;
 mod text;
 mod validate;
 mod values;
 
+pub use conditions::{Conditions, Explanation, Input};
 pub use definition::{
     Choice, DEFAULT_MAX_LENGTH, DEFAULT_TEXTAREA_MAX_LENGTH, EMAIL_MAX_LENGTH, Field, FieldKind,
-    FormDefinition, Section, TrustLevel, UnknownTrustLevel,
+    FormDefinition, Rule, Section, TrustLevel, UnknownTrustLevel, ValueFormat,
 };
 pub use error_code::ErrorCode;
 pub use fee::Fee;
-pub use lint::DefinitionError;
+pub use lint::{DefinitionError, Problem};
+pub use logic::{
+    CompileError, LogicError, LogicValue, MAX_DEPTH, MAX_EXPRESSION_LENGTH, MAX_NESTING, Outcome,
+    Scope, evaluate_condition, evaluate_integer,
+};
 pub use money::{Money, format_eur};
+pub use params::{ParamKind, ParamValue, Parameter, Params};
 pub use text::Text;
 pub use validate::{Answers, FieldError, Rejected};

@@ -1,10 +1,64 @@
 //! Checks a definition beyond what its JSON shape says, so a broken form fails at load time.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
+use crate::conditions::Role;
 use crate::definition::{Field, FieldKind, FormDefinition};
 use crate::fee::Fee;
+use crate::logic::{self, Ty, Types};
+use crate::params::ParamKind;
 use crate::text::{DEFAULT_LANG, Text};
+
+/// Field and parameter types as expressions see them.
+struct FieldTypes<'a>(&'a FormDefinition);
+
+impl Types for FieldTypes<'_> {
+    fn answer(&self, id: &str) -> Option<Ty> {
+        let field = self.0.field(id)?;
+        Some(match field.kind {
+            k if k.is_integer() => Ty::Int,
+            FieldKind::Checkbox => Ty::Bool,
+            FieldKind::Info => return None,
+            _ => Ty::Text,
+        })
+    }
+
+    fn param(&self, id: &str) -> Option<Ty> {
+        Some(match self.0.parameter(id)?.kind {
+            ParamKind::Money | ParamKind::Number => Ty::Int,
+            ParamKind::Text => Ty::Text,
+        })
+    }
+}
+
+/// Each cycle among computed fields once, as the ids along it (first repeated at the end).
+fn cycles(refs: &BTreeMap<&str, BTreeSet<String>>) -> Vec<Vec<String>> {
+    let mut found: Vec<Vec<String>> = Vec::new();
+    let mut reported: BTreeSet<String> = BTreeSet::new();
+    for start in refs.keys() {
+        // Depth-first search with an explicit stack: (node, path so far).
+        let mut stack = vec![(start.to_string(), vec![start.to_string()])];
+        let mut visited = BTreeSet::new();
+        while let Some((node, path)) = stack.pop() {
+            for next in refs.get(node.as_str()).into_iter().flatten() {
+                if next == start {
+                    if !path.iter().any(|id| reported.contains(id)) {
+                        let mut cycle = path.clone();
+                        cycle.push(next.clone());
+                        reported.extend(path.iter().cloned());
+                        found.push(cycle);
+                    }
+                } else if refs.contains_key(next.as_str()) && visited.insert(next.clone()) {
+                    let mut longer = path.clone();
+                    longer.push(next.clone());
+                    stack.push((next.clone(), longer));
+                }
+            }
+        }
+    }
+    found
+}
 
 /// What is wrong with a form definition; the first problem in document order.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +101,7 @@ pub enum DefinitionError {
     },
     #[error("field `{field}`: max_length must be at least 1")]
     ZeroMaxLength { field: String },
-    #[error("field `{field}` ({kind}) must not set min/max (only number fields do)")]
+    #[error("field `{field}` ({kind}) must not set min/max (only number and money fields do)")]
     RangeNotAllowed { field: String, kind: FieldKind },
     #[error("field `{field}`: min {min} is greater than max {max}")]
     RangeEmpty { field: String, min: i64, max: i64 },
@@ -65,49 +119,341 @@ pub enum DefinitionError {
     UnitFieldNotRequired(String),
     #[error("fee: unit_field `{0}` must set min >= 0, so the fee cannot turn negative")]
     UnitFieldMayBeNegative(String),
+    #[error("fee: unit_field `{0}` must always be shown (no visible_if on it or its section)")]
+    UnitFieldConditional(String),
+
+    #[error("{path}: {message}")]
+    Logic { path: String, message: String },
+}
+
+/// One problem of a definition: where (`sections[1].fields[3].visible_if`, indices from 0)
+/// and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
 }
 
 type Result = std::result::Result<(), DefinitionError>;
 
+/// Problems in document order, each with its path.
+#[derive(Default)]
+struct Problems(Vec<(String, DefinitionError)>);
+
+impl Problems {
+    fn check(&mut self, path: impl Into<String>, result: Result) {
+        if let Err(e) = result {
+            self.0.push((path.into(), e));
+        }
+    }
+
+    fn logic(&mut self, path: &str, message: impl Into<String>) {
+        self.0.push((
+            path.to_owned(),
+            DefinitionError::Logic {
+                path: path.to_owned(),
+                message: message.into(),
+            },
+        ));
+    }
+}
+
 impl FormDefinition {
     /// Checks what serde cannot: id formats, unique field ids, options only where they belong,
-    /// sane ranges, a fee that refers to a required number field, German text everywhere.
+    /// sane ranges, a fee that refers to a required number field, German text everywhere,
+    /// and the logic (see [`FormDefinition::lint_all`]). Returns the first problem.
     /// [`FormDefinition::from_json`] calls this; call it yourself after any other deserializer.
     pub fn lint(&self) -> Result {
+        match self.problems().0.into_iter().next() {
+            Some((_, error)) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// Every problem of a definition's source, each with its path; empty when it loads.
+    pub fn lint_all(src: &str) -> Vec<Problem> {
+        match serde_json::from_str::<FormDefinition>(src) {
+            Err(e) => vec![Problem {
+                path: String::new(),
+                message: DefinitionError::Json(e).to_string(),
+            }],
+            Ok(definition) => definition.problem_list(),
+        }
+    }
+
+    /// Every problem of this definition, each with its path.
+    pub fn problem_list(&self) -> Vec<Problem> {
+        self.problems()
+            .0
+            .into_iter()
+            .map(|(path, error)| {
+                let message = match error {
+                    DefinitionError::Logic { message, .. } => message,
+                    other => other.to_string(),
+                };
+                Problem { path, message }
+            })
+            .collect()
+    }
+
+    fn problems(&self) -> Problems {
+        let mut p = Problems::default();
         if !is_form_id(&self.id) {
-            return Err(DefinitionError::InvalidFormId(self.id.clone()));
+            p.check("id", Err(DefinitionError::InvalidFormId(self.id.clone())));
         }
         if self.version < 1 {
-            return Err(DefinitionError::InvalidVersion);
+            p.check("version", Err(DefinitionError::InvalidVersion));
         }
         if let Some(leika) = &self.leika
             && !(leika.len() == 14 && leika.bytes().all(|b| b.is_ascii_digit()))
         {
-            return Err(DefinitionError::InvalidLeika(leika.clone()));
+            p.check("leika", Err(DefinitionError::InvalidLeika(leika.clone())));
         }
-        text(&self.title, || "title".into())?;
-        text(&self.summary, || "summary".into())?;
+        p.check("title", text(&self.title, || "title".into()));
+        p.check("summary", text(&self.summary, || "summary".into()));
         for (i, requirement) in self.requirements.iter().enumerate() {
-            text(requirement, || format!("requirements[{i}]"))?;
+            let at = format!("requirements[{i}]");
+            p.check(&at, text(requirement, || at.clone()));
         }
+        self.lint_parameters(&mut p);
         if self.sections.is_empty() {
-            return Err(DefinitionError::NoSections);
+            p.check("sections", Err(DefinitionError::NoSections));
         }
         let mut seen = BTreeSet::new();
         for (i, section) in self.sections.iter().enumerate() {
             let number = i + 1;
-            text(&section.title, || format!("section {number} title"))?;
+            p.check(
+                format!("sections[{i}].title"),
+                text(&section.title, || format!("section {number} title")),
+            );
             if section.fields.is_empty() {
-                return Err(DefinitionError::EmptySection { section: number });
+                p.check(
+                    format!("sections[{i}].fields"),
+                    Err(DefinitionError::EmptySection { section: number }),
+                );
             }
-            for field in &section.fields {
+            for (j, field) in section.fields.iter().enumerate() {
+                let at = format!("sections[{i}].fields[{j}]");
                 if !seen.insert(field.id.as_str()) {
-                    return Err(DefinitionError::DuplicateFieldId(field.id.clone()));
+                    p.check(
+                        &at,
+                        Err(DefinitionError::DuplicateFieldId(field.id.clone())),
+                    );
                 }
-                lint_field(field)?;
+                p.check(&at, lint_field(field));
+                lint_field_logic_keys(field, &at, &mut p);
             }
         }
-        self.lint_fee()
+        p.check("fee", self.lint_fee());
+        self.lint_rules(&mut p);
+        self.lint_expressions(&mut p);
+        if !self.sections.is_empty()
+            && self.sections.iter().all(|s| !s.fields.is_empty())
+            && self.input_fields().next().is_none()
+        {
+            p.logic(
+                "sections",
+                "the form has no input field (only computed or info fields)",
+            );
+        }
+        p
+    }
+
+    fn lint_parameters(&self, p: &mut Problems) {
+        let mut seen = BTreeSet::new();
+        for (i, param) in self.parameters.iter().enumerate() {
+            let at = format!("parameters[{i}]");
+            if !is_field_id(&param.id) {
+                p.logic(
+                    &at,
+                    format!(
+                        "parameter id '{}' must start with a-z and contain only a-z, 0-9 and _",
+                        param.id
+                    ),
+                );
+            }
+            if !seen.insert(param.id.as_str()) {
+                p.logic(
+                    &at,
+                    format!("parameter id '{}' is used more than once", param.id),
+                );
+            }
+            p.check(&at, text(&param.label, || format!("{at} label")));
+            if let Some(hint) = &param.hint {
+                p.check(&at, text(hint, || format!("{at} hint")));
+            }
+            if !param.kind.accepts(&param.default) {
+                p.logic(
+                    &format!("{at}.default"),
+                    format!("the default must be a {} value", param.kind.as_str()),
+                );
+            }
+        }
+    }
+
+    fn lint_rules(&self, p: &mut Problems) {
+        let mut seen = BTreeSet::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            let at = format!("rules[{i}]");
+            if !is_field_id(&rule.id) {
+                p.logic(
+                    &at,
+                    format!(
+                        "rule id '{}' must start with a-z and contain only a-z, 0-9 and _",
+                        rule.id
+                    ),
+                );
+            }
+            if !seen.insert(rule.id.as_str()) {
+                p.logic(&at, format!("rule id '{}' is used more than once", rule.id));
+            }
+            p.check(&at, text(&rule.message, || format!("{at} message")));
+            if rule.fields.is_empty() {
+                p.logic(
+                    &format!("{at}.fields"),
+                    "name at least one field to show the message at",
+                );
+            }
+            for (j, id) in rule.fields.iter().enumerate() {
+                let path = format!("{at}.fields[{j}]");
+                match self.field(id) {
+                    None => p.logic(&path, format!("unknown field '{id}'")),
+                    Some(f) if !f.kind.is_input() => p.logic(
+                        &path,
+                        format!(
+                            "field '{id}' ({}) has no input to show a message at",
+                            f.kind
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+
+    fn lint_expressions(&self, p: &mut Problems) {
+        let types = FieldTypes(self);
+        let mut computed_refs: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for site in self.sites() {
+            let path = site.path.as_str();
+            let analysed = self.with_program(site.source, |program| {
+                program
+                    .map(|compiled| logic::analyze(compiled, &types))
+                    .map_err(Clone::clone)
+            });
+            let (analysis, ty) = match analysed {
+                Ok(a) => a,
+                Err(e) => {
+                    p.logic(path, format!("syntax error: {e}"));
+                    continue;
+                }
+            };
+            for name in &analysis.unknown {
+                p.logic(
+                    path,
+                    format!("unknown name '{name}' (use answers.<field> or tenant.<parameter>)"),
+                );
+            }
+            if analysis.dynamic {
+                p.logic(
+                    path,
+                    "use answers and tenant only as answers.<field> and tenant.<parameter>",
+                );
+            }
+            for (id, _) in &analysis.answers {
+                match self.field(id) {
+                    None => p.logic(path, format!("unknown field '{id}'")),
+                    Some(f) if f.kind == FieldKind::Info => {
+                        p.logic(
+                            path,
+                            format!("field '{id}' is an info text and has no value"),
+                        );
+                    }
+                    Some(_) => {}
+                }
+            }
+            for (id, _) in &analysis.tenant {
+                if self.parameter(id).is_none() {
+                    p.logic(path, format!("unknown parameter '{id}'"));
+                }
+            }
+            for mismatch in &analysis.mismatches {
+                p.logic(path, mismatch.clone());
+            }
+            let refers_to = |id: &str| analysis.answers.iter().any(|(r, _)| r == id);
+            match site.role {
+                Role::FieldValue => {
+                    if let Some(ty) = ty.filter(|t| *t != Ty::Int) {
+                        p.logic(
+                            path,
+                            format!(
+                                "a computed value must be a whole number, this gives {}",
+                                ty.name()
+                            ),
+                        );
+                    }
+                    if let Some(field) = site.field {
+                        let refs = analysis.answers.iter().map(|(r, _)| r.clone()).collect();
+                        computed_refs.insert(field.id.as_str(), refs);
+                    }
+                }
+                _ => {
+                    if let Some(ty) = ty.filter(|t| *t != Ty::Bool) {
+                        p.logic(
+                            path,
+                            format!(
+                                "a condition must be true or false, this gives {}",
+                                ty.name()
+                            ),
+                        );
+                    }
+                }
+            }
+            match (site.role, site.field, site.section) {
+                (Role::FieldVisible, Some(field), _) if refers_to(&field.id) => {
+                    p.logic(path, format!("field '{}' refers to itself", field.id));
+                }
+                (Role::SectionVisible, None, Some(si)) => {
+                    for field in self
+                        .sections
+                        .get(si)
+                        .map(|s| s.fields.as_slice())
+                        .unwrap_or_default()
+                    {
+                        if refers_to(&field.id) {
+                            p.logic(
+                                path,
+                                format!("the section refers to its own field '{}'", field.id),
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for cycle in cycles(&computed_refs) {
+            let path = self
+                .position(&cycle[0])
+                .map(|(si, fi)| format!("sections[{si}].fields[{fi}].value"))
+                .unwrap_or_default();
+            p.logic(
+                &path,
+                format!(
+                    "computed fields depend on each other in a cycle: {}",
+                    cycle.join(" -> ")
+                ),
+            );
+        }
     }
 
     fn lint_fee(&self) -> Result {
@@ -132,6 +478,13 @@ impl FormDefinition {
                 }
                 if field.min.is_none_or(|min| min < 0) {
                     return Err(DefinitionError::UnitFieldMayBeNegative(unit_field.clone()));
+                }
+                let section_conditional = self
+                    .position(unit_field)
+                    .and_then(|(si, _)| self.sections.get(si))
+                    .is_some_and(|s| s.visible_if.is_some());
+                if field.visible_if.is_some() || section_conditional {
+                    return Err(DefinitionError::UnitFieldConditional(unit_field.clone()));
                 }
                 (*cents_per_unit, note)
             }
@@ -233,9 +586,60 @@ fn lint_lengths(field: &Field) -> Result {
     Ok(())
 }
 
+/// The keys of the logic and of the kinds without input: each only where it means something.
+fn lint_field_logic_keys(field: &Field, at: &str, p: &mut Problems) {
+    let kind = field.kind;
+    let not_allowed = |key: &str| format!("{key} is not allowed on a {kind} field");
+    let mut misplaced = Vec::new();
+    if kind != FieldKind::Computed {
+        if field.value.is_some() {
+            misplaced.push("value");
+        }
+        if field.format.is_some() {
+            misplaced.push("format");
+        }
+    }
+    if kind != FieldKind::Info && field.text.is_some() {
+        misplaced.push("text");
+    }
+    if !kind.is_input() {
+        if field.required {
+            misplaced.push("required");
+        }
+        if field.required_if.is_some() {
+            misplaced.push("required_if");
+        }
+        if field.autocomplete.is_some() {
+            misplaced.push("autocomplete");
+        }
+    }
+    for key in misplaced {
+        p.logic(&format!("{at}.{key}"), not_allowed(key));
+    }
+    if field.required && field.required_if.is_some() {
+        p.logic(
+            &format!("{at}.required_if"),
+            "set either required or required_if, not both",
+        );
+    }
+    match kind {
+        FieldKind::Computed if field.value.is_none() => {
+            p.logic(
+                at,
+                format!("computed field '{}' needs a value expression", field.id),
+            );
+        }
+        FieldKind::Info => match &field.text {
+            None => p.logic(at, format!("info field '{}' needs a text", field.id)),
+            Some(t) => p.check(format!("{at}.text"), text(t, || format!("{at}.text"))),
+        },
+        _ => {}
+    }
+}
+
 fn lint_range(field: &Field) -> Result {
     let id = &field.id;
-    if field.kind != FieldKind::Number {
+    if !matches!(field.kind, FieldKind::Number | FieldKind::Money) {
         if field.min.is_some() || field.max.is_some() {
             return Err(DefinitionError::RangeNotAllowed {
                 field: id.clone(),

@@ -4,13 +4,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::definition::{Field, FieldKind, FormDefinition};
+use crate::definition::{Field, FieldKind, FormDefinition, ValueFormat};
 use crate::error_code::ErrorCode;
-use crate::money::is_english;
+use crate::money::{format_eur, is_english};
+use crate::params::Params;
 use crate::values::{self, Date, NumberError};
 
-/// Normalized answers by field id: trimmed; dates `YYYY-MM-DD`; numbers canonical;
-/// checked checkboxes `"true"`. Fields left empty are absent.
+/// Normalized answers by field id: trimmed; dates `YYYY-MM-DD`; numbers canonical; money and
+/// computed values as whole numbers (cents); checked checkboxes `"true"`. Fields left empty,
+/// hidden fields and `info` blocks are absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Answers(pub BTreeMap<String, String>);
@@ -36,7 +38,7 @@ impl Rejected {
         self.errors
             .iter()
             .find(|e| e.field == field_id)
-            .map(|e| e.error)
+            .map(|e| e.error.clone())
     }
 }
 
@@ -49,22 +51,46 @@ pub struct FieldError {
 /// Values a browser or a script may send for a ticked checkbox.
 const CHECKED: [&str; 5] = ["true", "on", "1", "yes", "ja"];
 
+/// The first value posted under `key`.
+pub(crate) fn raw<'a>(posted: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    posted
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, value)| value.as_str())
+}
+
 impl FormDefinition {
-    /// Validates a posted form. Keys that are not fields (e.g. `_csrf`) are ignored;
-    /// of duplicate keys the first counts.
+    /// Validates a posted form with every parameter at its default
+    /// (see [`FormDefinition::validate_with`]).
     pub fn validate(&self, posted: &[(String, String)]) -> Result<Answers, Rejected> {
+        self.validate_with(posted, &Params::defaults())
+    }
+
+    /// Validates a posted form. Keys that are not input fields (e.g. `_csrf`, computed
+    /// fields) are ignored; of duplicate keys the first counts.
+    ///
+    /// Hidden fields (`visible_if` false, on the field or its section) are not validated and
+    /// their values are dropped; `required_if` makes a field required; a rule is checked
+    /// when none of the fields it names has an error, and a failing one puts
+    /// [`ErrorCode::Rule`] on each of them; computed values are stored under their field id.
+    pub fn validate_with(
+        &self,
+        posted: &[(String, String)],
+        params: &Params,
+    ) -> Result<Answers, Rejected> {
+        let conditions = self.conditions(posted, params);
         let mut values = BTreeMap::new();
         let mut answers = BTreeMap::new();
         let mut errors = Vec::new();
-        for field in self.fields() {
-            let raw = posted
-                .iter()
-                .find(|(key, _)| *key == field.id)
-                .map(|(_, value)| value.as_str());
+        for field in self.input_fields() {
+            let raw = raw(posted, &field.id);
             if let Some(raw) = raw {
                 values.insert(field.id.clone(), raw.to_owned());
             }
-            match check(field, raw.unwrap_or("")) {
+            if !conditions.is_field_visible(&field.id) {
+                continue;
+            }
+            match check(field, raw.unwrap_or(""), conditions.is_required(&field.id)) {
                 Ok(Some(value)) => {
                     answers.insert(field.id.clone(), value);
                 }
@@ -75,10 +101,55 @@ impl FormDefinition {
                 }),
             }
         }
+        if !self.rules.is_empty() {
+            let bound = conditions.scope.bind();
+            for rule in &self.rules {
+                let has_error = |id: &String| errors.iter().any(|e| e.field == *id);
+                let all_hidden = rule.fields.iter().all(|f| !conditions.is_field_visible(f));
+                if rule.fields.iter().any(has_error) || all_hidden {
+                    continue;
+                }
+                if !self.rule_holds(rule, &bound) {
+                    let failed: Vec<FieldError> = rule
+                        .fields
+                        .iter()
+                        .filter(|f| conditions.is_field_visible(f) && !has_error(f))
+                        .map(|f| FieldError {
+                            field: f.clone(),
+                            error: ErrorCode::Rule {
+                                rule: rule.id.clone(),
+                            },
+                        })
+                        .collect();
+                    errors.extend(failed);
+                }
+            }
+        }
         if errors.is_empty() {
+            for (id, value) in conditions.computed_values() {
+                answers.insert(id.clone(), value.to_string());
+            }
             Ok(Answers(answers))
         } else {
+            let order: BTreeMap<&str, usize> = self
+                .fields()
+                .enumerate()
+                .map(|(i, f)| (f.id.as_str(), i))
+                .collect();
+            errors.sort_by_key(|e| order.get(e.field.as_str()).copied().unwrap_or(usize::MAX));
             Err(Rejected { values, errors })
+        }
+    }
+
+    /// What to put back into a field's input to change a stored answer: the answer itself,
+    /// except money (`1250` becomes `12,50`). `None` for unanswered, computed and info fields.
+    pub fn input_value(&self, field_id: &str, answers: &Answers) -> Option<String> {
+        let field = self.field(field_id)?;
+        let value = answers.get(field_id)?;
+        match field.kind {
+            FieldKind::Computed | FieldKind::Info => None,
+            FieldKind::Money => value.parse::<i64>().ok().map(money_input),
+            _ => Some(value.to_owned()),
         }
     }
 
@@ -97,17 +168,35 @@ impl FormDefinition {
             FieldKind::Date => {
                 Date::parse(value).map_or_else(|| value.to_owned(), |d| d.display(lang))
             }
+            FieldKind::Money => cents_display(value, lang),
+            FieldKind::Computed if field.format == Some(ValueFormat::Money) => {
+                cents_display(value, lang)
+            }
+            FieldKind::Info => return None,
             _ => value.to_owned(),
         };
         Some(shown)
     }
 }
 
-/// One field: `Ok(None)` when an optional field was left empty.
-fn check(field: &Field, raw: &str) -> Result<Option<String>, ErrorCode> {
+fn cents_display(value: &str, lang: &str) -> String {
+    value
+        .parse::<i64>()
+        .map_or_else(|_| value.to_owned(), |cents| format_eur(cents, lang))
+}
+
+/// Cents as typed into a money input: `12,50`, `-0,05`.
+fn money_input(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{},{:02}", abs / 100, abs % 100)
+}
+
+/// One input field: `Ok(None)` when an optional field was left empty.
+pub(crate) fn check(field: &Field, raw: &str, required: bool) -> Result<Option<String>, ErrorCode> {
     if field.kind == FieldKind::Checkbox {
         let checked = CHECKED.iter().any(|c| raw.trim().eq_ignore_ascii_case(c));
-        return match (checked, field.required) {
+        return match (checked, required) {
             (true, _) => Ok(Some("true".to_owned())),
             (false, true) => Err(ErrorCode::Required),
             (false, false) => Ok(None),
@@ -121,7 +210,7 @@ fn check(field: &Field, raw: &str) -> Result<Option<String>, ErrorCode> {
     };
     let value = normalized.trim();
     if value.is_empty() {
-        return if field.required {
+        return if required {
             Err(ErrorCode::Required)
         } else {
             Ok(None)
@@ -147,6 +236,7 @@ fn check(field: &Field, raw: &str) -> Result<Option<String>, ErrorCode> {
         }
         FieldKind::Date => Date::parse(value).ok_or(ErrorCode::InvalidDate)?.iso(),
         FieldKind::Number => check_number(field, value)?.to_string(),
+        FieldKind::Money => check_money(field, value)?.to_string(),
         FieldKind::Select | FieldKind::Radio if field.option(value).is_none() => {
             return Err(ErrorCode::NotAnOption);
         }
@@ -168,6 +258,21 @@ fn check_length(field: &Field, value: &str) -> Result<(), ErrorCode> {
         return Err(ErrorCode::TooLong { max });
     }
     Ok(())
+}
+
+/// An amount of euros as cents. Not negative unless the field's `min` is.
+fn check_money(field: &Field, value: &str) -> Result<i64, ErrorCode> {
+    let cents = values::parse_money(value).ok_or(ErrorCode::InvalidAmount)?;
+    let min = field.min.unwrap_or(0);
+    if cents < min {
+        return Err(ErrorCode::TooSmall { min });
+    }
+    if let Some(max) = field.max
+        && cents > max
+    {
+        return Err(ErrorCode::TooLarge { max });
+    }
+    Ok(cents)
 }
 
 fn check_number(field: &Field, value: &str) -> Result<i64, ErrorCode> {

@@ -100,6 +100,67 @@ pub(crate) fn parse_integer(s: &str) -> Result<i64, NumberError> {
     s.parse().map_err(|_| NumberError::Overflow { negative })
 }
 
+/// An amount of euros as cents: `12`, `12,5`, `12,50`, `12.50`, `1.234,50`, `1,234.50`,
+/// `1.000` (a single dot before exactly three digits groups thousands), with an optional
+/// leading minus and `€` or spaces anywhere. `None` for anything else or beyond i64.
+pub(crate) fn parse_money(s: &str) -> Option<i64> {
+    let cleaned: String = s
+        .chars()
+        .filter(|c| *c != '€' && !c.is_whitespace())
+        .collect();
+    let (negative, body) = match cleaned.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cleaned.as_str()),
+    };
+    let (euros, cents) = match body.rfind([',', '.']) {
+        None => (grouped(body, None)?, 0),
+        Some(at) => {
+            let sep = body[at..].chars().next()?;
+            let frac = &body[at + 1..];
+            if !frac.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            match frac.len() {
+                1 | 2 => {
+                    let int = &body[..at];
+                    if int.contains(sep) {
+                        return None;
+                    }
+                    let other = if sep == ',' { '.' } else { ',' };
+                    let cents: i64 = frac.parse().ok()?;
+                    (
+                        grouped(int, Some(other))?,
+                        if frac.len() == 1 { cents * 10 } else { cents },
+                    )
+                }
+                // `1.000` is a thousand euros; `1,000` is ambiguous (German decimals or
+                // English thousands), so it is refused rather than guessed.
+                3 if sep == '.' && !body.contains(',') => (grouped(body, Some('.'))?, 0),
+                _ => return None,
+            }
+        }
+    };
+    let total = euros.checked_mul(100)?.checked_add(cents)?;
+    Some(if negative { -total } else { total })
+}
+
+/// Digits, optionally grouped in threes by `sep` (`1.234.567`).
+fn grouped(s: &str, sep: Option<char>) -> Option<i64> {
+    let groups: Vec<&str> = match sep {
+        Some(sep) => s.split(sep).collect(),
+        None => vec![s],
+    };
+    let first = groups.first()?;
+    let ok = !first.is_empty()
+        && first.len() <= if groups.len() > 1 { 3 } else { usize::MAX }
+        && groups.iter().skip(1).all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
+    if !ok {
+        return None;
+    }
+    groups.concat().parse().ok()
+}
+
 /// Exactly five digits (German Postleitzahl).
 pub(crate) fn is_postal_code(s: &str) -> bool {
     s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit())
@@ -148,6 +209,45 @@ mod tests {
         let date = Date::parse("2026-01-31").unwrap();
         assert_eq!(date.display("de"), "31.01.2026");
         assert_eq!(date.display("en"), "31 January 2026");
+    }
+
+    #[test]
+    fn money_accepts_german_and_english_decimals() {
+        for (input, cents) in [
+            ("12", 1200),
+            ("12,50", 1250),
+            ("12.50", 1250),
+            ("12,5", 1250),
+            ("0,05", 5),
+            ("1.234,50", 123_450),
+            ("1,234.50", 123_450),
+            ("1.000", 100_000),
+            ("12,50 €", 1250),
+            ("€ 12", 1200),
+            ("1 234,50", 123_450),
+            ("-3,00", -300),
+        ] {
+            assert_eq!(parse_money(input), Some(cents), "{input}");
+        }
+        for input in [
+            "",
+            "€",
+            "12,",
+            ",50",
+            "12,505",
+            "1,000",
+            "1.2.3",
+            "12,50,1",
+            "1.234.50",
+            "1,23,456",
+            "abc",
+            "1e3",
+            "--1",
+            "12.345,6,7",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_money(input), None, "{input}");
+        }
     }
 
     #[test]

@@ -3,7 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-use forms::{Answers, ErrorCode, Fee, FormDefinition, TrustLevel, format_eur};
+use forms::{
+    Answers, ErrorCode, Fee, FieldKind, FormDefinition, Outcome, ParamValue, Params, TrustLevel,
+    format_eur,
+};
 
 const HUNDESTEUER: &str = include_str!("../../portal/demo/forms/hundesteuer-anmeldung.json");
 const GEWERBE: &str = include_str!("../../portal/demo/forms/gewerbeanmeldung.json");
@@ -20,17 +23,21 @@ fn post(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn required_ids(form: &FormDefinition) -> Vec<String> {
+/// Required fields that are shown when nothing is answered yet.
+fn required_ids(form: &FormDefinition, empty: &[(String, String)]) -> Vec<String> {
+    let conditions = form.conditions(empty, &Params::defaults());
     form.fields()
-        .filter(|f| f.required)
+        .filter(|f| f.required && conditions.is_field_visible(&f.id))
         .map(|f| f.id.clone())
         .collect()
 }
 
 fn assert_empty_post_names_every_required_field(form: &FormDefinition) {
-    let rejected = form.validate(&post(&[("_csrf", "x")])).unwrap_err();
+    let empty = post(&[("_csrf", "x")]);
+    let required = required_ids(form, &empty);
+    let rejected = form.validate(&empty).unwrap_err();
     let fields: Vec<String> = rejected.errors.iter().map(|e| e.field.clone()).collect();
-    assert_eq!(fields, required_ids(form));
+    assert_eq!(fields, required);
     assert!(
         rejected
             .errors
@@ -210,4 +217,149 @@ fn relative_sending_an_empty_form_sees_every_required_field_and_no_fee() {
     let form = load(GRAB);
     assert_empty_post_names_every_required_field(&form);
     assert_eq!(form.fee.amount_cents(&Answers::default()), None);
+}
+
+/// The answer set the portal's black-box tests file (tests/src/lib.rs, DOG_TAX_ANSWERS).
+const DOG_TAX_ANSWERS: &[(&str, &str)] = &[
+    ("vorname", "Anna"),
+    ("nachname", "Schulz"),
+    ("geburtsdatum", "12.03.1985"),
+    ("strasse", "Hauptstraße 1"),
+    ("plz", "99735"),
+    ("ort", "Werther"),
+    ("email", "anna.schulz@example.org"),
+    ("hund_name", "Bello"),
+    ("rasse", "Mischling"),
+    ("hund_geburtsdatum", "01.02.2022"),
+    ("gehalten_seit", "01.10.2026"),
+    ("geschlecht", "ruede"),
+    ("gefaehrlicher_hund", "nein"),
+    ("wahrheitsgemaess", "true"),
+];
+
+fn dog_tax_with(changes: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
+    let mut pairs = post(changes);
+    pairs.extend(post(DOG_TAX_ANSWERS));
+    pairs
+}
+
+#[test]
+fn first_dog_is_taxed_at_the_first_dog_rate_for_information() {
+    let form = load(HUNDESTEUER);
+    let answers = form.validate(&dog_tax_with(&[])).unwrap();
+    assert_eq!(answers.get("jahressteuer"), Some("4800"));
+    assert_eq!(
+        form.display_value("jahressteuer", &answers, "de")
+            .as_deref(),
+        Some("48,00 €")
+    );
+    let answers = form
+        .validate(&dog_tax_with(&[("weitere_hunde", "0")]))
+        .unwrap();
+    assert_eq!(answers.get("jahressteuer"), Some("4800"));
+    assert_eq!(
+        form.fee.amount_cents(&answers),
+        None,
+        "the tax comes by notice"
+    );
+    assert_eq!(
+        form.field("steuer_hinweis").map(|f| f.kind),
+        Some(FieldKind::Info)
+    );
+}
+
+#[test]
+fn a_further_dog_costs_the_further_dog_rate_of_the_municipality() {
+    let form = load(HUNDESTEUER);
+    let answers = form
+        .validate(&dog_tax_with(&[("weitere_hunde", "2")]))
+        .unwrap();
+    assert_eq!(answers.get("jahressteuer"), Some("9600"));
+    let town = Params::defaults().with("steuer_weiterer_hund", ParamValue::Int(14_400));
+    let answers = form
+        .validate_with(&dog_tax_with(&[("weitere_hunde", "2")]), &town)
+        .unwrap();
+    assert_eq!(answers.get("jahressteuer"), Some("14400"));
+    assert!(form.check_params(&town).is_empty());
+    let rejected = form
+        .validate(&dog_tax_with(&[("weitere_hunde", "21")]))
+        .unwrap_err();
+    assert_eq!(
+        rejected.error_for("weitere_hunde"),
+        Some(ErrorCode::TooLarge { max: 20 })
+    );
+}
+
+#[test]
+fn a_dangerous_dog_needs_its_documents_and_the_higher_rate_applies() {
+    let form = load(HUNDESTEUER);
+    let rejected = form
+        .validate(&dog_tax_with(&[("gefaehrlicher_hund", "ja")]))
+        .unwrap_err();
+    assert_eq!(
+        rejected.error_for("rasse_nachweis"),
+        Some(ErrorCode::Required)
+    );
+    assert_eq!(rejected.errors.len(), 1);
+    let answers = form
+        .validate(&dog_tax_with(&[
+            ("gefaehrlicher_hund", "ja"),
+            ("rasse_nachweis", "Wesenstest vom 03.02.2026, Stadt Weimar"),
+        ]))
+        .unwrap();
+    assert_eq!(answers.get("jahressteuer"), Some("60000"));
+    // Answered "nein" after all: the documents typed earlier are not stored.
+    let answers = form
+        .validate(&dog_tax_with(&[("rasse_nachweis", "alter Text")]))
+        .unwrap();
+    assert_eq!(answers.get("rasse_nachweis"), None);
+    let explained = form.explain(&answers, &Params::defaults());
+    let visible = explained
+        .iter()
+        .find(|e| e.path == "sections[1].fields[7].visible_if")
+        .unwrap();
+    assert_eq!(visible.outcome, Outcome::Bool(false));
+}
+
+#[test]
+fn grave_fee_is_computed_from_the_years_at_the_municipality_rate() {
+    let form = load(GRAB);
+    let mut pairs = owner_address();
+    pairs.extend([
+        ("email", "erika@example.org"),
+        ("friedhof", "Hauptfriedhof Weimar"),
+        ("grabart", "wahlgrab"),
+        ("grabnummer", "Abt. 12, Reihe 3, Nr. 17"),
+        ("verstorbene", "Hermann Mustermann"),
+        ("jahre", "10"),
+        ("wahrheitsgemaess", "1"),
+        ("gebuehr", "1"),
+    ]);
+    let answers = form.validate(&post(&pairs)).unwrap();
+    assert_eq!(answers.get("gebuehr"), Some("35000"));
+    assert_eq!(
+        form.fee
+            .amount_cents(&answers)
+            .map(|c| c.to_string())
+            .as_deref(),
+        answers.get("gebuehr"),
+        "the default rate is the fee statute's"
+    );
+    let town = Params::defaults().with("gebuehr_pro_jahr", ParamValue::Int(4000));
+    let answers = form.validate_with(&post(&pairs), &town).unwrap();
+    assert_eq!(
+        form.display_value("gebuehr", &answers, "en").as_deref(),
+        Some("€400.00")
+    );
+}
+
+#[test]
+fn other_legal_form_must_be_named_and_register_number_only_asked_for_registered_firms() {
+    let form = load(GEWERBE);
+    let conditions = form.conditions(&post(&[("rechtsform", "gmbh")]), &Params::defaults());
+    assert!(conditions.is_field_visible("handelsregister"));
+    assert!(!conditions.is_field_visible("rechtsform_sonstige"));
+    let conditions = form.conditions(&post(&[("rechtsform", "sonstige")]), &Params::defaults());
+    assert!(conditions.is_required("rechtsform_sonstige"));
+    assert!(!conditions.is_field_visible("handelsregister"));
 }

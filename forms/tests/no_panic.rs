@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
-use forms::FormDefinition;
+use forms::{FormDefinition, LogicValue, ParamValue, Params, Scope};
 use proptest::prelude::*;
 
 const DEMO_FORMS: [&str; 3] = [
@@ -44,7 +44,155 @@ fn posted() -> impl Strategy<Value = Vec<(String, String)>> {
     prop::collection::vec((prop::sample::select(ids), value()), 0..40)
 }
 
+/// Pieces of CEL, so generated expressions get past the parser often enough.
+const TOKENS: &[&str] = &[
+    "answers.",
+    "tenant.",
+    "anzahl",
+    "art",
+    "leer",
+    "satz",
+    "fehlt",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "?",
+    ":",
+    "&&",
+    "||",
+    "!",
+    "-",
+    "+",
+    "*",
+    "/",
+    "%",
+    "==",
+    "!=",
+    "<",
+    ">=",
+    "'ja'",
+    "\"x\"",
+    "0",
+    "1",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "1.5",
+    "2u",
+    "null",
+    "true",
+    "false",
+    "size(",
+    "has(",
+    "int(",
+    "string(",
+    "double(",
+    "uint(",
+    ".map(x,",
+    ".all(x,",
+    ".filter(x,",
+    ".exists_one(x,",
+    "x",
+    ",",
+    "in",
+    ".matches(",
+    "'[a'",
+    "'(a+)+$'",
+    "timestamp(",
+    "duration(",
+    "'1h'",
+    "'2024-01-01T00:00:00Z'",
+    ".size()",
+    ".startsWith(",
+    "dyn(",
+    "type(",
+    "b'\\xff'",
+    "{'a': 1}",
+    "[1, 2, 3]",
+    ".",
+    "'",
+    "\\",
+    " ",
+];
+
+fn expression() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        prop::collection::vec(prop::sample::select(TOKENS), 0..60).prop_map(|t| t.concat()),
+    ]
+}
+
+fn scope() -> Scope {
+    let mut scope = Scope::default();
+    scope
+        .answers
+        .insert("anzahl".into(), LogicValue::Int(i64::MIN));
+    scope
+        .answers
+        .insert("art".into(), LogicValue::Text("ja".into()));
+    scope.answers.insert("leer".into(), LogicValue::Null);
+    scope.answers.insert("ok".into(), LogicValue::Bool(true));
+    scope
+        .tenant
+        .insert("satz".into(), LogicValue::Int(i64::MAX));
+    scope
+}
+
+fn params() -> impl Strategy<Value = Params> {
+    let ids = prop::sample::select(vec![
+        "steuer_erster_hund",
+        "steuer_weiterer_hund",
+        "gebuehr_pro_jahr",
+        "unbekannt",
+    ]);
+    let value = prop_oneof![
+        any::<i64>().prop_map(ParamValue::Int),
+        any::<String>().prop_map(ParamValue::Text),
+    ];
+    prop::collection::btree_map(ids.prop_map(str::to_owned), value, 0..4).prop_map(Params)
+}
+
 proptest! {
+    #[test]
+    fn arbitrary_expressions_never_panic(src in expression()) {
+        let scope = scope();
+        let _ = forms::evaluate_condition(&src, &scope);
+        let _ = forms::evaluate_integer(&src, &scope);
+    }
+
+    #[test]
+    fn arbitrary_expressions_in_a_definition_never_panic(src in expression(), pairs in posted()) {
+        let form = DEMO_FORMS[0].replace(
+            r#""type": "text", "label": "Rasse""#,
+            &format!(r#""type": "text", "visible_if": {}, "label": "Rasse""#, serde_json::to_string(&src).unwrap()),
+        );
+        prop_assert_ne!(&form, DEMO_FORMS[0]);
+        let _ = FormDefinition::lint_all(&form);
+        let definition: FormDefinition = serde_json::from_str(&form).unwrap();
+        let _ = definition.validate(&pairs);
+        let _ = definition.explain(&pairs, &Params::defaults());
+    }
+
+    #[test]
+    fn arbitrary_posts_and_parameters_never_panic(pairs in posted(), params in params()) {
+        for src in DEMO_FORMS {
+            let form = FormDefinition::from_json(src).unwrap();
+            match form.validate_with(&pairs, &params) {
+                Ok(answers) => {
+                    for field in form.fields() {
+                        let _ = form.display_value(&field.id, &answers, "de");
+                        let _ = form.input_value(&field.id, &answers);
+                    }
+                    let _ = form.explain(&answers, &params);
+                }
+                Err(rejected) => prop_assert!(!rejected.errors.is_empty()),
+            }
+            let _ = form.check_params(&params);
+        }
+    }
+
     #[test]
     fn arbitrary_posts_never_panic_and_answers_revalidate(pairs in posted(), lang in "(de|en|fr|)") {
         for src in DEMO_FORMS {

@@ -1,0 +1,394 @@
+//! Evaluating a form's logic on a set of answers: which sections and fields are shown,
+//! which are required, what the computed fields come to, and why.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::definition::{Field, FieldKind, FormDefinition, Rule};
+use crate::logic::{self, Bound, CompileError, Compiled, LogicError, LogicValue, Outcome, Scope};
+use crate::params::Params;
+use crate::validate::{self, Answers};
+
+/// What the logic is evaluated on: a post (raw, as typed) or stored answers (normalized).
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    Posted(&'a [(String, String)]),
+    Answers(&'a Answers),
+}
+
+impl<'a> From<&'a [(String, String)]> for Input<'a> {
+    fn from(posted: &'a [(String, String)]) -> Self {
+        Input::Posted(posted)
+    }
+}
+
+impl<'a> From<&'a Vec<(String, String)>> for Input<'a> {
+    fn from(posted: &'a Vec<(String, String)>) -> Self {
+        Input::Posted(posted)
+    }
+}
+
+impl<'a> From<&'a Answers> for Input<'a> {
+    fn from(answers: &'a Answers) -> Self {
+        Input::Answers(answers)
+    }
+}
+
+/// The state of a form's logic for one set of answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conditions {
+    hidden_sections: BTreeSet<usize>,
+    /// Hidden fields, including every field of a hidden section.
+    hidden_fields: BTreeSet<String>,
+    required: BTreeSet<String>,
+    computed: BTreeMap<String, i64>,
+    /// The variables the expressions saw last: hidden fields `null`, computed values filled in
+    /// (empty for a form without any expression).
+    pub scope: Scope,
+}
+
+impl Conditions {
+    pub fn is_section_visible(&self, index: usize) -> bool {
+        !self.hidden_sections.contains(&index)
+    }
+
+    /// False for a field hidden by its own `visible_if` or by its section's.
+    pub fn is_field_visible(&self, field_id: &str) -> bool {
+        !self.hidden_fields.contains(field_id)
+    }
+
+    /// A visible input field that is `required` or whose `required_if` holds.
+    pub fn is_required(&self, field_id: &str) -> bool {
+        self.required.contains(field_id)
+    }
+
+    /// The value of a visible computed field, if its expression gave a whole number.
+    pub fn computed(&self, field_id: &str) -> Option<i64> {
+        self.computed.get(field_id).copied()
+    }
+
+    /// Every visible computed value, by field id.
+    pub fn computed_values(&self) -> &BTreeMap<String, i64> {
+        &self.computed
+    }
+}
+
+/// One condition or computed value of a form, with its value for a set of answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// Where the expression is, e.g. `sections[1].fields[3].visible_if` (indices from 0).
+    pub path: String,
+    pub expression: String,
+    pub outcome: Outcome,
+}
+
+impl std::fmt::Display for Explanation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} = {}", self.path, self.expression, self.outcome)
+    }
+}
+
+/// What an expression of the definition is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    SectionVisible,
+    FieldVisible,
+    FieldRequired,
+    FieldValue,
+    RuleCheck,
+}
+
+/// An expression of the definition and where it is.
+pub(crate) struct Site<'a> {
+    pub(crate) path: String,
+    pub(crate) source: &'a str,
+    pub(crate) role: Role,
+    pub(crate) section: Option<usize>,
+    pub(crate) field: Option<&'a Field>,
+}
+
+impl FormDefinition {
+    /// Every expression in document order: sections and their fields, then rules.
+    pub(crate) fn sites(&self) -> Vec<Site<'_>> {
+        let mut sites = Vec::new();
+        for (si, section) in self.sections.iter().enumerate() {
+            if let Some(source) = &section.visible_if {
+                sites.push(Site {
+                    path: format!("sections[{si}].visible_if"),
+                    source,
+                    role: Role::SectionVisible,
+                    section: Some(si),
+                    field: None,
+                });
+            }
+            for (fi, field) in section.fields.iter().enumerate() {
+                for (key, source, role) in [
+                    ("visible_if", &field.visible_if, Role::FieldVisible),
+                    ("required_if", &field.required_if, Role::FieldRequired),
+                    ("value", &field.value, Role::FieldValue),
+                ] {
+                    if let Some(source) = source {
+                        sites.push(Site {
+                            path: format!("sections[{si}].fields[{fi}].{key}"),
+                            source,
+                            role,
+                            section: Some(si),
+                            field: Some(field),
+                        });
+                    }
+                }
+            }
+        }
+        for (ri, rule) in self.rules.iter().enumerate() {
+            sites.push(Site {
+                path: format!("rules[{ri}].check"),
+                source: &rule.check,
+                role: Role::RuleCheck,
+                section: None,
+                field: None,
+            });
+        }
+        sites
+    }
+
+    /// Whether the form has any expression (a form without one needs no evaluation).
+    pub fn has_logic(&self) -> bool {
+        !self.rules.is_empty()
+            || self.sections.iter().any(|s| {
+                s.visible_if.is_some()
+                    || s.fields.iter().any(|f| {
+                        f.visible_if.is_some() || f.required_if.is_some() || f.value.is_some()
+                    })
+            })
+    }
+
+    /// Runs `f` with the compiled program of `source`: from the cache, or compiled now if the
+    /// definition was changed after it was loaded.
+    pub(crate) fn with_program<T>(
+        &self,
+        source: &str,
+        f: impl FnOnce(Result<&Compiled, &CompileError>) -> T,
+    ) -> T {
+        let programs = self
+            .logic
+            .get_or_init(|| self.sites().into_iter().map(|s| s.source).collect());
+        match programs.get(source) {
+            Some(compiled) => f(compiled.as_ref()),
+            None => f(logic::compile(source).as_ref()),
+        }
+    }
+
+    fn eval_bool(&self, bound: &Bound, source: &str) -> Result<bool, LogicError> {
+        self.with_program(source, |p| match p {
+            Ok(compiled) => bound.eval_bool(compiled),
+            Err(e) => Err(LogicError::Compile(e.clone())),
+        })
+    }
+
+    fn eval_int(&self, bound: &Bound, source: &str) -> Result<i64, LogicError> {
+        self.with_program(source, |p| match p {
+            Ok(compiled) => bound.eval_int(compiled),
+            Err(e) => Err(LogicError::Compile(e.clone())),
+        })
+    }
+
+    /// The answers as expressions see them, before any field is hidden: every field but
+    /// `info` (unanswered or invalid ones `null`, unticked checkboxes `false`).
+    fn typed(&self, input: Input<'_>) -> BTreeMap<String, LogicValue> {
+        self.fields()
+            .filter(|f| f.kind != FieldKind::Info)
+            .map(|field| {
+                let value = match field.kind {
+                    FieldKind::Computed => LogicValue::Null,
+                    _ => match input {
+                        Input::Posted(posted) => {
+                            let raw = validate::raw(posted, &field.id).unwrap_or("");
+                            match validate::check(field, raw, false) {
+                                Ok(Some(value)) => typed_value(field.kind, &value),
+                                _ if field.kind == FieldKind::Checkbox => LogicValue::Bool(false),
+                                _ => LogicValue::Null,
+                            }
+                        }
+                        Input::Answers(answers) => match answers.get(&field.id) {
+                            Some(value) => typed_value(field.kind, value),
+                            None if field.kind == FieldKind::Checkbox => LogicValue::Bool(false),
+                            None => LogicValue::Null,
+                        },
+                    },
+                };
+                (field.id.clone(), value)
+            })
+            .collect()
+    }
+
+    fn tenant_scope(&self, params: &Params) -> BTreeMap<String, LogicValue> {
+        self.resolve_params(params)
+            .into_iter()
+            .map(|(id, value)| (id, value.to_logic()))
+            .collect()
+    }
+
+    /// Evaluates visibility, requirements and computed values.
+    ///
+    /// Visibility is decided on the answers as given, then again with the hidden fields'
+    /// answers removed, until nothing changes (so a field that depends on a hidden field's
+    /// stale answer is hidden too). A condition that fails to evaluate counts as visible
+    /// (`visible_if`) and not required (`required_if`); [`FormDefinition::explain`] shows why.
+    pub fn conditions<'a>(&self, input: impl Into<Input<'a>>, params: &Params) -> Conditions {
+        if !self.has_logic() {
+            // Nothing to evaluate: every field shown, `required` as declared.
+            return Conditions {
+                required: self
+                    .input_fields()
+                    .filter(|f| f.required)
+                    .map(|f| f.id.clone())
+                    .collect(),
+                ..Conditions::default()
+            };
+        }
+        let typed = self.typed(input.into());
+        let mut scope = Scope {
+            answers: typed.clone(),
+            tenant: self.tenant_scope(params),
+        };
+        let mut hidden_sections = BTreeSet::new();
+        let mut hidden_fields = BTreeSet::new();
+        // Each round can only change what the previous one hid; bounded either way.
+        for _ in 0..=self.fields().count() + 1 {
+            self.compute(&mut scope, &hidden_fields);
+            let bound = scope.bind();
+            let mut sections = BTreeSet::new();
+            let mut fields = BTreeSet::new();
+            for (si, section) in self.sections.iter().enumerate() {
+                let section_visible = section
+                    .visible_if
+                    .as_deref()
+                    .is_none_or(|c| self.eval_bool(&bound, c).unwrap_or(true));
+                if !section_visible {
+                    sections.insert(si);
+                }
+                for field in &section.fields {
+                    let visible = section_visible
+                        && field
+                            .visible_if
+                            .as_deref()
+                            .is_none_or(|c| self.eval_bool(&bound, c).unwrap_or(true));
+                    if !visible {
+                        fields.insert(field.id.clone());
+                    }
+                }
+            }
+            let stable = fields == hidden_fields && sections == hidden_sections;
+            hidden_sections = sections;
+            hidden_fields = fields;
+            for (id, value) in &typed {
+                let value = if hidden_fields.contains(id) {
+                    LogicValue::Null
+                } else {
+                    value.clone()
+                };
+                scope.answers.insert(id.clone(), value);
+            }
+            if stable {
+                break;
+            }
+        }
+        let computed = self.compute(&mut scope, &hidden_fields);
+        let bound = scope.bind();
+        let required = self
+            .input_fields()
+            .filter(|f| !hidden_fields.contains(&f.id))
+            .filter(|f| {
+                f.required
+                    || f.required_if
+                        .as_deref()
+                        .is_some_and(|c| self.eval_bool(&bound, c).unwrap_or(false))
+            })
+            .map(|f| f.id.clone())
+            .collect();
+        Conditions {
+            hidden_sections,
+            hidden_fields,
+            required,
+            computed,
+            scope,
+        }
+    }
+
+    /// Fills in the computed fields that are not hidden, in dependency order (repeated
+    /// passes; the lint refuses cycles).
+    fn compute(&self, scope: &mut Scope, hidden: &BTreeSet<String>) -> BTreeMap<String, i64> {
+        let computed: Vec<&Field> = self
+            .fields()
+            .filter(|f| f.kind == FieldKind::Computed)
+            .collect();
+        let mut values = BTreeMap::new();
+        for field in &computed {
+            scope.answers.insert(field.id.clone(), LogicValue::Null);
+        }
+        for _ in 0..computed.len() {
+            let bound = scope.bind();
+            let mut changed = false;
+            for field in &computed {
+                if hidden.contains(&field.id) {
+                    continue;
+                }
+                let value = field
+                    .value
+                    .as_deref()
+                    .and_then(|v| self.eval_int(&bound, v).ok());
+                if values.get(&field.id) != value.as_ref() {
+                    changed = true;
+                    match value {
+                        Some(n) => values.insert(field.id.clone(), n),
+                        None => values.remove(&field.id),
+                    };
+                }
+            }
+            for (id, n) in &values {
+                scope.answers.insert(id.clone(), LogicValue::Int(*n));
+            }
+            if !changed {
+                break;
+            }
+        }
+        values
+    }
+
+    /// Each condition and computed value of the form with its value for these answers,
+    /// evaluated on the same variables the validation uses (hidden fields `null`).
+    pub fn explain<'a>(&self, input: impl Into<Input<'a>>, params: &Params) -> Vec<Explanation> {
+        let conditions = self.conditions(input, params);
+        let bound = conditions.scope.bind();
+        self.sites()
+            .into_iter()
+            .map(|site| {
+                let outcome = if site.role == Role::FieldValue {
+                    self.eval_int(&bound, site.source).map(Outcome::Int)
+                } else {
+                    self.eval_bool(&bound, site.source).map(Outcome::Bool)
+                };
+                Explanation {
+                    path: site.path,
+                    expression: site.source.to_owned(),
+                    outcome: outcome.unwrap_or_else(|e| Outcome::Error(e.to_string())),
+                }
+            })
+            .collect()
+    }
+
+    /// Evaluates a rule's check on the scope of `conditions`: `false` or an error fails it.
+    pub(crate) fn rule_holds(&self, rule: &Rule, bound: &Bound) -> bool {
+        self.eval_bool(bound, &rule.check).unwrap_or(false)
+    }
+}
+
+/// A normalized answer as its typed value.
+fn typed_value(kind: FieldKind, value: &str) -> LogicValue {
+    match kind {
+        FieldKind::Number | FieldKind::Money | FieldKind::Computed => value
+            .parse::<i64>()
+            .map_or(LogicValue::Null, LogicValue::Int),
+        FieldKind::Checkbox => LogicValue::Bool(value == "true"),
+        _ => LogicValue::Text(value.to_owned()),
+    }
+}

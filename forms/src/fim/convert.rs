@@ -1,0 +1,524 @@
+//! Maps the XDatenfelder model onto the form definition format (docs/forms.md), as JSON.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::{Map, Value, json};
+
+use super::read::{Cardinality, Element, Field, Group, Item, Rule, Schema, Version};
+use crate::DEFAULT_MAX_LENGTH;
+
+/// A definition and what the importer could not carry over.
+pub(crate) struct Converted {
+    pub definition: Value,
+    pub warnings: Vec<String>,
+    pub field_count: usize,
+    /// Fields left out because the format has no place for them, e.g. `F123 (Hinweis): static text`.
+    pub skipped: Vec<String>,
+}
+
+struct Converter {
+    warnings: Vec<String>,
+    /// Field ids given out so far, and how often each FIM id was used.
+    used_ids: BTreeSet<String>,
+    occurrences: HashMap<String, usize>,
+    skipped: Vec<String>,
+}
+
+pub(crate) fn convert(schema: &Schema) -> Converted {
+    let mut c = Converter {
+        warnings: Vec::new(),
+        used_ids: BTreeSet::new(),
+        occurrences: HashMap::new(),
+        skipped: Vec::new(),
+    };
+    let el = &schema.element;
+    let title = el.display_label().to_owned();
+    let summary = match el.description.clone().or_else(|| el.help.clone()) {
+        Some(s) => s,
+        None => {
+            c.warn(format!(
+                "{} has no beschreibung: the summary repeats the title; write one or two sentences about the service",
+                el.id
+            ));
+            title.clone()
+        }
+    };
+    let version = match schema.version {
+        Version::V2 => "2.0",
+        Version::V3 => "3.0.0",
+    };
+    c.rules(&el.rules, &format!("the root element {}", el.id));
+
+    let mut sections: Vec<Value> = Vec::new();
+    let mut loose: Vec<Value> = Vec::new();
+    for child in &schema.children {
+        match &child.item {
+            Item::Field(field) => {
+                if let Some(f) = c.field(field, child.cardinality, true, None) {
+                    loose.push(f);
+                }
+            }
+            Item::Group(group) => {
+                if !loose.is_empty() {
+                    sections.push(section(&title, std::mem::take(&mut loose)));
+                }
+                c.repeat_warning("group", &group.element, child.cardinality);
+                c.rules(&group.element.rules, &format!("group {}", group.element.id));
+                let mut fields = Vec::new();
+                c.flatten(group, child.cardinality.min >= 1, &mut fields);
+                if fields.is_empty() {
+                    c.warn(format!(
+                        "group {} ({}) has no importable fields; no section for it",
+                        group.element.id,
+                        group.element.display_label()
+                    ));
+                } else {
+                    sections.push(section(group.element.display_label(), fields));
+                }
+            }
+        }
+    }
+    if !loose.is_empty() {
+        sections.push(section(&title, loose));
+    }
+    let field_count = sections
+        .iter()
+        .map(|s| s["fields"].as_array().map_or(0, Vec::len))
+        .sum();
+
+    let definition = json!({
+        "id": form_id(&el.id),
+        "version": 1,
+        "title": title,
+        "summary": summary,
+        "trust_level": "none",
+        "fee": { "kind": "none" },
+        "sections": sections,
+    });
+    c.warnings.insert(
+        0,
+        format!(
+            "imported from XDatenfelder {version} element {}: check the trust level (none), the fee (none) and every warning below before publishing",
+            el.id
+        ),
+    );
+    Converted {
+        definition,
+        warnings: c.warnings,
+        field_count,
+        skipped: c.skipped,
+    }
+}
+
+fn section(title: &str, fields: Vec<Value>) -> Value {
+    json!({ "title": title, "fields": fields })
+}
+
+/// `T1234` -> `t1234`; anything but a-z and 0-9 becomes a single inner hyphen.
+fn form_id(id: &str) -> String {
+    let mut out = String::new();
+    for ch in id.chars().flat_map(char::to_lowercase) {
+        if ch.is_ascii_lowercase() || ch.is_ascii_digit() {
+            out.push(ch);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    if out.is_empty() {
+        "fim-import".to_owned()
+    } else {
+        out
+    }
+}
+
+/// `F60000227` -> `f60000227`: lowercase a-z, 0-9 and `_`, starting with a letter.
+fn field_id(id: &str) -> String {
+    let mut out: String = id
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|ch| {
+            if ch.is_ascii_lowercase() || ch.is_ascii_digit() {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !out.starts_with(|c: char| c.is_ascii_lowercase()) {
+        out.insert_str(0, "f_");
+    }
+    out
+}
+
+fn describe(el: &Element) -> String {
+    format!("{} ({})", el.id, el.display_label())
+}
+
+impl Converter {
+    fn warn(&mut self, warning: String) {
+        self.warnings.push(warning);
+    }
+
+    /// Rules are never executed; their text goes into the warnings for a person to review.
+    fn rules(&mut self, rules: &[Rule], on: &str) {
+        for rule in rules {
+            let mut text = format!(
+                "rule {} ({}) on {on} is NOT executed; review it and rewrite it in the form's own rules",
+                rule.id, rule.name
+            );
+            if let Some(d) = &rule.description {
+                text.push_str(&format!("; beschreibung: {d}"));
+            }
+            if let Some(f) = &rule.free_text {
+                text.push_str(&format!("; freitextRegel: {f}"));
+            }
+            if let Some(s) = &rule.script {
+                text.push_str(&format!("; script: {s}"));
+            }
+            self.warn(text);
+        }
+    }
+
+    fn repeat_warning(&mut self, what: &str, el: &Element, card: Cardinality) {
+        let bound = match card.max {
+            Some(max) if max > 1 => format!("up to {max} times"),
+            Some(_) => return,
+            None => "any number of times".to_owned(),
+        };
+        self.warn(format!(
+            "{what} {} may be given {bound} (anzahl {}:{}); imported once (repeating groups come with the form engine)",
+            describe(el),
+            card.min,
+            card.max.map_or("*".to_owned(), |m| m.to_string()),
+        ));
+    }
+
+    /// The fields of a group and of every group nested in it, in document order.
+    fn flatten(&mut self, group: &Group, required_context: bool, out: &mut Vec<Value>) {
+        for child in &group.children {
+            match &child.item {
+                Item::Field(field) => {
+                    if let Some(f) =
+                        self.field(field, child.cardinality, required_context, Some(group))
+                    {
+                        out.push(f);
+                    }
+                }
+                Item::Group(inner) => {
+                    self.warn(format!(
+                        "nested group {} inside {} is flattened: its fields are listed in the section of {}",
+                        describe(&inner.element),
+                        group.element.id,
+                        group.element.id,
+                    ));
+                    self.repeat_warning("group", &inner.element, child.cardinality);
+                    self.rules(&inner.element.rules, &format!("group {}", inner.element.id));
+                    self.flatten(inner, required_context && child.cardinality.min >= 1, out);
+                }
+            }
+        }
+    }
+
+    fn unique_id(&mut self, fim_id: &str) -> String {
+        let base = field_id(fim_id);
+        let count = self.occurrences.entry(base.clone()).or_insert(0);
+        *count += 1;
+        let mut id = base.clone();
+        let mut n = *count;
+        while self.used_ids.contains(&id) {
+            n = n.max(2);
+            id = format!("{base}_{n}");
+            n += 1;
+        }
+        if id != base {
+            self.warn(format!(
+                "field {fim_id} is used more than once; this occurrence gets the id `{id}`"
+            ));
+        }
+        self.used_ids.insert(id.clone());
+        id
+    }
+
+    /// One field, or `None` when it has no place in the current format (with a warning).
+    fn field(
+        &mut self,
+        field: &Field,
+        card: Cardinality,
+        required_context: bool,
+        group: Option<&Group>,
+    ) -> Option<Value> {
+        let el = &field.element;
+        let who = format!("field {}", describe(el));
+        match field.feldart.as_str() {
+            "label" => {
+                self.warn(format!(
+                    "{who} is a static text (feldart label), not imported (the format has no information block yet){}",
+                    field
+                        .content
+                        .as_ref()
+                        .map(|t| format!(": \"{t}\""))
+                        .unwrap_or_default()
+                ));
+                self.skipped.push(format!("{} static text", describe(el)));
+                return None;
+            }
+            "hidden" | "locked" => {
+                self.warn(format!(
+                    "{who} has feldart {}, not imported (no hidden or read-only fields yet)",
+                    field.feldart
+                ));
+                self.skipped
+                    .push(format!("{} {} field", describe(el), field.feldart));
+                return None;
+            }
+            _ => {}
+        }
+        if matches!(field.datentyp.as_str(), "file" | "obj") {
+            self.warn(format!(
+                "{who} has datentyp {} (upload), not imported (uploads come with the form engine)",
+                field.datentyp
+            ));
+            self.skipped
+                .push(format!("{} {} field", describe(el), field.datentyp));
+            return None;
+        }
+
+        let id = self.unique_id(&el.id);
+        let mut out = Map::new();
+        out.insert("id".into(), json!(id));
+        out.insert("label".into(), json!(el.display_label()));
+        match (&el.help, &el.description) {
+            (Some(help), _) => {
+                out.insert("hint".into(), json!(help));
+            }
+            (None, Some(description)) => {
+                out.insert("hint".into(), json!(description));
+                self.warn(format!(
+                    "{who}: the hint is its beschreibung (written for editors, not citizens); check the wording"
+                ));
+            }
+            (None, None) => {}
+        }
+        self.rules(&el.rules, &format!("field {}", el.id));
+        self.repeat_warning("field", el, card);
+
+        let c = &field.constraints;
+        if let Some(pattern) = &c.pattern {
+            self.warn(format!(
+                "{who}: pattern {pattern} is not checked (the format has no patterns)"
+            ));
+        }
+        if let Some(raw) = &c.unreadable {
+            self.warn(format!(
+                "{who}: praezisierung not understood, ignored: {raw}"
+            ));
+        }
+
+        let kind = self.kind(field, &who, &mut out);
+        out.insert("type".into(), json!(kind));
+
+        let mut required = card.min >= 1;
+        if required && !required_context {
+            required = false;
+            self.warn(format!(
+                "{who} is required within the optional group {}; imported as optional (a condition such as required_if would express it)",
+                group.map_or("", |g| g.element.id.as_str())
+            ));
+        }
+        if required && kind == "checkbox" {
+            required = false;
+            self.warn(format!(
+                "{who} is a required yes/no value; imported as an optional checkbox (a required checkbox would have to be ticked)"
+            ));
+        }
+        if required {
+            out.insert("required".into(), json!(true));
+        }
+        Some(Value::Object(out))
+    }
+
+    /// The field type, and the options, lengths and bounds that go with it.
+    fn kind(&mut self, field: &Field, who: &str, out: &mut Map<String, Value>) -> &'static str {
+        let c = &field.constraints;
+        if field.feldart == "select" || !field.values.is_empty() {
+            let options = self.options(field, who);
+            if !options.is_empty() {
+                out.insert("options".into(), Value::Array(options));
+                return "select";
+            }
+            match &field.code_list {
+                Some(urn) => self.warn(format!(
+                    "{who} refers to the code list {urn}; its values are not in the file, so it is imported as a text field: add the options by hand"
+                )),
+                None => self.warn(format!(
+                    "{who} is a selection without values; imported as a text field"
+                )),
+            }
+            return self.lengths(field, who, out);
+        }
+        if let Some(urn) = &field.code_list {
+            self.warn(format!(
+                "{who} refers to the code list {urn} but is a free input; the list is not checked"
+            ));
+        }
+        match field.datentyp.as_str() {
+            "date" => {
+                self.no_bounds(field, who, "dates");
+                "date"
+            }
+            "bool" => "checkbox",
+            "num_int" => {
+                self.bounds(field, who, out);
+                "number"
+            }
+            "num_currency" => {
+                self.warn(format!(
+                    "{who} is a currency amount; imported as a whole-number field (euros, no cents) until the money type exists"
+                ));
+                self.bounds(field, who, out);
+                "number"
+            }
+            "num" => {
+                self.warn(format!(
+                    "{who} is a decimal number; imported as a text field (number fields take whole numbers only)"
+                ));
+                self.no_bounds(field, who, "decimal numbers");
+                self.lengths(field, who, out)
+            }
+            "time" | "datetime" => {
+                self.warn(format!(
+                    "{who} has datentyp {}; imported as a text field (no time type yet)",
+                    field.datentyp
+                ));
+                self.no_bounds(field, who, "times");
+                self.lengths(field, who, out)
+            }
+            // text, text_latin
+            _ => {
+                if c.min_value.is_some() || c.max_value.is_some() {
+                    self.no_bounds(field, who, "text");
+                }
+                if field.datentyp == "text_latin" {
+                    self.warn(format!(
+                        "{who} must be in Latin characters (DIN 91379, text_latin); that is not checked"
+                    ));
+                }
+                self.lengths(field, who, out)
+            }
+        }
+    }
+
+    /// Inline values as options; blank or repeated codes are dropped with a warning.
+    fn options(&mut self, field: &Field, who: &str) -> Vec<Value> {
+        let mut seen = BTreeSet::new();
+        let mut options = Vec::new();
+        for (code, name) in &field.values {
+            if code.is_empty() || !seen.insert(code.clone()) {
+                self.warn(format!(
+                    "{who}: value with code `{code}` is blank or repeated; dropped"
+                ));
+                continue;
+            }
+            let label = if name.is_empty() { code } else { name };
+            options.push(json!({ "value": code, "label": label }));
+        }
+        if !options.is_empty()
+            && let Some(urn) = &field.code_list
+        {
+            self.warn(format!(
+                "{who}: options taken from the values in the file; the code list {urn} is not consulted"
+            ));
+        }
+        options
+    }
+
+    /// min_length / max_length for text; textarea when more than 200 characters are allowed.
+    fn lengths(&mut self, field: &Field, who: &str, out: &mut Map<String, Value>) -> &'static str {
+        let c = &field.constraints;
+        let min = self.number::<u32>(c.min_length.as_deref(), who, "minLength");
+        let mut max = self.number::<u32>(c.max_length.as_deref(), who, "maxLength");
+        if max == Some(0) {
+            self.warn(format!("{who}: maxLength 0 ignored"));
+            max = None;
+        }
+        let kind = if max.is_some_and(|m| m > DEFAULT_MAX_LENGTH) {
+            "textarea"
+        } else {
+            "text"
+        };
+        let effective_max = max.unwrap_or(if kind == "textarea" {
+            crate::DEFAULT_TEXTAREA_MAX_LENGTH
+        } else {
+            DEFAULT_MAX_LENGTH
+        });
+        if let Some(min) = min.filter(|&m| m > 0) {
+            if min > effective_max {
+                self.warn(format!(
+                    "{who}: minLength {min} is above the maximum length {effective_max}; ignored"
+                ));
+            } else {
+                out.insert("min_length".into(), json!(min));
+            }
+        }
+        if let Some(max) = max {
+            out.insert("max_length".into(), json!(max));
+        }
+        kind
+    }
+
+    /// min / max for number fields.
+    fn bounds(&mut self, field: &Field, who: &str, out: &mut Map<String, Value>) {
+        let c = &field.constraints;
+        let min = self.number::<i64>(c.min_value.as_deref(), who, "minValue");
+        let max = self.number::<i64>(c.max_value.as_deref(), who, "maxValue");
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            self.warn(format!(
+                "{who}: minValue {min} is above maxValue {max}; both ignored"
+            ));
+            return;
+        }
+        if let Some(min) = min {
+            out.insert("min".into(), json!(min));
+        }
+        if let Some(max) = max {
+            out.insert("max".into(), json!(max));
+        }
+        if c.min_length.is_some() || c.max_length.is_some() {
+            self.warn(format!(
+                "{who}: minLength/maxLength do not apply to a number field; ignored"
+            ));
+        }
+    }
+
+    fn no_bounds(&mut self, field: &Field, who: &str, what: &str) {
+        let c = &field.constraints;
+        if c.min_value.is_some() || c.max_value.is_some() {
+            self.warn(format!(
+                "{who}: minValue {} / maxValue {} not imported (no bounds for {what} yet)",
+                c.min_value.as_deref().unwrap_or("-"),
+                c.max_value.as_deref().unwrap_or("-"),
+            ));
+        }
+    }
+
+    fn number<T: std::str::FromStr>(
+        &mut self,
+        raw: Option<&str>,
+        who: &str,
+        key: &str,
+    ) -> Option<T> {
+        let raw = raw?;
+        match raw.parse::<T>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.warn(format!(
+                    "{who}: {key} `{raw}` is not a whole number; ignored"
+                ));
+                None
+            }
+        }
+    }
+}
