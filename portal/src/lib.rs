@@ -7,6 +7,7 @@ pub mod citizen;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod forms_cli;
 pub mod i18n;
 pub mod inbox;
 pub mod info;

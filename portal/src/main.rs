@@ -42,6 +42,26 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Work with form definition files (no database or configuration needed).
+    Forms {
+        #[command(subcommand)]
+        command: FormsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// Convert an XDatenfelder 2.0 / 3.0.0 message into a form definition: JSON on standard
+    /// output, warnings on standard error. See docs/fim-import.md.
+    ImportFim {
+        /// The XDatenfelder XML file.
+        file: PathBuf,
+    },
+    /// Load and lint a form definition; prints `ok: <id> v<version>, N fields` or the problems.
+    Check {
+        /// The form definition JSON file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -67,6 +87,20 @@ enum RoleArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The form file tools run before the configuration is loaded: they need none.
+    if let Some(Command::Forms { command }) = &cli.command {
+        let result = match command {
+            FormsCommand::ImportFim { file } => portal::forms_cli::import_fim(file),
+            FormsCommand::Check { file } => portal::forms_cli::check(file),
+        };
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("portal: {}", one_line(&e));
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::load(cli.config.as_deref(), &ProcessEnv) {
         Ok(c) => c,
         Err(e) => {
@@ -110,6 +144,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("removed the demo data ({n} demo municipalities)");
             Ok(())
         }
+        Command::Forms { .. } => bail!("handled before the configuration is loaded"),
         Command::Staff {
             command:
                 StaffCommand::Create {

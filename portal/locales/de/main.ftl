@@ -253,3 +253,7 @@ draft-gone-title = Dieser Antrag wurde schon abgeschickt oder ist abgelaufen
 draft-gone-text = Ihre Angaben sind unten erhalten. Wenn Sie einen neuen Antrag stellen möchten, senden Sie das Formular noch einmal ab.
 resume-unknown-title = Link abgelaufen oder unbekannt
 resume-unknown-text = Zu diesem Link gibt es keinen gespeicherten Antrag mehr. Er wurde abgeschickt, ist abgelaufen oder der Link ist unvollständig. Sie können einen neuen Antrag beginnen.
+error-invalid-amount = Geben Sie bei „{ $label }“ einen Betrag in Euro ein, z. B. 12,50.
+error-rule = Die Angaben passen nicht zueinander. Bitte prüfen Sie sie.
+computed-pending = Wird aus Ihren Angaben berechnet.
+field-conditional = (falls zutreffend)

@@ -252,3 +252,7 @@ draft-gone-title = This application was already sent or has expired
 draft-gone-text = Your answers are kept below. If you want to make a new application, submit the form again.
 resume-unknown-title = Link expired or unknown
 resume-unknown-text = There is no saved application for this link any more. It was sent, it has expired, or the link is incomplete. You can start a new application.
+error-invalid-amount = Enter “{ $label }” as an amount in euros, like 12.50.
+error-rule = The answers do not fit together. Please check them.
+computed-pending = Calculated from your answers.
+field-conditional = (if applicable)

@@ -176,7 +176,7 @@ pub fn form(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, state: FormStat
     let mut summary = Vec::new();
     for e in &state.errors {
         if let Some(field) = def.field(&e.field) {
-            let m = fields::message(lang, field, &e.error);
+            let m = fields::message(lang, def, field, &e.error);
             summary.push((fields::anchor(field), m.clone()));
             messages.insert(e.field.clone(), m);
         }

@@ -234,6 +234,7 @@ pub fn case(
             let rows = s
                 .fields
                 .iter()
+                .filter(|f| f.kind != forms::FieldKind::Info)
                 .map(|f| {
                     let value = form
                         .display_value(&f.id, &answers, lang.code())

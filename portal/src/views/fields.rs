@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use forms::{ErrorCode, Field, FieldKind, FormDefinition};
-use leptos::either::EitherOf5;
+use forms::{ErrorCode, Field, FieldKind, FormDefinition, Params, ValueFormat, format_eur};
+use leptos::either::EitherOf7;
 use leptos::prelude::*;
 
 use crate::i18n::{Arg, Lang};
@@ -18,7 +18,13 @@ pub fn anchor(field: &Field) -> String {
 }
 
 /// The translated message for one field error.
-pub fn message(lang: Lang, field: &Field, error: &ErrorCode) -> String {
+pub fn message(lang: Lang, def: &FormDefinition, field: &Field, error: &ErrorCode) -> String {
+    // A rule brings its own message, in the form's languages.
+    if let ErrorCode::Rule { rule } = error {
+        return def
+            .rule_message(rule, lang.code())
+            .map_or_else(|| lang.t("error-rule").to_owned(), str::to_owned);
+    }
     // "Required" reads differently for a choice and for a declaration to tick.
     let key = match (error, field.kind) {
         (ErrorCode::Required, FieldKind::Radio | FieldKind::Select) => {
@@ -30,7 +36,12 @@ pub fn message(lang: Lang, field: &Field, error: &ErrorCode) -> String {
     let mut args: Vec<(&'static str, Arg<'_>)> =
         vec![("label", Arg::from(field.label.get(lang.code()).to_owned()))];
     for (name, value) in error.args() {
-        args.push((name, Arg::from(value)));
+        // Money bounds are cents: shown as amounts.
+        let arg = match field.kind {
+            FieldKind::Money => Arg::from(format_eur(value, lang.code())),
+            _ => Arg::from(value),
+        };
+        args.push((name, arg));
     }
     lang.t_args(&key, &args)
 }
@@ -42,13 +53,20 @@ pub fn form_fields(
     values: &BTreeMap<String, String>,
     errors: &BTreeMap<String, String>,
 ) -> impl IntoView + use<> {
+    let computed = computed_values(lang, def, values);
     def.sections
         .iter()
         .map(|section| {
             let fields = section
                 .fields
                 .iter()
-                .map(|f| field(lang, f, values.get(&f.id).cloned(), errors.get(&f.id).cloned()))
+                .map(|f| {
+                    let value = match f.kind {
+                        FieldKind::Computed => computed.get(&f.id).cloned(),
+                        _ => values.get(&f.id).cloned(),
+                    };
+                    field(lang, f, value, errors.get(&f.id).cloned())
+                })
                 .collect_view();
             view! {
                 <fieldset class="section">
@@ -60,7 +78,32 @@ pub fn form_fields(
         .collect_view()
 }
 
-/// One field. The kinds render as the branches of an `EitherOf4` rather than as type-erased
+/// The computed fields' values for the answers typed so far, formatted for display. (With
+/// the municipality's own parameters once they are stored; the defaults until then.)
+fn computed_values(
+    lang: Lang,
+    def: &FormDefinition,
+    values: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    if !def.has_logic() {
+        return BTreeMap::new();
+    }
+    let posted: Vec<(String, String)> =
+        values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let conditions = def.conditions(&posted, &Params::defaults());
+    def.fields()
+        .filter(|f| f.kind == FieldKind::Computed)
+        .filter_map(|f| {
+            let value = conditions.computed(&f.id)?;
+            Some(match f.format {
+                Some(ValueFormat::Money) => (f.id.clone(), format_eur(value, lang.code())),
+                _ => (f.id.clone(), value.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// One field. The kinds render as the branches of an `EitherOf7` rather than as type-erased
 /// views: erasing turns every attribute into an owned string, which made the form page five
 /// times slower than the rest of the layout.
 fn field(
@@ -81,8 +124,16 @@ fn field(
     }
     let described = (!described.is_empty()).then(|| described.join(" "));
     let label_text = f.label.get(lang.code()).to_owned();
-    let optional = (!f.required && f.kind != FieldKind::Checkbox)
-        .then(|| view! { <span class="optional">" "{lang.t("field-optional")}</span> });
+    // All fields of a form stand on one page for now, so a field that depends on other
+    // answers says "if applicable" (the server drops it when its condition does not hold).
+    let marker = if f.visible_if.is_some() || f.required_if.is_some() {
+        Some(lang.t("field-conditional"))
+    } else if !f.required && f.kind != FieldKind::Checkbox {
+        Some(lang.t("field-optional"))
+    } else {
+        None
+    };
+    let optional = marker.map(|m| view! { <span class="optional">" "{m}</span> });
     let hint = f.hint.as_ref().map(
         |h| view! { <div class="hint" id=hint_id.clone()>{h.get(lang.code()).to_owned()}</div> },
     );
@@ -111,6 +162,30 @@ fn field(
     let autocomplete = f.autocomplete.clone();
 
     match f.kind {
+        FieldKind::Info => {
+            let text = f.text.as_ref().map(|t| t.get(lang.code()).to_owned());
+            EitherOf7::F(view! {
+                <div class="info-block">
+                    <h3 class="info-title">{label_text}</h3>
+                    {text.map(|t| view! { <p>{t}</p> })}
+                </div>
+            })
+        }
+        FieldKind::Computed => {
+            // Shown, never posted: the server computes it again from the answers.
+            let shown = if value.is_empty() {
+                lang.t("computed-pending").to_owned()
+            } else {
+                value
+            };
+            EitherOf7::G(view! {
+                <div class="field computed">
+                    <p class="label" id=id.clone()>{label_text}</p>
+                    {hint}
+                    <p class="computed-value" aria-describedby=described>{shown}</p>
+                </div>
+            })
+        }
         FieldKind::Radio => {
             let options = f
                 .options
@@ -127,7 +202,7 @@ fn field(
                     }
                 })
                 .collect_view();
-            EitherOf5::A(view! {
+            EitherOf7::A(view! {
                 <div class=class>
                     <fieldset class="choices" aria-describedby=described>
                         <legend class="label">{label_text}{optional}</legend>
@@ -140,7 +215,7 @@ fn field(
         }
         FieldKind::Checkbox => {
             let checked = matches!(value.as_str(), "true" | "on" | "1" | "yes");
-            EitherOf5::B(view! {
+            EitherOf7::B(view! {
                 <div class=class>
                     {hint}
                     {error_view}
@@ -161,7 +236,7 @@ fn field(
                     view! { <option value=c.value.clone() selected=selected>{c.label.get(lang.code()).to_owned()}</option> }
                 })
                 .collect_view();
-            EitherOf5::C(view! {
+            EitherOf7::C(view! {
                 <div class=class>
                     <label class="label" for=id.clone()>{label_text}{optional}</label>
                     {hint}
@@ -174,7 +249,7 @@ fn field(
                 </div>
             })
         }
-        FieldKind::Textarea => EitherOf5::D(view! {
+        FieldKind::Textarea => EitherOf7::D(view! {
             <div class=class>
                 <label class="label" for=id.clone()>{label_text}{optional}</label>
                 {hint}
@@ -192,6 +267,7 @@ fn field(
                 FieldKind::Number | FieldKind::PostalCode | FieldKind::Date => {
                     ("text", Some("numeric"))
                 }
+                FieldKind::Money => ("text", Some("decimal")),
                 _ => ("text", None),
             };
             let spellcheck = matches!(
@@ -200,10 +276,12 @@ fn field(
             )
             .then_some("false");
             let class_input = match kind {
-                FieldKind::PostalCode | FieldKind::Date | FieldKind::Number => "input input--short",
+                FieldKind::PostalCode | FieldKind::Date | FieldKind::Number | FieldKind::Money => {
+                    "input input--short"
+                }
                 _ => width,
             };
-            EitherOf5::E(view! {
+            EitherOf7::E(view! {
                 <div class=class>
                     <label class="label" for=id.clone()>{label_text}{optional}</label>
                     {hint}
