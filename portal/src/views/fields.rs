@@ -85,7 +85,9 @@ fn computed_values(
     def: &FormDefinition,
     values: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
-    if !def.has_logic() {
+    // A blank form shows "calculated from your answers"; evaluating CEL for nothing would
+    // triple the cost of the page.
+    if values.is_empty() || !def.fields().any(|f| f.kind == FieldKind::Computed) {
         return BTreeMap::new();
     }
     let posted: Vec<(String, String)> =
