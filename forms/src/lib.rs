@@ -16,6 +16,7 @@ mod lint;
 mod logic;
 mod money;
 mod params;
+mod schema;
 mod text;
 mod validate;
 mod values;

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod inbox;
 pub mod info;
 pub mod reference;
+pub mod schemas;
 pub mod state;
 pub mod views;
 pub mod web;

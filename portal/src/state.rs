@@ -209,6 +209,13 @@ impl Catalogue {
             .find(|o| o.service.slug == slug)
     }
 
+    /// An offered form version by its key and version number.
+    pub fn form_by_key(&self, key: &str, version: u32) -> Option<&Arc<FormDefinition>> {
+        self.forms
+            .values()
+            .find(|f| f.id == key && f.version == version)
+    }
+
     pub fn form(&self, id: FormId) -> Option<&Arc<FormDefinition>> {
         self.forms.get(&id)
     }

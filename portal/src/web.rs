@@ -148,6 +148,23 @@ fn security_headers(h: &mut HeaderMap) {
     }
 }
 
+/// The address citizens reach the portal at, for links shown to them: the configured
+/// `public_url`, else the host the request came to (fine for the demo on loopback).
+pub fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config().public_url {
+        return url.clone();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .map_or_else(|| state.config().bind.to_string(), str::to_owned);
+    format!("http://{host}")
+}
+
 pub fn lang_of(headers: &HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE)
         .and_then(Lang::parse)

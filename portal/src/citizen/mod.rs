@@ -165,11 +165,11 @@ async fn submit(
         };
         state.store().save_draft(tenant.id, &new).await?;
         tracing::info!(tenant = %tenant.slug, "draft saved");
-        let base = match &state.config().public_url {
-            Some(url) => url.clone(),
-            None => format!("http://{}", host(&headers, state.config().bind)),
-        };
-        let link = format!("{base}/{}/resume/{token}", tenant.slug);
+        let link = format!(
+            "{}/{}/resume/{token}",
+            crate::web::public_base(&state, &headers),
+            tenant.slug
+        );
         return Ok(pages::draft_saved(
             &ctx,
             tenant,
@@ -320,18 +320,6 @@ fn typed_values(fields: &[(String, String)]) -> BTreeMap<String, String> {
         }
     }
     map
-}
-
-/// The host the request came to, for links when no public address is configured.
-fn host(headers: &HeaderMap, bind: std::net::SocketAddr) -> String {
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .map_or_else(|| bind.to_string(), str::to_owned)
 }
 
 /// The first value posted under `name`.

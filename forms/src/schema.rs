@@ -1,0 +1,99 @@
+//! A JSON Schema (draft 2020-12) of the answers a form version produces: what a backend
+//! receives, and later FIT-Connect's `submissionSchema`. It describes [`Answers`] exactly as
+//! validation stores them: every value a string in its normalised form.
+//!
+//! [`Answers`]: crate::Answers
+
+use serde_json::{Map, Value, json};
+
+use crate::definition::{Field, FieldKind, FormDefinition};
+
+impl FormDefinition {
+    /// The schema of this version's answers, identified by `id` (the URL it is served at).
+    ///
+    /// A field is listed as required only when it is required unconditionally: a field with
+    /// `visible_if` or `required_if` may be absent. Unknown keys are not allowed.
+    pub fn answers_schema(&self, id: &str) -> Value {
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        let conditional_sections: Vec<bool> = self
+            .sections
+            .iter()
+            .map(|s| s.visible_if.is_some())
+            .collect();
+        for (si, section) in self.sections.iter().enumerate() {
+            for field in &section.fields {
+                let Some(schema) = field_schema(field) else {
+                    continue;
+                };
+                let unconditional = !conditional_sections[si]
+                    && field.visible_if.is_none()
+                    && field.required_if.is_none();
+                if field.required && unconditional {
+                    required.push(Value::String(field.id.clone()));
+                }
+                properties.insert(field.id.clone(), schema);
+            }
+        }
+        json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": id,
+            "title": format!("{} (v{})", self.title.get("de"), self.version),
+            "description": self.summary.get("de"),
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": false,
+        })
+    }
+}
+
+/// The schema of one field's stored value; `None` for fields that store nothing (info).
+fn field_schema(field: &Field) -> Option<Value> {
+    let mut schema = match field.kind {
+        FieldKind::Info => return None,
+        FieldKind::Text | FieldKind::Textarea | FieldKind::Phone => {
+            let mut s = json!({ "type": "string", "minLength": 1 });
+            if let Some(min) = field.min_length {
+                s["minLength"] = json!(min.max(1));
+            }
+            if let Some(max) = field.effective_max_length() {
+                s["maxLength"] = json!(max);
+            }
+            s
+        }
+        FieldKind::Email => json!({
+            "type": "string", "format": "email",
+            "maxLength": field.effective_max_length().unwrap_or(254),
+        }),
+        FieldKind::Date => json!({
+            "type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        }),
+        FieldKind::PostalCode => json!({ "type": "string", "pattern": "^[0-9]{5}$" }),
+        FieldKind::Number | FieldKind::Money | FieldKind::Computed => {
+            // An integer as a string (money and computed amounts in cents).
+            json!({ "type": "string", "pattern": "^-?[0-9]+$" })
+        }
+        FieldKind::Select | FieldKind::Radio => {
+            let values: Vec<&str> = field.options.iter().map(|c| c.value.as_str()).collect();
+            json!({ "type": "string", "enum": values })
+        }
+        FieldKind::Checkbox => json!({ "type": "string", "const": "true" }),
+    };
+    let mut description = Map::new();
+    description.insert("title".into(), json!(field.label.get("de")));
+    if let Some(hint) = &field.hint {
+        description.insert("description".into(), json!(hint.get("de")));
+    }
+    if matches!(field.kind, FieldKind::Money) || is_money_computed(field) {
+        description.insert("x-unit".into(), json!("cent"));
+    }
+    if let Value::Object(map) = &mut schema {
+        map.extend(description);
+    }
+    Some(schema)
+}
+
+fn is_money_computed(field: &Field) -> bool {
+    field.kind == FieldKind::Computed && field.format == Some(crate::definition::ValueFormat::Money)
+}

@@ -1,0 +1,148 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! The JSON Schema of a form version's answers accepts what validation stores and refuses
+//! what it never would, for every demo form.
+
+use forms::FormDefinition;
+use serde_json::{Value, json};
+
+const DEMO: &[(&str, &str)] = &[
+    (
+        "hundesteuer-anmeldung",
+        include_str!("../../portal/demo/forms/hundesteuer-anmeldung.json"),
+    ),
+    (
+        "gewerbeanmeldung",
+        include_str!("../../portal/demo/forms/gewerbeanmeldung.json"),
+    ),
+    (
+        "grabnutzungsrecht-verlaengerung",
+        include_str!("../../portal/demo/forms/grabnutzungsrecht-verlaengerung.json"),
+    ),
+];
+
+fn posted(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn answers_for(key: &str) -> Vec<(String, String)> {
+    posted(match key {
+        "hundesteuer-anmeldung" => &[
+            ("vorname", "Anna"),
+            ("nachname", "Schulz"),
+            ("geburtsdatum", "12.03.1985"),
+            ("strasse", "Hauptstraße 1"),
+            ("plz", "99735"),
+            ("ort", "Werther"),
+            ("hund_name", "Bello"),
+            ("rasse", "Mischling"),
+            ("hund_geburtsdatum", "01.02.2022"),
+            ("gehalten_seit", "01.10.2026"),
+            ("geschlecht", "ruede"),
+            ("gefaehrlicher_hund", "nein"),
+            ("weitere_hunde", "1"),
+            ("wahrheitsgemaess", "true"),
+        ],
+        "gewerbeanmeldung" => &[
+            ("vorname", "Jonas"),
+            ("nachname", "Becker"),
+            ("geburtsdatum", "05.07.1990"),
+            ("strasse", "Lindenweg 4"),
+            ("plz", "99735"),
+            ("ort", "Werther"),
+            ("email", "jonas.becker@example.org"),
+            ("taetigkeit", "Fahrradreparatur"),
+            ("beginn", "01.12.2026"),
+            ("betrieb_strasse", "Bahnhofstraße 12"),
+            ("betrieb_plz", "99735"),
+            ("betrieb_ort", "Werther"),
+            ("beschaeftigte", "2"),
+            ("rechtsform", "einzelunternehmen"),
+            ("wahrheitsgemaess", "true"),
+        ],
+        _ => &[
+            ("vorname", "Erika"),
+            ("nachname", "Hoffmann"),
+            ("strasse", "Am Anger 7"),
+            ("plz", "99735"),
+            ("ort", "Werther"),
+            ("email", "erika.hoffmann@example.org"),
+            ("friedhof", "Friedhof Werther"),
+            ("grabart", "urnenwahlgrab"),
+            ("grabnummer", "Feld B, Reihe 3, Nr. 12"),
+            ("verstorbene", "Walter Hoffmann"),
+            ("jahre", "10"),
+            ("wahrheitsgemaess", "true"),
+        ],
+    })
+}
+
+#[test]
+fn stored_answers_of_every_demo_form_match_its_schema() {
+    for (key, src) in DEMO {
+        let def = FormDefinition::from_json(src).unwrap();
+        let schema = def.answers_schema(&format!(
+            "https://portal.example/schemas/forms/{key}/1.json"
+        ));
+        let validator = jsonschema::draft202012::new(&schema).expect("a valid JSON Schema");
+        let answers = def
+            .validate(&answers_for(key))
+            .unwrap_or_else(|r| panic!("{key}: {r:?}"));
+        let instance = serde_json::to_value(&answers).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{key}: {errors:?}\n{instance}");
+    }
+}
+
+#[test]
+fn the_schema_refuses_what_validation_never_stores() {
+    let (key, src) = DEMO[0];
+    let def = FormDefinition::from_json(src).unwrap();
+    let schema = def.answers_schema("https://portal.example/schemas/forms/x/1.json");
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let good = serde_json::to_value(def.validate(&answers_for(key)).unwrap()).unwrap();
+
+    let mut unknown = good.clone();
+    unknown["sonstwas"] = json!("x");
+    let mut bad_plz = good.clone();
+    bad_plz["plz"] = json!("9973");
+    let mut bad_option = good.clone();
+    bad_option["geschlecht"] = json!("kater");
+    let mut not_a_date = good.clone();
+    not_a_date["geburtsdatum"] = json!("12.03.1985");
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("nachname");
+    for (what, instance) in [
+        ("unknown key", unknown),
+        ("postal code", bad_plz),
+        ("option", bad_option),
+        ("date format", not_a_date),
+        ("required field missing", missing),
+    ] {
+        assert!(!validator.is_valid(&instance), "{what} accepted");
+    }
+}
+
+#[test]
+fn conditional_fields_are_never_required_by_the_schema() {
+    let def = FormDefinition::from_json(DEMO[0].1).unwrap();
+    let schema = def.answers_schema("x");
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for field in def.fields() {
+        if field.visible_if.is_some() || field.required_if.is_some() {
+            assert!(!required.contains(&field.id.as_str()), "{}", field.id);
+        }
+    }
+    assert!(required.contains(&"nachname"));
+}
