@@ -36,6 +36,7 @@ pub struct FileConfig {
     pub citizen_session_days: Option<u32>,
     pub draft_days: Option<u32>,
     pub public_url: Option<String>,
+    pub staff_lockout_seconds: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -87,6 +88,9 @@ pub struct Config {
     /// trailing slash); used for links shown or sent to them. `None`: the address the
     /// request came to (fine for the demo on loopback).
     pub public_url: Option<String>,
+    /// How long the fifth failed login in a row locks a staff account; every further failure
+    /// doubles it, up to an hour.
+    pub staff_lockout_seconds: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -222,6 +226,13 @@ impl Config {
                 "expected an address like https://portal.example.de",
             ));
         }
+        let staff_lockout_seconds = file.staff_lockout_seconds.unwrap_or(60);
+        if !(1..=3600).contains(&staff_lockout_seconds) {
+            return Err(invalid(
+                "staff_lockout_seconds",
+                "must be between 1 and 3600 (an hour)",
+            ));
+        }
         if staff_session_hours == 0 || citizen_session_days == 0 {
             return Err(invalid(
                 "staff_session_hours / citizen_session_days",
@@ -241,6 +252,7 @@ impl Config {
             citizen_session_days,
             draft_days,
             public_url,
+            staff_lockout_seconds,
         })
     }
 
@@ -387,6 +399,17 @@ mod tests {
             !debug.contains("geheim") && !debug.contains("pw@"),
             "{debug}"
         );
+    }
+
+    #[test]
+    fn the_staff_lockout_defaults_to_a_minute_and_stays_within_an_hour() {
+        assert_eq!(build("", &[]).expect("ok").staff_lockout_seconds, 60);
+        let c = build("staff_lockout_seconds = 1", &[]).expect("ok");
+        assert_eq!(c.staff_lockout_seconds, 1);
+        for bad in ["staff_lockout_seconds = 0", "staff_lockout_seconds = 3601"] {
+            let err = build(bad, &[]).expect_err(bad);
+            assert!(err.to_string().contains("staff_lockout_seconds"), "{err}");
+        }
     }
 
     #[test]

@@ -111,6 +111,15 @@ pub trait Store: Send + Sync + 'static {
     async fn create_staff(&self, staff: &NewStaff) -> Result<StaffId>;
     async fn staff_by_username(&self, username: &str) -> Result<Option<StaffUser>>;
     async fn staff_by_id(&self, id: StaffId) -> Result<Option<StaffUser>>;
+    /// Counts a failed login (wrong password) in one atomic update and, from the policy's
+    /// threshold on, locks the account (see [`LockoutPolicy`]). An unknown id changes nothing
+    /// and reports zero failures.
+    async fn record_failed_login(&self, id: StaffId, policy: &LockoutPolicy)
+    -> Result<FailedLogin>;
+    /// After a right password: resets the failure count and lock, unless the account is
+    /// locked right now (a failure in a parallel request may have locked it since it was
+    /// read). `false` then, and nothing changes: the login must be refused.
+    async fn reset_failed_logins(&self, id: StaffId) -> Result<bool>;
 
     // --- sessions (only the SHA-256 of the cookie value is stored) -------------------------
     async fn create_session(&self, session: &NewSession) -> Result<()>;

@@ -13,9 +13,10 @@ use sqlx::{Connection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Backend, Case, CaseStatus, CaseSummary, Draft, FormId, FormRecord, NewCase, NewDraft, NewForm,
-    NewService, NewSession, NewStaff, NewTenant, Page, Result, Role, RoleKind, Service, ServiceId,
-    SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
+    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormRecord, LockoutPolicy,
+    NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff, NewTenant, Page, Result, Role,
+    RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant,
+    TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -137,6 +138,13 @@ fn session_from(row: &PgRow) -> Result<SessionRecord> {
     })
 }
 
+fn failed_logins_from(n: i32) -> Result<u32> {
+    u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("failed logins {n}")))
+}
+
+const STAFF_COLUMNS: &str =
+    "select id, username, password_hash, failed_logins, locked_until from staff";
+
 const CASE_COLUMNS: &str = "select c.id, c.tenant_id, c.reference, c.service_id, \
      s.slug as service_slug, c.form_id, c.status, c.answers, c.created_at \
      from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id";
@@ -191,6 +199,8 @@ impl PgStore {
             username: row.try_get("username")?,
             password_hash: row.try_get("password_hash")?,
             roles,
+            failed_logins: failed_logins_from(row.try_get("failed_logins")?)?,
+            locked_until: row.try_get("locked_until")?,
         }))
     }
 }
@@ -599,7 +609,7 @@ impl Store for PgStore {
     }
 
     async fn staff_by_username(&self, username: &str) -> Result<Option<StaffUser>> {
-        let row = sqlx::query("select id, username, password_hash from staff where username = $1")
+        let row = sqlx::query(&format!("{STAFF_COLUMNS} where username = $1"))
             .bind(username)
             .fetch_optional(&self.pool)
             .await?;
@@ -607,11 +617,59 @@ impl Store for PgStore {
     }
 
     async fn staff_by_id(&self, id: StaffId) -> Result<Option<StaffUser>> {
-        let row = sqlx::query("select id, username, password_hash from staff where id = $1")
+        let row = sqlx::query(&format!("{STAFF_COLUMNS} where id = $1"))
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?;
         self.staff_from(row).await
+    }
+
+    async fn record_failed_login(
+        &self,
+        id: StaffId,
+        policy: &LockoutPolicy,
+    ) -> Result<FailedLogin> {
+        // One statement: the row lock orders parallel failures, and the count and the lock it
+        // implies are written together. Right of `=` the columns hold their old values. The
+        // lock is `base * 2^(failures - threshold)` seconds, capped (the same as
+        // `LockoutPolicy::lock_seconds`).
+        let row = sqlx::query(
+            "update staff set failed_logins = failed_logins + 1, \
+             locked_until = case when failed_logins + 1 >= $2 then \
+                 now() + least($3 * (1::bigint << least(failed_logins + 1 - $2, 30)), $4) \
+                     * interval '1 second' \
+                 else null end \
+             where id = $1 \
+             returning failed_logins, locked_until",
+        )
+        .bind(id.0)
+        .bind(i32::try_from(policy.threshold.max(1)).unwrap_or(i32::MAX))
+        .bind(i64::from(policy.base_seconds))
+        .bind(i64::from(policy.max_seconds))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(FailedLogin {
+                failed_logins: 0,
+                locked_until: None,
+            });
+        };
+        Ok(FailedLogin {
+            failed_logins: failed_logins_from(row.try_get("failed_logins")?)?,
+            locked_until: row.try_get("locked_until")?,
+        })
+    }
+
+    async fn reset_failed_logins(&self, id: StaffId) -> Result<bool> {
+        let updated = sqlx::query(
+            "update staff set failed_logins = 0, locked_until = null \
+             where id = $1 and (locked_until is null or locked_until <= now())",
+        )
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
     }
 
     async fn create_session(&self, session: &NewSession) -> Result<()> {

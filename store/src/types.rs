@@ -316,6 +316,18 @@ pub struct StaffUser {
     pub password_hash: String,
     /// Ordered by tenant id, federation roles first.
     pub roles: Vec<Role>,
+    /// Failed logins since the last successful one.
+    pub failed_logins: u32,
+    /// Until then every login is refused without checking the password; `None` (or a time
+    /// in the past): not locked.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl StaffUser {
+    /// Whether the account refuses logins at `now`.
+    pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
 }
 
 impl std::fmt::Debug for StaffUser {
@@ -324,8 +336,40 @@ impl std::fmt::Debug for StaffUser {
             .field("id", &self.id)
             .field("username", &self.username)
             .field("roles", &self.roles)
+            .field("failed_logins", &self.failed_logins)
+            .field("locked_until", &self.locked_until)
             .finish_non_exhaustive()
     }
+}
+
+/// When repeated failed logins lock a staff account, and for how long.
+///
+/// The `threshold`-th consecutive failure (at least 1) locks the account for `base_seconds`;
+/// every further failure (once the lock has run out) doubles that, up to `max_seconds`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    pub threshold: u32,
+    pub base_seconds: u32,
+    pub max_seconds: u32,
+}
+
+impl LockoutPolicy {
+    /// How long the account is locked after its `failed_logins`-th consecutive failure
+    /// (`None`: below the threshold). The store computes the same in SQL.
+    pub fn lock_seconds(&self, failed_logins: u32) -> Option<u64> {
+        let over = failed_logins.checked_sub(self.threshold.max(1))?;
+        let factor = 1u64 << over.min(30);
+        Some((u64::from(self.base_seconds) * factor).min(u64::from(self.max_seconds)))
+    }
+}
+
+/// What recording a failed login did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FailedLogin {
+    /// Consecutive failed logins, this one included.
+    pub failed_logins: u32,
+    /// Set when this failure locked the account.
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

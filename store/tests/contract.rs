@@ -106,9 +106,9 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, SubsecRound, Utc};
 use serde_json::json;
 use store::{
-    AccentColour, Backend, CaseStatus, ExternalUrl, FormId, NewCase, NewDraft, NewForm, NewService,
-    NewSession, NewStaff, NewTenant, Page, Role, RoleKind, Service, Store, StoreError, Tenant,
-    TenantProfile,
+    AccentColour, Backend, CaseStatus, ExternalUrl, FailedLogin, FormId, LockoutPolicy, NewCase,
+    NewDraft, NewForm, NewService, NewSession, NewStaff, NewTenant, Page, Role, RoleKind, Service,
+    StaffId, Store, StoreError, Tenant, TenantProfile,
 };
 use uuid::Uuid;
 
@@ -166,6 +166,8 @@ contract!(
     expired_drafts_are_invisible_and_swept,
     other_tenant_cannot_read_or_overwrite_a_draft,
     other_tenant_cannot_submit_from_a_draft,
+    failed_logins_lock_the_account_for_growing_times_and_a_success_resets_them,
+    parallel_failed_logins_are_all_counted,
 );
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -785,6 +787,8 @@ async fn staff_round_trip_with_roles_and_username_is_taken_once(db: Db) {
     assert_eq!(by_name.id, id);
     assert_eq!(by_name.username, new.username);
     assert_eq!(by_name.password_hash, new.password_hash);
+    assert_eq!(by_name.failed_logins, 0);
+    assert_eq!(by_name.locked_until, None);
     assert_eq!(
         by_name.roles,
         vec![
@@ -1452,4 +1456,193 @@ async fn other_tenant_cannot_submit_from_a_draft(db: Db) {
     ));
     assert_eq!(store.count_cases(b.id).await.unwrap(), 0);
     assert!(store.draft(a.id, &draft_hash(1)).await.unwrap().is_some());
+}
+
+// --- failed staff logins ----------------------------------------------------------------------
+
+async fn staff_member(store: &dyn Store, username: &str) -> StaffId {
+    store
+        .create_staff(&NewStaff {
+            username: username.into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            roles: vec![],
+            demo: false,
+        })
+        .await
+        .unwrap()
+}
+
+const POLICY: LockoutPolicy = LockoutPolicy {
+    threshold: 5,
+    base_seconds: 60,
+    max_seconds: 200,
+};
+
+/// Asserts that `until` is `seconds` from now (give or take the test's own run time).
+fn assert_locked_for(until: Option<chrono::DateTime<Utc>>, seconds: i64) {
+    let until = until.expect("locked");
+    let expected = Utc::now() + chrono::Duration::seconds(seconds);
+    let off = (until - expected).num_milliseconds().abs();
+    assert!(
+        off < 5_000,
+        "locked until {until}, expected about {expected}"
+    );
+}
+
+async fn failed_logins_lock_the_account_for_growing_times_and_a_success_resets_them(db: Db) {
+    let store = &*db.store;
+    let clerk = staff_member(store, "sachbearbeitung").await;
+    let other = staff_member(store, "kollegin").await;
+
+    let fresh = store.staff_by_id(clerk).await.unwrap().unwrap();
+    assert_eq!((fresh.failed_logins, fresh.locked_until), (0, None));
+    assert!(!fresh.is_locked(Utc::now()));
+
+    // Below the threshold: counted, not locked.
+    for n in 1..=4 {
+        assert_eq!(
+            store.record_failed_login(clerk, &POLICY).await.unwrap(),
+            FailedLogin {
+                failed_logins: n,
+                locked_until: None
+            }
+        );
+    }
+    let read = store
+        .staff_by_username("sachbearbeitung")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((read.failed_logins, read.locked_until), (4, None));
+
+    // The fifth locks for the base time; the lock reads back with the staff member.
+    let fifth = store.record_failed_login(clerk, &POLICY).await.unwrap();
+    assert_eq!(fifth.failed_logins, 5);
+    assert_locked_for(fifth.locked_until, 60);
+    let read = store
+        .staff_by_username("sachbearbeitung")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.failed_logins, 5);
+    assert_eq!(read.locked_until, fifth.locked_until);
+    assert!(read.is_locked(Utc::now()));
+    assert_eq!(store.staff_by_id(clerk).await.unwrap(), Some(read));
+
+    // A right password while locked resets nothing.
+    assert!(!store.reset_failed_logins(clerk).await.unwrap());
+    let read = store.staff_by_id(clerk).await.unwrap().unwrap();
+    assert_eq!(read.failed_logins, 5);
+    assert_eq!(read.locked_until, fifth.locked_until);
+
+    // Every further failure doubles the time, up to the cap.
+    let sixth = store.record_failed_login(clerk, &POLICY).await.unwrap();
+    assert_eq!(sixth.failed_logins, 6);
+    assert_locked_for(sixth.locked_until, 120);
+    let seventh = store.record_failed_login(clerk, &POLICY).await.unwrap();
+    assert_locked_for(seventh.locked_until, 200);
+    for _ in 0..40 {
+        store.record_failed_login(clerk, &POLICY).await.unwrap();
+    }
+    let many = store.record_failed_login(clerk, &POLICY).await.unwrap();
+    assert_eq!(many.failed_logins, 48);
+    assert_locked_for(many.locked_until, 200);
+    // The portal's own arithmetic agrees with the database's.
+    let expected = [
+        (4, None),
+        (5, Some(60)),
+        (6, Some(120)),
+        (7, Some(200)),
+        (48, Some(200)),
+    ];
+    for (n, seconds) in expected {
+        assert_eq!(POLICY.lock_seconds(n), seconds, "after {n} failures");
+    }
+
+    // Another account is untouched.
+    let untouched = store.staff_by_id(other).await.unwrap().unwrap();
+    assert_eq!((untouched.failed_logins, untouched.locked_until), (0, None));
+
+    // Once the lock has run out, a right password resets count and lock.
+    execute_behind_the_stores_back(
+        &db.url,
+        &format!(
+            "update staff set locked_until = '2000-01-01T00:00:00.000000Z' where id = {}",
+            clerk.0
+        ),
+    )
+    .await
+    .unwrap();
+    let expired = store.staff_by_id(clerk).await.unwrap().unwrap();
+    assert!(expired.locked_until.is_some() && !expired.is_locked(Utc::now()));
+    assert!(store.reset_failed_logins(clerk).await.unwrap());
+    let read = store.staff_by_id(clerk).await.unwrap().unwrap();
+    assert_eq!((read.failed_logins, read.locked_until), (0, None));
+    assert!(
+        store.reset_failed_logins(clerk).await.unwrap(),
+        "nothing to reset is fine"
+    );
+
+    // Counting starts again from one: no lock until the threshold.
+    assert_eq!(
+        store.record_failed_login(clerk, &POLICY).await.unwrap(),
+        FailedLogin {
+            failed_logins: 1,
+            locked_until: None
+        }
+    );
+
+    // An unknown id changes nothing.
+    let nobody = StaffId(clerk.0 + other.0 + 1000);
+    assert_eq!(
+        store.record_failed_login(nobody, &POLICY).await.unwrap(),
+        FailedLogin {
+            failed_logins: 0,
+            locked_until: None
+        }
+    );
+    assert!(!store.reset_failed_logins(nobody).await.unwrap());
+
+    // The state survives a reconnect (another instance sees the same lock).
+    store.record_failed_login(clerk, &POLICY).await.unwrap();
+    let again = store::connect(&db.url).await.unwrap();
+    assert_eq!(
+        again
+            .staff_by_id(clerk)
+            .await
+            .unwrap()
+            .unwrap()
+            .failed_logins,
+        2
+    );
+}
+
+async fn parallel_failed_logins_are_all_counted(db: Db) {
+    let store = db.store.clone();
+    let clerk = staff_member(&*store, "sachbearbeitung").await;
+    let policy = LockoutPolicy {
+        threshold: 5,
+        base_seconds: 60,
+        max_seconds: 3600,
+    };
+    let tasks: Vec<_> = (0..24)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.record_failed_login(clerk, &policy).await.unwrap() })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for t in tasks {
+        counts.push(t.await.unwrap().failed_logins);
+    }
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        (1..=24).collect::<Vec<u32>>(),
+        "every failure counted once"
+    );
+    let read = store.staff_by_id(clerk).await.unwrap().unwrap();
+    assert_eq!(read.failed_logins, 24);
+    // 60 s * 2^19 is far beyond the cap.
+    assert_locked_for(read.locked_until, 3600);
 }

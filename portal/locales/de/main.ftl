@@ -88,6 +88,7 @@ login-password = Passwort
 login-submit = Anmelden
 login-missing = Geben Sie Benutzername und Passwort ein.
 login-wrong = Benutzername oder Passwort ist falsch.
+login-lockout-hint = Nach mehreren falschen Anmeldeversuchen hintereinander wird der Zugang für einige Zeit gesperrt. Warten Sie dann einige Minuten, bevor Sie es erneut versuchen.
 login-demo-title = Demo-Zugänge
 login-demo-text = In der Demo haben alle Zugänge das Passwort „demo“. Jede Gemeinde hat die Zugänge clerk.<gemeinde> (Sachbearbeitung) und admin.<gemeinde>.
 login-demo-municipality = Gemeinde

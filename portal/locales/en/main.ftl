@@ -87,6 +87,7 @@ login-password = Password
 login-submit = Sign in
 login-missing = Enter your username and password.
 login-wrong = The username or password is wrong.
+login-lockout-hint = After several failed sign-in attempts in a row the account is locked for a while. Then wait a few minutes before you try again.
 login-demo-title = Demo accounts
 login-demo-text = In the demo every account has the password “demo”. Each municipality has the accounts clerk.<municipality> (case worker) and admin.<municipality>.
 login-demo-municipality = Municipality

@@ -2,6 +2,9 @@
 
 mod pages;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderValue};
@@ -10,12 +13,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
 use serde::Deserialize;
-use store::{NewSession, Page};
+use store::{LockoutPolicy, NewSession, Page};
 
 use crate::auth::csrf::{CsrfForm, CsrfRejection};
 use crate::auth::password;
 use crate::auth::session::SessionKey;
 use crate::auth::staff::Staff;
+use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::web::PageCtx;
@@ -66,20 +70,62 @@ async fn login(
         ));
     }
     let user = state.store().staff_by_username(&username).await?;
+    let refused = || {
+        pages::login(
+            &ctx,
+            StatusCode::UNAUTHORIZED,
+            username.clone(),
+            Some(pages::LoginProblem::Wrong),
+        )
+    };
+
+    // A locked account is refused without checking the password: no Argon2 work for a
+    // guesser. The answer is the same as for a wrong password or an unknown user, and it takes
+    // about as long as a password check (a sleep, no CPU), so it tells nothing either.
+    if let Some(locked) = user.as_ref().filter(|u| u.is_locked(Utc::now())) {
+        tracing::warn!(staff = locked.id.0, "staff login refused: account locked");
+        tokio::time::sleep(typical_check_time()).await;
+        return Ok(refused());
+    }
+
+    let started = Instant::now();
     let ok = password::verify(
         password_given,
         user.as_ref().map(|u| u.password_hash.clone()),
     )
     .await;
-    let Some(user) = user.filter(|_| ok) else {
-        tracing::info!("staff login refused");
-        return Ok(pages::login(
-            &ctx,
-            StatusCode::UNAUTHORIZED,
-            username,
-            Some(pages::LoginProblem::Wrong),
-        ));
+    note_check_time(started.elapsed());
+    let user = match (user, ok) {
+        (Some(user), true) => user,
+        (Some(user), false) => {
+            let failed = state
+                .store()
+                .record_failed_login(user.id, &lockout_policy(state.config()))
+                .await?;
+            if let Some(until) = failed.locked_until {
+                tracing::warn!(
+                    staff = user.id.0,
+                    failed_logins = failed.failed_logins,
+                    locked_until = %until.format("%Y-%m-%dT%H:%M:%SZ"),
+                    "staff account locked after repeated failed logins"
+                );
+            } else {
+                tracing::info!("staff login refused");
+            }
+            return Ok(refused());
+        }
+        // Unknown users: nothing is stored (there is no account to lock).
+        (None, _) => {
+            tracing::info!("staff login refused");
+            return Ok(refused());
+        }
     };
+    // The right password resets the failure count, unless a failure in a parallel request
+    // locked the account meanwhile: then this attempt is refused like any other while locked.
+    if !state.store().reset_failed_logins(user.id).await? {
+        tracing::warn!(staff = user.id.0, "staff login refused: account locked");
+        return Ok(refused());
+    }
 
     // A new session id at login; the old session (if any) ends.
     if let Some(old) = SessionKey::from_headers(&headers) {
@@ -114,6 +160,36 @@ async fn logout(
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
+}
+
+/// Consecutive failed logins that lock a staff account.
+const LOCKOUT_THRESHOLD: u32 = 5;
+/// The longest lock, however many failures.
+const LOCKOUT_MAX_SECONDS: u32 = 3600;
+
+fn lockout_policy(config: &Config) -> LockoutPolicy {
+    LockoutPolicy {
+        threshold: LOCKOUT_THRESHOLD,
+        base_seconds: config.staff_lockout_seconds,
+        max_seconds: LOCKOUT_MAX_SECONDS.max(config.staff_lockout_seconds),
+    }
+}
+
+/// A running average of how long a password check takes here (including the wait for a
+/// free check slot), in microseconds; refusals of locked accounts wait as long.
+static CHECK_MICROS: AtomicU64 = AtomicU64::new(50_000);
+
+fn note_check_time(took: Duration) {
+    let took = u64::try_from(took.as_micros())
+        .unwrap_or(u64::MAX)
+        .min(10_000_000);
+    let _ = CHECK_MICROS.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |avg| {
+        Some((avg.saturating_mul(7) + took) / 8)
+    });
+}
+
+fn typical_check_time() -> Duration {
+    Duration::from_micros(CHECK_MICROS.load(Ordering::Relaxed))
 }
 
 fn field(fields: &[(String, String)], name: &str) -> String {

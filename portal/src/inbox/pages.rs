@@ -15,6 +15,7 @@ use crate::web::PageCtx;
 
 pub enum LoginProblem {
     Missing,
+    /// Wrong password, unknown username, or a locked account: one answer for all three.
     Wrong,
     Expired,
 }
@@ -52,10 +53,18 @@ pub fn login(
             vec![("f-username".to_owned(), lang.t("login-missing").to_owned())],
         )
         .into_any(),
-        LoginProblem::Wrong => views::error_summary(
-            lang,
-            vec![("f-username".to_owned(), lang.t("login-wrong").to_owned())],
-        )
+        // Every refusal (wrong password, unknown user, locked account) looks the same and
+        // carries the lockout hint, so none of them tells whether the account exists or is
+        // locked.
+        LoginProblem::Wrong => view! {
+            <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" autofocus=true>
+                <h2 id="error-summary-title">{lang.t("error-summary-title")}</h2>
+                <ul>
+                    <li><a href="#f-username">{lang.t("login-wrong")}</a></li>
+                </ul>
+                <p class="error-summary__hint">{lang.t("login-lockout-hint")}</p>
+            </div>
+        }
         .into_any(),
     });
     let demo = ctx.demo.then(|| {
