@@ -330,21 +330,26 @@ impl TestApp {
         }
     }
 
+    /// A read-only connection to the SQLite file under test (reading cannot change it).
+    pub async fn sqlite_reader(&self) -> sqlx::SqliteConnection {
+        let options = self
+            .db
+            .url
+            .parse::<sqlx::sqlite::SqliteConnectOptions>()
+            .expect("sqlite url")
+            .read_only(true);
+        sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .expect("open the test database read-only")
+    }
+
     /// Rows in `table` of the database under test, read on a connection of our own (SQLite
     /// read-only, so counting cannot change the file).
     pub async fn count_rows(&self, table: &str) -> i64 {
         let sql = format!("select count(*) from {table}");
         match self.db.kind {
             Db::Sqlite => {
-                let options = self
-                    .db
-                    .url
-                    .parse::<sqlx::sqlite::SqliteConnectOptions>()
-                    .expect("sqlite url")
-                    .read_only(true);
-                let mut conn = sqlx::SqliteConnection::connect_with(&options)
-                    .await
-                    .expect("open the test database read-only");
+                let mut conn = self.sqlite_reader().await;
                 let n: i64 = sqlx::query_scalar(&sql)
                     .fetch_one(&mut conn)
                     .await

@@ -38,15 +38,7 @@ async fn start_with_one_second_lockout(db: Db) -> TestApp {
 async fn lock_state(app: &TestApp, username: &str) -> (i64, Option<DateTime<Utc>>) {
     match app.db.kind {
         Db::Sqlite => {
-            let options = app
-                .db
-                .url
-                .parse::<sqlx::sqlite::SqliteConnectOptions>()
-                .expect("sqlite url")
-                .read_only(true);
-            let mut conn = sqlx::SqliteConnection::connect_with(&options)
-                .await
-                .expect("open the test database read-only");
+            let mut conn = app.sqlite_reader().await;
             let (n, until): (i64, Option<String>) =
                 sqlx::query_as("select failed_logins, locked_until from staff where username = ?")
                     .bind(username)
