@@ -66,6 +66,11 @@ enum FormsCommand {
 
 #[derive(Subcommand)]
 enum StaffCommand {
+    /// Lift a login lock (after too many wrong passwords) at once.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
     /// Create a staff account; the password is read from the first line of standard input.
     Create {
         #[arg(long)]
@@ -145,6 +150,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Forms { .. } => bail!("handled before the configuration is loaded"),
+        Command::Staff {
+            command: StaffCommand::Unlock { username },
+        } => {
+            let store = portal::app::open_store(&config).await?;
+            let staff = store
+                .staff_by_username(&username)
+                .await?
+                .with_context(|| format!("no staff account {username}"))?;
+            store.unlock_staff(staff.id).await?;
+            println!("unlocked staff account {username}");
+            Ok(())
+        }
         Command::Staff {
             command:
                 StaffCommand::Create {

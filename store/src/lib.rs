@@ -120,6 +120,8 @@ pub trait Store: Send + Sync + 'static {
     /// locked right now (a failure in a parallel request may have locked it since it was
     /// read). `false` then, and nothing changes: the login must be refused.
     async fn reset_failed_logins(&self, id: StaffId) -> Result<bool>;
+    /// An operator lifts a lock at once (`portal staff unlock`). `false` for an unknown id.
+    async fn unlock_staff(&self, id: StaffId) -> Result<bool>;
 
     // --- sessions (only the SHA-256 of the cookie value is stored) -------------------------
     async fn create_session(&self, session: &NewSession) -> Result<()>;

@@ -660,6 +660,16 @@ impl Store for PgStore {
         })
     }
 
+    async fn unlock_staff(&self, id: StaffId) -> Result<bool> {
+        let updated =
+            sqlx::query("update staff set failed_logins = 0, locked_until = null where id = $1")
+                .bind(id.0)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        Ok(updated == 1)
+    }
+
     async fn reset_failed_logins(&self, id: StaffId) -> Result<bool> {
         let updated = sqlx::query(
             "update staff set failed_logins = 0, locked_until = null \

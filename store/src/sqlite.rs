@@ -759,6 +759,16 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn unlock_staff(&self, id: StaffId) -> Result<bool> {
+        let updated =
+            sqlx::query("update staff set failed_logins = 0, locked_until = null where id = ?")
+                .bind(id.0)
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+        Ok(updated == 1)
+    }
+
     async fn reset_failed_logins(&self, id: StaffId) -> Result<bool> {
         let updated = sqlx::query(
             "update staff set failed_logins = 0, locked_until = null \

@@ -167,6 +167,7 @@ contract!(
     other_tenant_cannot_read_or_overwrite_a_draft,
     other_tenant_cannot_submit_from_a_draft,
     failed_logins_lock_the_account_for_growing_times_and_a_success_resets_them,
+    an_operator_unlocks_a_locked_account_at_once,
     parallel_failed_logins_are_all_counted,
 );
 
@@ -1645,4 +1646,25 @@ async fn parallel_failed_logins_are_all_counted(db: Db) {
     assert_eq!(read.failed_logins, 24);
     // 60 s * 2^19 is far beyond the cap.
     assert_locked_for(read.locked_until, 3600);
+}
+
+async fn an_operator_unlocks_a_locked_account_at_once(db: Db) {
+    let store = &*db.store;
+    let clerk = staff_member(store, "sachbearbeitung").await;
+    for _ in 0..5 {
+        store.record_failed_login(clerk, &POLICY).await.unwrap();
+    }
+    assert!(
+        store
+            .staff_by_id(clerk)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_locked(Utc::now())
+    );
+    assert!(store.unlock_staff(clerk).await.unwrap());
+    let read = store.staff_by_id(clerk).await.unwrap().unwrap();
+    assert_eq!((read.failed_logins, read.locked_until), (0, None));
+    assert!(store.reset_failed_logins(clerk).await.unwrap());
+    assert!(!store.unlock_staff(store::StaffId(999_999)).await.unwrap());
 }

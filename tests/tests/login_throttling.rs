@@ -222,7 +222,39 @@ async fn further_failures_double_the_lock(db: Db) {
     app.stop().await;
 }
 
+async fn an_operator_lifts_a_lock_from_the_command_line(db: Db) {
+    // The default lock (a minute) would outlast the test: only the command can lift it.
+    let app = TestApp::start(db).await;
+    let mut guesser = app.browser();
+    for guess in [
+        "a-guess-1",
+        "a-guess-2",
+        "a-guess-3",
+        "a-guess-4",
+        "a-guess-5",
+    ] {
+        try_login(&mut guesser, "clerk.werther", guess).await;
+    }
+    let mut clerk = app.browser();
+    let locked = try_login(&mut clerk, "clerk.werther", "demo").await;
+    assert_refused(&locked, "clerk.werther", "demo");
+
+    let unlock = app
+        .run(&["staff", "unlock", "--username", "clerk.werther"], "")
+        .await;
+    assert!(unlock.status.success(), "{unlock:?}");
+    assert_eq!(lock_state(&app, "clerk.werther").await, (0, None));
+    clerk.staff_login("clerk.werther", "demo").await;
+
+    let unknown = app
+        .run(&["staff", "unlock", "--username", "niemand"], "")
+        .await;
+    assert!(!unknown.status.success());
+    app.stop().await;
+}
+
 both_databases!(
+    an_operator_lifts_a_lock_from_the_command_line,
     five_wrong_passwords_lock_the_account_until_the_lock_runs_out,
     further_failures_double_the_lock,
 );
