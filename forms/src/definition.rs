@@ -19,7 +19,7 @@ pub const DEFAULT_TEXTAREA_MAX_LENGTH: u32 = 5000;
 pub const EMAIL_MAX_LENGTH: u32 = 254;
 
 /// A versioned form: what the service is, what it costs, and the fields to fill.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FormDefinition {
     /// Stable key, lowercase `a-z0-9-`, e.g. `hundesteuer-anmeldung`.
@@ -51,7 +51,7 @@ pub struct FormDefinition {
 }
 
 /// A cross-field check: `check` must be true, else `message` is shown at each of `fields`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// `a-z0-9_`, starting with a letter; unique in the form.
@@ -64,7 +64,7 @@ pub struct Rule {
 }
 
 /// A group of fields, rendered as `<fieldset>` with the title as `<legend>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Section {
     pub title: Text,
@@ -74,7 +74,7 @@ pub struct Section {
     pub fields: Vec<Field>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
     /// `a-z0-9_`, starting with a letter; unique across the whole form.
@@ -121,7 +121,9 @@ pub struct Field {
 }
 
 /// How a computed number is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueFormat {
     /// As the integer it is.
@@ -154,7 +156,7 @@ impl Field {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,
@@ -227,7 +229,7 @@ impl fmt::Display for FieldKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     pub value: String,
@@ -237,7 +239,18 @@ pub struct Choice {
 /// The minimum trust level of the citizen's identity (BundID `acr` levels).
 /// Ordered: a tenant may raise a form's level, never lower it.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum TrustLevel {

@@ -6,7 +6,7 @@ use crate::text::Text;
 use crate::validate::Answers;
 
 /// What the service costs. JSON: internally tagged, `"kind": "none" | "fixed" | "per_unit"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fee {
     /// Nothing to pay online (free, or assessed later by notice).

@@ -35,5 +35,6 @@ pub use logic::{
 };
 pub use money::{Money, format_eur};
 pub use params::{ParamKind, ParamValue, Parameter, Params};
+pub use schema::definition_schema;
 pub use text::Text;
 pub use validate::{Answers, FieldError, Rejected};

@@ -10,7 +10,7 @@ use crate::logic::LogicValue;
 use crate::text::Text;
 
 /// A declared parameter: `{"id": "satz_erster_hund", "type": "money", "label": ..., "default": 4800}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Parameter {
     /// `a-z0-9_`, starting with a letter; unique in the form.
@@ -24,7 +24,7 @@ pub struct Parameter {
     pub default: ParamValue,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamKind {
     /// Cents, an integer.
@@ -53,7 +53,7 @@ impl ParamKind {
 }
 
 /// A parameter value: an integer (cents for money) or a text. JSON: `4800` or `"Weimar"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ParamValue {
     Int(i64),

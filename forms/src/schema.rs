@@ -8,6 +8,18 @@ use serde_json::{Map, Value, json};
 
 use crate::definition::{Field, FieldKind, FormDefinition};
 
+/// The JSON Schema of the definition format itself, so that editors can check a form while
+/// it is written (`portal forms schema`; a copy is kept in docs/form-definition.schema.json).
+/// It checks the shape; `FormDefinition::lint_all` checks the meaning (references, CEL).
+pub fn definition_schema() -> Value {
+    let mut schema =
+        serde_json::to_value(schemars::schema_for!(FormDefinition)).unwrap_or_else(|_| json!({}));
+    if let Value::Object(map) = &mut schema {
+        map.insert("$id".into(), json!("urn:ozg-portal:form-definition"));
+    }
+    schema
+}
+
 impl FormDefinition {
     /// The schema of this version's answers, identified by `id` (the URL it is served at).
     ///

@@ -146,3 +146,28 @@ fn conditional_fields_are_never_required_by_the_schema() {
     }
     assert!(required.contains(&"nachname"));
 }
+
+/// The committed copy for editors is what the code generates, and every demo form passes it.
+#[test]
+fn the_definition_format_schema_is_current_and_accepts_the_demo_forms() {
+    let schema = forms::definition_schema();
+    let committed: Value =
+        serde_json::from_str(include_str!("../../docs/form-definition.schema.json"))
+            .expect("docs/form-definition.schema.json is JSON");
+    assert_eq!(
+        committed, schema,
+        "docs/form-definition.schema.json is stale: `portal forms schema > docs/form-definition.schema.json`"
+    );
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    for (key, src) in DEMO {
+        let instance: Value = serde_json::from_str(src).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{key}: {errors:?}");
+    }
+    let broken = json!({"id": "x", "version": 1, "title": "T", "summary": "S",
+        "fee": {"kind": "none"}, "sections": [{"title": "A", "fields": [{"id": "a", "type": "slider", "label": "A"}]}]});
+    assert!(!validator.is_valid(&broken), "an unknown field type passes");
+}

@@ -62,6 +62,8 @@ enum FormsCommand {
         /// The form definition JSON file.
         file: PathBuf,
     },
+    /// Print the JSON Schema of the form definition format (for editors).
+    Schema,
 }
 
 #[derive(Subcommand)]
@@ -97,6 +99,10 @@ fn main() -> ExitCode {
         let result = match command {
             FormsCommand::ImportFim { file } => portal::forms_cli::import_fim(file),
             FormsCommand::Check { file } => portal::forms_cli::check(file),
+            FormsCommand::Schema => {
+                println!("{:#}", forms::definition_schema());
+                Ok(())
+            }
         };
         return match result {
             Ok(()) => ExitCode::SUCCESS,
