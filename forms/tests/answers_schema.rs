@@ -6,77 +6,21 @@
 use forms::FormDefinition;
 use serde_json::{Value, json};
 
+mod common;
+
+use common::{DOG_TAX_ANSWERS, GEWERBE, GRAB, GRAVE_ANSWERS, HUNDESTEUER, TRADE_ANSWERS, post};
+
 const DEMO: &[(&str, &str)] = &[
-    (
-        "hundesteuer-anmeldung",
-        include_str!("../../portal/demo/forms/hundesteuer-anmeldung.json"),
-    ),
-    (
-        "gewerbeanmeldung",
-        include_str!("../../portal/demo/forms/gewerbeanmeldung.json"),
-    ),
-    (
-        "grabnutzungsrecht-verlaengerung",
-        include_str!("../../portal/demo/forms/grabnutzungsrecht-verlaengerung.json"),
-    ),
+    ("hundesteuer-anmeldung", HUNDESTEUER),
+    ("gewerbeanmeldung", GEWERBE),
+    ("grabnutzungsrecht-verlaengerung", GRAB),
 ];
 
-fn posted(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
-
 fn answers_for(key: &str) -> Vec<(String, String)> {
-    posted(match key {
-        "hundesteuer-anmeldung" => &[
-            ("vorname", "Anna"),
-            ("nachname", "Schulz"),
-            ("geburtsdatum", "12.03.1985"),
-            ("strasse", "Hauptstraße 1"),
-            ("plz", "99735"),
-            ("ort", "Werther"),
-            ("hund_name", "Bello"),
-            ("rasse", "Mischling"),
-            ("hund_geburtsdatum", "01.02.2022"),
-            ("gehalten_seit", "01.10.2026"),
-            ("geschlecht", "ruede"),
-            ("gefaehrlicher_hund", "nein"),
-            ("weitere_hunde", "1"),
-            ("wahrheitsgemaess", "true"),
-        ],
-        "gewerbeanmeldung" => &[
-            ("vorname", "Jonas"),
-            ("nachname", "Becker"),
-            ("geburtsdatum", "05.07.1990"),
-            ("strasse", "Lindenweg 4"),
-            ("plz", "99735"),
-            ("ort", "Werther"),
-            ("email", "jonas.becker@example.org"),
-            ("taetigkeit", "Fahrradreparatur"),
-            ("beginn", "01.12.2026"),
-            ("betrieb_strasse", "Bahnhofstraße 12"),
-            ("betrieb_plz", "99735"),
-            ("betrieb_ort", "Werther"),
-            ("beschaeftigte", "2"),
-            ("rechtsform", "einzelunternehmen"),
-            ("wahrheitsgemaess", "true"),
-        ],
-        _ => &[
-            ("vorname", "Erika"),
-            ("nachname", "Hoffmann"),
-            ("strasse", "Am Anger 7"),
-            ("plz", "99735"),
-            ("ort", "Werther"),
-            ("email", "erika.hoffmann@example.org"),
-            ("friedhof", "Friedhof Werther"),
-            ("grabart", "urnenwahlgrab"),
-            ("grabnummer", "Feld B, Reihe 3, Nr. 12"),
-            ("verstorbene", "Walter Hoffmann"),
-            ("jahre", "10"),
-            ("wahrheitsgemaess", "true"),
-        ],
+    post(match key {
+        "hundesteuer-anmeldung" => DOG_TAX_ANSWERS,
+        "gewerbeanmeldung" => TRADE_ANSWERS,
+        _ => GRAVE_ANSWERS,
     })
 }
 

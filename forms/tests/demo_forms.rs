@@ -8,19 +8,12 @@ use forms::{
     format_eur,
 };
 
-const HUNDESTEUER: &str = include_str!("../../portal/demo/forms/hundesteuer-anmeldung.json");
-const GEWERBE: &str = include_str!("../../portal/demo/forms/gewerbeanmeldung.json");
-const GRAB: &str = include_str!("../../portal/demo/forms/grabnutzungsrecht-verlaengerung.json");
+mod common;
+
+use common::{DOG_TAX_ANSWERS, GEWERBE, GRAB, HUNDESTEUER, post};
 
 fn load(src: &str) -> FormDefinition {
     FormDefinition::from_json(src).unwrap_or_else(|e| panic!("demo form does not load: {e}"))
-}
-
-fn post(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
 }
 
 /// Required fields that are shown when nothing is answered yet.
@@ -218,24 +211,6 @@ fn relative_sending_an_empty_form_sees_every_required_field_and_no_fee() {
     assert_empty_post_names_every_required_field(&form);
     assert_eq!(form.fee.amount_cents(&Answers::default()), None);
 }
-
-/// The answer set the portal's black-box tests file (tests/src/lib.rs, DOG_TAX_ANSWERS).
-const DOG_TAX_ANSWERS: &[(&str, &str)] = &[
-    ("vorname", "Anna"),
-    ("nachname", "Schulz"),
-    ("geburtsdatum", "12.03.1985"),
-    ("strasse", "Hauptstraße 1"),
-    ("plz", "99735"),
-    ("ort", "Werther"),
-    ("email", "anna.schulz@example.org"),
-    ("hund_name", "Bello"),
-    ("rasse", "Mischling"),
-    ("hund_geburtsdatum", "01.02.2022"),
-    ("gehalten_seit", "01.10.2026"),
-    ("geschlecht", "ruede"),
-    ("gefaehrlicher_hund", "nein"),
-    ("wahrheitsgemaess", "true"),
-];
 
 fn dog_tax_with(changes: &[(&'static str, &'static str)]) -> Vec<(String, String)> {
     let mut pairs = post(changes);
