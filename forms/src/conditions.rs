@@ -1,4 +1,4 @@
-//! Evaluating a form's logic on a set of answers: which sections and fields are shown,
+//! Evaluating a form's logic on a set of answers: which steps and fields are shown,
 //! which are required, what the computed fields come to, and why.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,8 +36,8 @@ impl<'a> From<&'a Answers> for Input<'a> {
 /// The state of a form's logic for one set of answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conditions {
-    hidden_sections: BTreeSet<usize>,
-    /// Hidden fields, including every field of a hidden section.
+    hidden_steps: BTreeSet<usize>,
+    /// Hidden fields, including every field of a hidden step.
     hidden_fields: BTreeSet<String>,
     required: BTreeSet<String>,
     computed: BTreeMap<String, i64>,
@@ -47,11 +47,11 @@ pub struct Conditions {
 }
 
 impl Conditions {
-    pub fn is_section_visible(&self, index: usize) -> bool {
-        !self.hidden_sections.contains(&index)
+    pub fn is_step_visible(&self, index: usize) -> bool {
+        !self.hidden_steps.contains(&index)
     }
 
-    /// False for a field hidden by its own `visible_if` or by its section's.
+    /// False for a field hidden by its own `visible_if` or by its step's.
     pub fn is_field_visible(&self, field_id: &str) -> bool {
         !self.hidden_fields.contains(field_id)
     }
@@ -75,7 +75,7 @@ impl Conditions {
 /// One condition or computed value of a form, with its value for a set of answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explanation {
-    /// Where the expression is, e.g. `sections[1].fields[3].visible_if` (indices from 0).
+    /// Where the expression is, e.g. `steps[1].fields[3].visible_if` (indices from 0).
     pub path: String,
     pub expression: String,
     pub outcome: Outcome,
@@ -90,7 +90,7 @@ impl std::fmt::Display for Explanation {
 /// What an expression of the definition is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
-    SectionVisible,
+    StepVisible,
     FieldVisible,
     FieldRequired,
     FieldValue,
@@ -102,25 +102,25 @@ pub(crate) struct Site<'a> {
     pub(crate) path: String,
     pub(crate) source: &'a str,
     pub(crate) role: Role,
-    pub(crate) section: Option<usize>,
+    pub(crate) step: Option<usize>,
     pub(crate) field: Option<&'a Field>,
 }
 
 impl FormDefinition {
-    /// Every expression in document order: sections and their fields, then rules.
+    /// Every expression in document order: steps and their fields, then rules.
     pub(crate) fn sites(&self) -> Vec<Site<'_>> {
         let mut sites = Vec::new();
-        for (si, section) in self.sections.iter().enumerate() {
-            if let Some(source) = &section.visible_if {
+        for (si, step) in self.steps.iter().enumerate() {
+            if let Some(source) = &step.visible_if {
                 sites.push(Site {
-                    path: format!("sections[{si}].visible_if"),
+                    path: format!("steps[{si}].visible_if"),
                     source,
-                    role: Role::SectionVisible,
-                    section: Some(si),
+                    role: Role::StepVisible,
+                    step: Some(si),
                     field: None,
                 });
             }
-            for (fi, field) in section.fields.iter().enumerate() {
+            for (fi, field) in step.fields.iter().enumerate() {
                 for (key, source, role) in [
                     ("visible_if", &field.visible_if, Role::FieldVisible),
                     ("required_if", &field.required_if, Role::FieldRequired),
@@ -128,10 +128,10 @@ impl FormDefinition {
                 ] {
                     if let Some(source) = source {
                         sites.push(Site {
-                            path: format!("sections[{si}].fields[{fi}].{key}"),
+                            path: format!("steps[{si}].fields[{fi}].{key}"),
                             source,
                             role,
-                            section: Some(si),
+                            step: Some(si),
                             field: Some(field),
                         });
                     }
@@ -143,7 +143,7 @@ impl FormDefinition {
                 path: format!("rules[{ri}].check"),
                 source: &rule.check,
                 role: Role::RuleCheck,
-                section: None,
+                step: None,
                 field: None,
             });
         }
@@ -153,7 +153,7 @@ impl FormDefinition {
     /// Whether the form has any expression (a form without one needs no evaluation).
     pub fn has_logic(&self) -> bool {
         !self.rules.is_empty()
-            || self.sections.iter().any(|s| {
+            || self.steps.iter().any(|s| {
                 s.visible_if.is_some()
                     || s.fields.iter().any(|f| {
                         f.visible_if.is_some() || f.required_if.is_some() || f.value.is_some()
@@ -250,24 +250,24 @@ impl FormDefinition {
             answers: typed.clone(),
             tenant: self.tenant_scope(params),
         };
-        let mut hidden_sections = BTreeSet::new();
+        let mut hidden_steps = BTreeSet::new();
         let mut hidden_fields = BTreeSet::new();
         // Each round can only change what the previous one hid; bounded either way.
         for _ in 0..=self.fields().count() + 1 {
             self.compute(&mut scope, &hidden_fields);
             let bound = scope.bind();
-            let mut sections = BTreeSet::new();
+            let mut steps = BTreeSet::new();
             let mut fields = BTreeSet::new();
-            for (si, section) in self.sections.iter().enumerate() {
-                let section_visible = section
+            for (si, step) in self.steps.iter().enumerate() {
+                let step_visible = step
                     .visible_if
                     .as_deref()
                     .is_none_or(|c| self.eval_bool(&bound, c).unwrap_or(true));
-                if !section_visible {
-                    sections.insert(si);
+                if !step_visible {
+                    steps.insert(si);
                 }
-                for field in &section.fields {
-                    let visible = section_visible
+                for field in &step.fields {
+                    let visible = step_visible
                         && field
                             .visible_if
                             .as_deref()
@@ -277,8 +277,8 @@ impl FormDefinition {
                     }
                 }
             }
-            let stable = fields == hidden_fields && sections == hidden_sections;
-            hidden_sections = sections;
+            let stable = fields == hidden_fields && steps == hidden_steps;
+            hidden_steps = steps;
             hidden_fields = fields;
             for (id, value) in &typed {
                 let value = if hidden_fields.contains(id) {
@@ -306,7 +306,7 @@ impl FormDefinition {
             .map(|f| f.id.clone())
             .collect();
         Conditions {
-            hidden_sections,
+            hidden_steps,
             hidden_fields,
             required,
             computed,

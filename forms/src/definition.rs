@@ -41,7 +41,9 @@ pub struct FormDefinition {
     /// Values each municipality may set (rates, amounts), referenced as `tenant.<id>`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parameters: Vec<Parameter>,
-    pub sections: Vec<Section>,
+    /// The pages of the form, in order (`sections` is read as a synonym: the name before 2026-11).
+    #[serde(alias = "sections")]
+    pub steps: Vec<Step>,
     /// Cross-field checks, each a CEL condition that must hold.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
@@ -63,12 +65,13 @@ pub struct Rule {
     pub fields: Vec<String>,
 }
 
-/// A group of fields, rendered as `<fieldset>` with the title as `<legend>`.
+/// One page of the form: the citizen fills it, then goes on to the next visible step.
+/// Rendered as `<fieldset>` with the title as `<legend>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Section {
+pub struct Step {
     pub title: Text,
-    /// CEL condition; when false, the whole section is hidden and its answers dropped.
+    /// CEL condition; when false, the whole step is hidden and its answers dropped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible_if: Option<String>,
     pub fields: Vec<Field>,
@@ -307,7 +310,7 @@ impl FormDefinition {
 
     /// Every field, in form order.
     pub fn fields(&self) -> impl Iterator<Item = &Field> {
-        self.sections.iter().flat_map(|s| s.fields.iter())
+        self.steps.iter().flat_map(|s| s.fields.iter())
     }
 
     pub fn field(&self, id: &str) -> Option<&Field> {
@@ -328,11 +331,10 @@ impl FormDefinition {
         self.rule(rule_id).map(|r| r.message.get(lang))
     }
 
-    /// Index of the section a field is in, and of the field within it.
+    /// Index of the step a field is in, and of the field within it.
     pub fn position(&self, field_id: &str) -> Option<(usize, usize)> {
-        self.sections.iter().enumerate().find_map(|(si, section)| {
-            section
-                .fields
+        self.steps.iter().enumerate().find_map(|(si, step)| {
+            step.fields
                 .iter()
                 .position(|f| f.id == field_id)
                 .map(|fi| (si, fi))

@@ -24,7 +24,7 @@ mod values;
 pub use conditions::{Conditions, Explanation, Input};
 pub use definition::{
     Choice, DEFAULT_MAX_LENGTH, DEFAULT_TEXTAREA_MAX_LENGTH, EMAIL_MAX_LENGTH, Field, FieldKind,
-    FormDefinition, Rule, Section, TrustLevel, UnknownTrustLevel, ValueFormat,
+    FormDefinition, Rule, Step, TrustLevel, UnknownTrustLevel, ValueFormat,
 };
 pub use error_code::ErrorCode;
 pub use fee::Fee;

@@ -75,10 +75,10 @@ pub enum DefinitionError {
     BlankText { at: String },
     #[error("{at}: localized text needs a German (\"de\") entry")]
     MissingGerman { at: String },
-    #[error("the form has no sections")]
-    NoSections,
-    #[error("section {section} has no fields")]
-    EmptySection { section: usize },
+    #[error("the form has no steps")]
+    NoSteps,
+    #[error("step {step} has no fields")]
+    EmptyStep { step: usize },
     #[error("field id `{0}` must start with a-z and contain only a-z, 0-9 and _")]
     InvalidFieldId(String),
     #[error("field id `{0}` is used more than once")]
@@ -119,14 +119,14 @@ pub enum DefinitionError {
     UnitFieldNotRequired(String),
     #[error("fee: unit_field `{0}` must set min >= 0, so the fee cannot turn negative")]
     UnitFieldMayBeNegative(String),
-    #[error("fee: unit_field `{0}` must always be shown (no visible_if on it or its section)")]
+    #[error("fee: unit_field `{0}` must always be shown (no visible_if on it or its step)")]
     UnitFieldConditional(String),
 
     #[error("{path}: {message}")]
     Logic { path: String, message: String },
 }
 
-/// One problem of a definition: where (`sections[1].fields[3].visible_if`, indices from 0)
+/// One problem of a definition: where (`steps[1].fields[3].visible_if`, indices from 0)
 /// and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -226,24 +226,24 @@ impl FormDefinition {
             p.check(&at, text(requirement, || at.clone()));
         }
         self.lint_parameters(&mut p);
-        if self.sections.is_empty() {
-            p.check("sections", Err(DefinitionError::NoSections));
+        if self.steps.is_empty() {
+            p.check("steps", Err(DefinitionError::NoSteps));
         }
         let mut seen = BTreeSet::new();
-        for (i, section) in self.sections.iter().enumerate() {
+        for (i, step) in self.steps.iter().enumerate() {
             let number = i + 1;
             p.check(
-                format!("sections[{i}].title"),
-                text(&section.title, || format!("section {number} title")),
+                format!("steps[{i}].title"),
+                text(&step.title, || format!("step {number} title")),
             );
-            if section.fields.is_empty() {
+            if step.fields.is_empty() {
                 p.check(
-                    format!("sections[{i}].fields"),
-                    Err(DefinitionError::EmptySection { section: number }),
+                    format!("steps[{i}].fields"),
+                    Err(DefinitionError::EmptyStep { step: number }),
                 );
             }
-            for (j, field) in section.fields.iter().enumerate() {
-                let at = format!("sections[{i}].fields[{j}]");
+            for (j, field) in step.fields.iter().enumerate() {
+                let at = format!("steps[{i}].fields[{j}]");
                 if !seen.insert(field.id.as_str()) {
                     p.check(
                         &at,
@@ -257,12 +257,12 @@ impl FormDefinition {
         p.check("fee", self.lint_fee());
         self.lint_rules(&mut p);
         self.lint_expressions(&mut p);
-        if !self.sections.is_empty()
-            && self.sections.iter().all(|s| !s.fields.is_empty())
+        if !self.steps.is_empty()
+            && self.steps.iter().all(|s| !s.fields.is_empty())
             && self.input_fields().next().is_none()
         {
             p.logic(
-                "sections",
+                "steps",
                 "the form has no input field (only computed or info fields)",
             );
         }
@@ -419,13 +419,13 @@ impl FormDefinition {
                     }
                 }
             }
-            match (site.role, site.field, site.section) {
+            match (site.role, site.field, site.step) {
                 (Role::FieldVisible, Some(field), _) if refers_to(&field.id) => {
                     p.logic(path, format!("field '{}' refers to itself", field.id));
                 }
-                (Role::SectionVisible, None, Some(si)) => {
+                (Role::StepVisible, None, Some(si)) => {
                     for field in self
-                        .sections
+                        .steps
                         .get(si)
                         .map(|s| s.fields.as_slice())
                         .unwrap_or_default()
@@ -433,7 +433,7 @@ impl FormDefinition {
                         if refers_to(&field.id) {
                             p.logic(
                                 path,
-                                format!("the section refers to its own field '{}'", field.id),
+                                format!("the step refers to its own field '{}'", field.id),
                             );
                         }
                     }
@@ -444,7 +444,7 @@ impl FormDefinition {
         for cycle in cycles(&computed_refs) {
             let path = self
                 .position(&cycle[0])
-                .map(|(si, fi)| format!("sections[{si}].fields[{fi}].value"))
+                .map(|(si, fi)| format!("steps[{si}].fields[{fi}].value"))
                 .unwrap_or_default();
             p.logic(
                 &path,
@@ -479,11 +479,11 @@ impl FormDefinition {
                 if field.min.is_none_or(|min| min < 0) {
                     return Err(DefinitionError::UnitFieldMayBeNegative(unit_field.clone()));
                 }
-                let section_conditional = self
+                let step_conditional = self
                     .position(unit_field)
-                    .and_then(|(si, _)| self.sections.get(si))
+                    .and_then(|(si, _)| self.steps.get(si))
                     .is_some_and(|s| s.visible_if.is_some());
-                if field.visible_if.is_some() || section_conditional {
+                if field.visible_if.is_some() || step_conditional {
                     return Err(DefinitionError::UnitFieldConditional(unit_field.clone()));
                 }
                 (*cents_per_unit, note)

@@ -28,17 +28,14 @@ impl FormDefinition {
     pub fn answers_schema(&self, id: &str) -> Value {
         let mut properties = Map::new();
         let mut required = Vec::new();
-        let conditional_sections: Vec<bool> = self
-            .sections
-            .iter()
-            .map(|s| s.visible_if.is_some())
-            .collect();
-        for (si, section) in self.sections.iter().enumerate() {
-            for field in &section.fields {
+        let conditional_steps: Vec<bool> =
+            self.steps.iter().map(|s| s.visible_if.is_some()).collect();
+        for (si, step) in self.steps.iter().enumerate() {
+            for field in &step.fields {
                 let Some(schema) = field_schema(field) else {
                     continue;
                 };
-                let unconditional = !conditional_sections[si]
+                let unconditional = !conditional_steps[si]
                     && field.visible_if.is_none()
                     && field.required_if.is_none();
                 if field.required && unconditional {

@@ -69,7 +69,7 @@ impl FormDefinition {
     /// Validates a posted form. Keys that are not input fields (e.g. `_csrf`, computed
     /// fields) are ignored; of duplicate keys the first counts.
     ///
-    /// Hidden fields (`visible_if` false, on the field or its section) are not validated and
+    /// Hidden fields (`visible_if` false, on the field or its step) are not validated and
     /// their values are dropped; `required_if` makes a field required; a rule is checked
     /// when none of the fields it names has an error, and a failing one puts
     /// [`ErrorCode::Rule`] on each of them; computed values are stored under their field id.

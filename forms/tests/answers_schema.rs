@@ -112,6 +112,6 @@ fn the_definition_format_schema_is_current_and_accepts_the_demo_forms() {
         assert!(errors.is_empty(), "{key}: {errors:?}");
     }
     let broken = json!({"id": "x", "version": 1, "title": "T", "summary": "S",
-        "fee": {"kind": "none"}, "sections": [{"title": "A", "fields": [{"id": "a", "type": "slider", "label": "A"}]}]});
+        "fee": {"kind": "none"}, "steps": [{"title": "A", "fields": [{"id": "a", "type": "slider", "label": "A"}]}]});
     assert!(!validator.is_valid(&broken), "an unknown field type passes");
 }

@@ -11,7 +11,7 @@ fn form_with(fields: &str, fee: &str) -> String {
           "id": "test-form", "version": 1,
           "title": {{"de": "Test", "en": "Test"}}, "summary": "Ein Test.",
           "fee": {fee},
-          "sections": [{{ "title": "Alles", "fields": [{fields}] }}]
+          "steps": [{{ "title": "Alles", "fields": [{fields}] }}]
         }}"#
     )
 }
@@ -266,20 +266,20 @@ fn negative_fee_is_refused() {
 }
 
 #[test]
-fn form_without_sections_or_with_an_empty_section_is_refused() {
+fn form_without_steps_or_with_an_empty_step_is_refused() {
     let src = form_with(NAME, r#"{"kind": "none"}"#);
-    let no_sections = src.replace(
+    let no_steps = src.replace(
         r#"[{ "title": "Alles", "fields": [{ "id": "name", "type": "text", "label": "Name" }] }]"#,
         "[]",
     );
     assert!(matches!(
-        FormDefinition::from_json(&no_sections),
-        Err(DefinitionError::NoSections)
+        FormDefinition::from_json(&no_steps),
+        Err(DefinitionError::NoSteps)
     ));
     let empty = form_with("", r#"{"kind": "none"}"#);
     assert!(matches!(
         FormDefinition::from_json(&empty),
-        Err(DefinitionError::EmptySection { section: 1 })
+        Err(DefinitionError::EmptyStep { step: 1 })
     ));
 }
 

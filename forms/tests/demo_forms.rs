@@ -291,7 +291,7 @@ fn a_dangerous_dog_needs_its_documents_and_the_higher_rate_applies() {
     let explained = form.explain(&answers, &Params::defaults());
     let visible = explained
         .iter()
-        .find(|e| e.path == "sections[1].fields[7].visible_if")
+        .find(|e| e.path == "steps[1].fields[7].visible_if")
         .unwrap();
     assert_eq!(visible.outcome, Outcome::Bool(false));
 }

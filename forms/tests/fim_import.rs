@@ -43,16 +43,16 @@ mod fim {
     // XDatenfelder 2.0 samples
 
     #[test]
-    fn v2_simple_group_becomes_a_section_with_its_field() {
+    fn v2_simple_group_becomes_a_step_with_its_field() {
         let (imported, def) = imported(sample!("xdatenfelder-2", "simple.xml"));
         assert_eq!(def.id, "t1234");
         assert_eq!(def.version, 1);
         assert_eq!(def.title.get("de"), "Test");
         assert_eq!(def.summary.get("de"), "Eine Beschreibung");
         assert_eq!(def.trust_level, forms::TrustLevel::None);
-        assert_eq!(def.sections.len(), 1);
-        assert_eq!(def.sections[0].title.get("de"), "Natürliche Person");
-        let field = &def.sections[0].fields[0];
+        assert_eq!(def.steps.len(), 1);
+        assert_eq!(def.steps[0].title.get("de"), "Natürliche Person");
+        let field = &def.steps[0].fields[0];
         assert_eq!(field.id, "f60000227");
         assert_eq!(field.kind, forms::FieldKind::Text);
         assert_eq!(field.label.get("de"), "Familienname");
@@ -76,9 +76,9 @@ mod fim {
     #[test]
     fn v2_data_field_rule_is_a_warning_on_the_field() {
         let (imported, def) = imported(sample!("xdatenfelder-2", "data-field-rule.xml"));
-        // A field directly in the schema goes into a first section named after the form.
-        assert_eq!(def.sections[0].title.get("de"), "Test");
-        assert_eq!(def.sections[0].fields[0].id, "f123");
+        // A field directly in the schema goes into a first step named after the form.
+        assert_eq!(def.steps[0].title.get("de"), "Test");
+        assert_eq!(def.steps[0].fields[0].id, "f123");
         assert!(has_warning(
             &imported,
             "rule R60000037 (MindestEineAngabe) on field F123 is NOT executed"
@@ -158,9 +158,9 @@ mod fim {
         assert_eq!(def.id, "g60000000088");
         assert_eq!(def.title.get("de"), "Anschrift in Deutschland");
         assert_eq!(def.summary.get("de"), "Eine Beschreibung");
-        assert_eq!(def.sections.len(), 1);
-        assert_eq!(def.sections[0].title.get("de"), "Straßenanschrift");
-        let field = &def.sections[0].fields[0];
+        assert_eq!(def.steps.len(), 1);
+        assert_eq!(def.steps[0].title.get("de"), "Straßenanschrift");
+        let field = &def.steps[0].fields[0];
         assert_eq!(field.id, "f60000000243");
         assert_eq!(field.label.get("de"), "Straße");
         assert_eq!(
@@ -388,9 +388,9 @@ mod fim {
             "datentyp file (upload), not imported"
         ));
         assert!(has_warning(&imported, "pattern [A-Z]+ is not checked"));
-        // Fields directly in the root group: one section named after the form.
-        assert_eq!(def.sections.len(), 1);
-        assert_eq!(def.sections[0].title.get("de"), "Hundehaltung");
+        // Fields directly in the root group: one step named after the form.
+        assert_eq!(def.steps.len(), 1);
+        assert_eq!(def.steps[0].title.get("de"), "Hundehaltung");
     }
 
     #[test]
@@ -464,13 +464,9 @@ mod fim {
         );
         let xml = v3_group(&[owner, dog].concat());
         let (imported, def) = imported(&xml);
-        let titles: Vec<_> = def.sections.iter().map(|s| s.title.get("de")).collect();
+        let titles: Vec<_> = def.steps.iter().map(|s| s.title.get("de")).collect();
         assert_eq!(titles, ["Halter", "Hund"]);
-        let ids: Vec<_> = def.sections[1]
-            .fields
-            .iter()
-            .map(|f| f.id.as_str())
-            .collect();
+        let ids: Vec<_> = def.steps[1].fields.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["f32", "f30", "f31"]);
         assert!(def.fields().all(|f| f.required != (f.id == "f33")));
         assert!(has_warning(

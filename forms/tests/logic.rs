@@ -12,7 +12,7 @@ const DOG: &str = r#"{
     { "id": "satz_erster_hund", "type": "money", "label": "Steuersatz erster Hund", "default": 4800 },
     { "id": "satz_weiterer_hund", "type": "money", "label": "Steuersatz jeder weitere Hund", "default": 9600 }
   ],
-  "sections": [
+  "steps": [
     { "title": "Hund", "fields": [
       { "id": "gefaehrlich", "type": "radio", "label": "Gefährlich?", "required": true,
         "options": [ { "value": "ja", "label": "Ja" }, { "value": "nein", "label": "Nein" } ] },
@@ -89,23 +89,23 @@ fn hidden_field_is_not_validated_and_its_stale_value_is_dropped() {
 }
 
 #[test]
-fn hidden_section_drops_all_its_answers() {
+fn hidden_step_drops_all_its_answers() {
     let answers = ok(&[
         ("gefaehrlich", "ja"),
         ("nachweis", "x"),
         ("betrag", "12,50"),
     ]);
     assert_eq!(answers.get("betrag"), None);
-    // Even an invalid value in a hidden section is no error.
+    // Even an invalid value in a hidden step is no error.
     ok(&[
         ("gefaehrlich", "ja"),
         ("nachweis", "x"),
         ("betrag", "zwölf"),
     ]);
     let conditions = form().conditions(&post(&[("gefaehrlich", "ja")]), &Params::defaults());
-    assert!(!conditions.is_section_visible(1));
+    assert!(!conditions.is_step_visible(1));
     assert!(!conditions.is_field_visible("betrag"));
-    assert!(conditions.is_section_visible(0));
+    assert!(conditions.is_step_visible(0));
 }
 
 #[test]
@@ -268,11 +268,11 @@ fn explain_lists_every_condition_with_its_value() {
     assert_eq!(
         lines,
         [
-            "sections[0].fields[1].visible_if: answers.gefaehrlich == 'ja' = false",
-            "sections[0].fields[2].visible_if: answers.nachweis != null = false",
-            "sections[0].fields[5].required_if: answers.chip = true",
-            "sections[0].fields[6].value: answers.weitere_hunde == null || answers.weitere_hunde == 0 ? tenant.satz_erster_hund : tenant.satz_weiterer_hund = 4800",
-            "sections[1].visible_if: answers.gefaehrlich == 'nein' = true",
+            "steps[0].fields[1].visible_if: answers.gefaehrlich == 'ja' = false",
+            "steps[0].fields[2].visible_if: answers.nachweis != null = false",
+            "steps[0].fields[5].required_if: answers.chip = true",
+            "steps[0].fields[6].value: answers.weitere_hunde == null || answers.weitere_hunde == 0 ? tenant.satz_erster_hund : tenant.satz_weiterer_hund = 4800",
+            "steps[1].visible_if: answers.gefaehrlich == 'nein' = true",
             "rules[0].check: answers.geboren == null || answers.seit == null || answers.seit >= answers.geboren = true",
         ]
     );
@@ -286,7 +286,7 @@ fn explain_shows_an_evaluation_error_as_text() {
     let explained = form.explain(&post(&[]), &Params::defaults());
     let entry = explained
         .iter()
-        .find(|e| e.path == "sections[0].fields[5].required_if")
+        .find(|e| e.path == "steps[0].fields[5].required_if")
         .unwrap();
     assert!(
         matches!(&entry.outcome, Outcome::Error(e) if e.contains("null")),
@@ -315,7 +315,7 @@ fn stored_answers_give_the_same_conditions_as_the_post() {
     assert_eq!(from_post, from_answers);
     assert_eq!(from_answers.computed("steuer"), Some(9600));
     assert!(from_answers.is_required("nachweis"));
-    assert!(!from_answers.is_section_visible(1));
+    assert!(!from_answers.is_step_visible(1));
 }
 
 #[test]
@@ -330,7 +330,7 @@ fn definitions_with_logic_round_trip_through_serde() {
 #[test]
 fn a_definition_changed_after_loading_evaluates_its_new_expression() {
     let mut form = form();
-    form.sections[0].fields[1].visible_if = Some("true".into());
+    form.steps[0].fields[1].visible_if = Some("true".into());
     let answers = form
         .validate(&post(&[("gefaehrlich", "nein"), ("nachweis", "bleibt")]))
         .unwrap();

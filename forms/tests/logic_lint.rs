@@ -12,7 +12,7 @@ fn form(fields: &str, parameters: &str, rules: &str) -> String {
           "id": "test-form", "version": 1, "title": "Test", "summary": "Ein Test.",
           "fee": {{"kind": "none"}},
           "parameters": [{parameters}],
-          "sections": [{{ "title": "Alles", "fields": [
+          "steps": [{{ "title": "Alles", "fields": [
             {{ "id": "name", "type": "text", "label": "Name" }},
             {{ "id": "anzahl", "type": "number", "label": "Anzahl", "min": 0 }},
             {{ "id": "datum", "type": "date", "label": "Datum" }},
@@ -55,7 +55,7 @@ fn unknown_field_is_named_with_its_path() {
     );
     assert_eq!(
         found,
-        ["sections[0].fields[4].visible_if: unknown field 'hunde_rasse'"]
+        ["steps[0].fields[4].visible_if: unknown field 'hunde_rasse'"]
     );
     let err = FormDefinition::from_json(&form(
         r#", { "id": "rasse", "type": "text", "label": "Rasse", "visible_if": "answers.hunde_rasse == 'x'" }"#,
@@ -66,7 +66,7 @@ fn unknown_field_is_named_with_its_path() {
     assert!(matches!(err, DefinitionError::Logic { .. }));
     assert_eq!(
         err.to_string(),
-        "sections[0].fields[4].visible_if: unknown field 'hunde_rasse'"
+        "steps[0].fields[4].visible_if: unknown field 'hunde_rasse'"
     );
 }
 
@@ -77,7 +77,7 @@ fn syntax_error_has_line_and_column() {
     );
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(
-        found[0].starts_with("sections[0].fields[4].required_if: syntax error: line 2, column "),
+        found[0].starts_with("steps[0].fields[4].required_if: syntax error: line 2, column "),
         "{found:#?}"
     );
 }
@@ -91,8 +91,8 @@ fn undeclared_parameter_and_bare_names_are_refused() {
     assert_eq!(
         found,
         [
-            "sections[0].fields[4].value: unknown parameter 'satz'",
-            "sections[0].fields[5].visible_if: unknown name 'name' (use answers.<field> or tenant.<parameter>)",
+            "steps[0].fields[4].value: unknown parameter 'satz'",
+            "steps[0].fields[5].visible_if: unknown name 'name' (use answers.<field> or tenant.<parameter>)",
         ]
     );
 }
@@ -104,12 +104,12 @@ fn field_referring_to_itself_in_visible_if_is_refused() {
     );
     assert_eq!(
         found,
-        ["sections[0].fields[4].visible_if: field 'x' refers to itself"]
+        ["steps[0].fields[4].visible_if: field 'x' refers to itself"]
     );
 }
 
 #[test]
-fn section_depending_on_its_own_field_is_refused() {
+fn step_depending_on_its_own_field_is_refused() {
     let src = form("", "", "").replace(
         r#""title": "Alles","#,
         r#""title": "Alles", "visible_if": "answers.ok","#,
@@ -120,7 +120,7 @@ fn section_depending_on_its_own_field_is_refused() {
         .collect();
     assert_eq!(
         found,
-        ["sections[0].visible_if: the section refers to its own field 'ok'"]
+        ["steps[0].visible_if: the step refers to its own field 'ok'"]
     );
 }
 
@@ -132,9 +132,7 @@ fn cycle_between_computed_fields_is_refused() {
     );
     assert_eq!(
         found,
-        [
-            "sections[0].fields[4].value: computed fields depend on each other in a cycle: a -> b -> a"
-        ]
+        ["steps[0].fields[4].value: computed fields depend on each other in a cycle: a -> b -> a"]
     );
 }
 
@@ -148,9 +146,9 @@ fn computed_value_that_is_not_a_whole_number_is_refused() {
     assert_eq!(
         found,
         [
-            "sections[0].fields[4].value: a computed value must be a whole number, this gives text",
-            "sections[0].fields[5].value: a computed value must be a whole number, this gives true/false",
-            "sections[0].fields[6].value: a computed value must be a whole number, this gives a decimal number",
+            "steps[0].fields[4].value: a computed value must be a whole number, this gives text",
+            "steps[0].fields[5].value: a computed value must be a whole number, this gives true/false",
+            "steps[0].fields[6].value: a computed value must be a whole number, this gives a decimal number",
         ]
     );
 }
@@ -164,8 +162,8 @@ fn condition_that_is_not_boolean_or_compares_a_date_with_a_number_is_refused() {
     assert_eq!(
         found,
         [
-            "sections[0].fields[4].visible_if: a condition must be true or false, this gives a number",
-            "sections[0].fields[5].visible_if: compares text with a number",
+            "steps[0].fields[4].visible_if: a condition must be true or false, this gives a number",
+            "steps[0].fields[5].visible_if: compares text with a number",
         ]
     );
 }
@@ -219,7 +217,7 @@ fn form_without_any_input_field_is_refused() {
     let src = r#"{
       "id": "test-form", "version": 1, "title": "Test", "summary": "Ein Test.",
       "fee": {"kind": "none"},
-      "sections": [{ "title": "Alles", "fields": [
+      "steps": [{ "title": "Alles", "fields": [
         { "id": "hinweis", "type": "info", "label": "Hinweis", "text": "Nur Text." }
       ]}]
     }"#;
@@ -229,7 +227,7 @@ fn form_without_any_input_field_is_refused() {
         .collect();
     assert_eq!(
         found,
-        ["sections: the form has no input field (only computed or info fields)"]
+        ["steps: the form has no input field (only computed or info fields)"]
     );
 }
 
@@ -244,12 +242,12 @@ fn keys_of_the_new_kinds_are_only_allowed_where_they_mean_something() {
     assert_eq!(
         found,
         [
-            "sections[0].fields[4]: info field 'a' needs a text",
-            "sections[0].fields[5].required: required is not allowed on a computed field",
-            "sections[0].fields[5]: computed field 'b' needs a value expression",
-            "sections[0].fields[6].value: value is not allowed on a text field",
-            "sections[0].fields[6].text: text is not allowed on a text field",
-            "sections[0].fields[7].required_if: set either required or required_if, not both",
+            "steps[0].fields[4]: info field 'a' needs a text",
+            "steps[0].fields[5].required: required is not allowed on a computed field",
+            "steps[0].fields[5]: computed field 'b' needs a value expression",
+            "steps[0].fields[6].value: value is not allowed on a text field",
+            "steps[0].fields[6].text: text is not allowed on a text field",
+            "steps[0].fields[7].required_if: set either required or required_if, not both",
         ]
     );
 }
@@ -279,7 +277,7 @@ fn too_deeply_nested_expression_is_refused_not_crashed_on() {
     ));
     assert_eq!(
         found,
-        ["sections[0].fields[4].visible_if: syntax error: brackets are nested more than 8 deep"]
+        ["steps[0].fields[4].visible_if: syntax error: brackets are nested more than 8 deep"]
     );
 }
 
@@ -295,7 +293,7 @@ fn all_problems_are_reported_while_from_json_stops_at_the_first() {
     let err = FormDefinition::from_json(&src).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "sections[0].fields[4].visible_if: unknown field 'a'"
+        "steps[0].fields[4].visible_if: unknown field 'a'"
     );
     let json = FormDefinition::lint_all("{ nope");
     assert_eq!(json.len(), 1);

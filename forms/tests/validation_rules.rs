@@ -13,7 +13,7 @@ fn dog_form() -> FormDefinition {
           "title": "Testformular",
           "summary": "Ein Formular für Tests.",
           "fee": { "kind": "none" },
-          "sections": [{
+          "steps": [{
             "title": "Alles",
             "fields": [
               { "id": "vorname", "type": "text", "label": "Vorname", "required": true, "min_length": 2 },

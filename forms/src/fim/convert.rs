@@ -49,7 +49,7 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
     };
     c.rules(&el.rules, &format!("the root element {}", el.id));
 
-    let mut sections: Vec<Value> = Vec::new();
+    let mut steps: Vec<Value> = Vec::new();
     let mut loose: Vec<Value> = Vec::new();
     for child in &schema.children {
         match &child.item {
@@ -60,7 +60,7 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
             }
             Item::Group(group) => {
                 if !loose.is_empty() {
-                    sections.push(section(&title, std::mem::take(&mut loose)));
+                    steps.push(step(&title, std::mem::take(&mut loose)));
                 }
                 c.repeat_warning("group", &group.element, child.cardinality);
                 c.rules(&group.element.rules, &format!("group {}", group.element.id));
@@ -68,20 +68,20 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
                 c.flatten(group, child.cardinality.min >= 1, &mut fields);
                 if fields.is_empty() {
                     c.warn(format!(
-                        "group {} ({}) has no importable fields; no section for it",
+                        "group {} ({}) has no importable fields; no step for it",
                         group.element.id,
                         group.element.display_label()
                     ));
                 } else {
-                    sections.push(section(group.element.display_label(), fields));
+                    steps.push(step(group.element.display_label(), fields));
                 }
             }
         }
     }
     if !loose.is_empty() {
-        sections.push(section(&title, loose));
+        steps.push(step(&title, loose));
     }
-    let field_count = sections
+    let field_count = steps
         .iter()
         .map(|s| s["fields"].as_array().map_or(0, Vec::len))
         .sum();
@@ -93,7 +93,7 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
         "summary": summary,
         "trust_level": "none",
         "fee": { "kind": "none" },
-        "sections": sections,
+        "steps": steps,
     });
     c.warnings.insert(
         0,
@@ -110,7 +110,7 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
     }
 }
 
-fn section(title: &str, fields: Vec<Value>) -> Value {
+fn step(title: &str, fields: Vec<Value>) -> Value {
     json!({ "title": title, "fields": fields })
 }
 
@@ -207,7 +207,7 @@ impl Converter {
                 }
                 Item::Group(inner) => {
                     self.warn(format!(
-                        "nested group {} inside {} is flattened: its fields are listed in the section of {}",
+                        "nested group {} inside {} is flattened: its fields are listed in the step of {}",
                         describe(&inner.element),
                         group.element.id,
                         group.element.id,

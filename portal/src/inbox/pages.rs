@@ -236,8 +236,8 @@ pub fn case(
     let title = format!("{} {}", lang.t("case-title"), case.reference);
     let shell = staff_shell(ctx, staff, title.to_owned());
     let answers: Answers = serde_json::from_value(case.answers.clone()).unwrap_or_default();
-    let sections = form
-        .sections
+    let steps = form
+        .steps
         .iter()
         .map(|s| {
             let rows = s
@@ -275,7 +275,7 @@ pub fn case(
                 <div class="summary-row"><dt>{lang.t("inbox-status")}</dt><dd>{status_text(lang, case.status)}</dd></div>
                 <div class="summary-row"><dt>{lang.t("case-form-version")}</dt><dd>{format!("{} v{}", form.id, form.version)}</dd></div>
             </dl>
-            {sections}
+            {steps}
         },
     )
 }

@@ -46,7 +46,7 @@ pub fn message(lang: Lang, def: &FormDefinition, field: &Field, error: &ErrorCod
     lang.t_args(&key, &args)
 }
 
-/// All sections of a form with the values typed so far and the errors found.
+/// All steps of a form with the values typed so far and the errors found.
 pub fn form_fields(
     lang: Lang,
     def: &FormDefinition,
@@ -54,10 +54,10 @@ pub fn form_fields(
     errors: &BTreeMap<String, String>,
 ) -> impl IntoView + use<> {
     let computed = computed_values(lang, def, values);
-    def.sections
+    def.steps
         .iter()
-        .map(|section| {
-            let fields = section
+        .map(|step| {
+            let fields = step
                 .fields
                 .iter()
                 .map(|f| {
@@ -70,7 +70,7 @@ pub fn form_fields(
                 .collect_view();
             view! {
                 <fieldset class="section">
-                    <legend class="section-title">{section.title.get(lang.code()).to_owned()}</legend>
+                    <legend class="section-title">{step.title.get(lang.code()).to_owned()}</legend>
                     {fields}
                 </fieldset>
             }
