@@ -17,10 +17,19 @@ fluent_templates::static_loader! {
     };
 }
 
-// The loader reads the files at compile time, but cargo does not know; these make an edit of
-// a Fluent file rebuild the crate.
-const _: &str = include_str!("../../locales/de/main.ftl");
-const _: &str = include_str!("../../locales/en/main.ftl");
+// The loader reads every `.ftl` file of a language folder at compile time, but cargo does not
+// know; including them here makes an edit rebuild the crate, and gives the key lists below.
+// A new Fluent file is added to both lists.
+const GERMAN: &[&str] = &[
+    include_str!("../../locales/de/main.ftl"),
+    include_str!("../../locales/de/journey.ftl"),
+    include_str!("../../locales/de/fields.ftl"),
+];
+const ENGLISH: &[&str] = &[
+    include_str!("../../locales/en/main.ftl"),
+    include_str!("../../locales/en/journey.ftl"),
+    include_str!("../../locales/en/fields.ftl"),
+];
 
 static DE: LanguageIdentifier = langid!("de");
 static EN: LanguageIdentifier = langid!("en");
@@ -86,8 +95,9 @@ static CACHE_EN: OnceLock<HashMap<String, String>> = OnceLock::new();
 
 /// Every message of the Fluent file that formats without arguments.
 fn plain_messages(lang: Lang) -> HashMap<String, String> {
-    message_keys(include_str!("../../locales/de/main.ftl"))
-        .into_iter()
+    GERMAN
+        .iter()
+        .flat_map(|src| message_keys(src))
         .filter_map(|key| LOCALES.try_lookup(lang.id(), &key).map(|text| (key, text)))
         .collect()
 }
@@ -127,14 +137,11 @@ mod tests {
     /// Both languages define the same keys, so no page ever shows a raw key.
     #[test]
     fn german_and_english_define_the_same_keys() {
-        let keys = |src: &str| -> std::collections::BTreeSet<String> {
-            src.lines()
-                .filter(|l| !l.starts_with(' ') && !l.starts_with('#') && l.contains(" ="))
-                .filter_map(|l| l.split(" =").next().map(str::to_owned))
-                .collect()
+        let keys = |files: &[&str]| -> std::collections::BTreeSet<String> {
+            files.iter().flat_map(|src| message_keys(src)).collect()
         };
-        let de = keys(include_str!("../../locales/de/main.ftl"));
-        let en = keys(include_str!("../../locales/en/main.ftl"));
+        let de = keys(GERMAN);
+        let en = keys(ENGLISH);
         let missing_en: Vec<_> = de.difference(&en).collect();
         let missing_de: Vec<_> = en.difference(&de).collect();
         assert!(missing_en.is_empty(), "missing in en: {missing_en:?}");

@@ -1,0 +1,1 @@
+# Field types beyond the basic inputs (IBAN, yes/no, consent, file upload).

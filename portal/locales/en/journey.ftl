@@ -1,0 +1,1 @@
+# The multi-step journey: step navigation, check your answers, declaration.
