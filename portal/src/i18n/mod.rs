@@ -95,7 +95,11 @@ static CACHE_EN: OnceLock<HashMap<String, String>> = OnceLock::new();
 
 /// Every message of the Fluent file that formats without arguments.
 fn plain_messages(lang: Lang) -> HashMap<String, String> {
-    GERMAN
+    let files = match lang {
+        Lang::De => GERMAN,
+        Lang::En => ENGLISH,
+    };
+    files
         .iter()
         .flat_map(|src| message_keys(src))
         .filter_map(|key| LOCALES.try_lookup(lang.id(), &key).map(|text| (key, text)))
