@@ -47,6 +47,11 @@ pub struct FormDefinition {
     /// Cross-field checks, each a CEL condition that must hold.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
+    /// What the citizen confirms on the check-your-answers page before submitting (a required
+    /// tick box). Without it the portal's standard wording is used ("Ich versichere, dass meine
+    /// Angaben vollständig und wahrheitsgemäß sind.").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<Text>,
     /// The compiled expressions, filled at load time (or at first use).
     #[serde(skip)]
     pub(crate) logic: LogicCache,

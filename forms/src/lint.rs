@@ -225,6 +225,9 @@ impl FormDefinition {
             let at = format!("requirements[{i}]");
             p.check(&at, text(requirement, || at.clone()));
         }
+        if let Some(declaration) = &self.declaration {
+            p.check("declaration", text(declaration, || "declaration".into()));
+        }
         self.lint_parameters(&mut p);
         if self.steps.is_empty() {
             p.check("steps", Err(DefinitionError::NoSteps));

@@ -101,10 +101,12 @@ fn dog_owner_registers_a_dog_and_is_told_the_tax_comes_by_notice() {
             .as_deref(),
         Some("15.01.2026")
     );
-    assert_eq!(
-        form.display_value("wahrheitsgemaess", &answers, "en")
-            .as_deref(),
-        Some("Yes")
+    // The declaration is confirmed on the check-your-answers page, not as a field.
+    assert_eq!(answers.get("wahrheitsgemaess"), None);
+    assert!(
+        form.declaration
+            .as_ref()
+            .is_some_and(|d| d.get("en").starts_with("I confirm"))
     );
     assert_eq!(form.fee.amount_cents(&answers), None);
     assert!(
@@ -136,7 +138,6 @@ fn founder_registers_a_bicycle_workshop_and_pays_26_euros() {
         ("betrieb_ort", "Weimar"),
         ("beschaeftigte", "2"),
         ("rechtsform", "einzelunternehmen"),
-        ("wahrheitsgemaess", "true"),
     ]);
     let answers = form.validate(&post(&pairs)).unwrap();
     assert_eq!(
@@ -193,7 +194,6 @@ fn relative_extends_a_grave_by_ten_years_for_350_euros() {
         ("grabnummer", "Abt. 12, Reihe 3, Nr. 17"),
         ("verstorbene", "Hermann Mustermann"),
         ("jahre", "10"),
-        ("wahrheitsgemaess", "1"),
     ]);
     let answers = form.validate(&post(&pairs)).unwrap();
     let cents = form.fee.amount_cents(&answers).unwrap();
@@ -307,7 +307,6 @@ fn grave_fee_is_computed_from_the_years_at_the_municipality_rate() {
         ("grabnummer", "Abt. 12, Reihe 3, Nr. 17"),
         ("verstorbene", "Hermann Mustermann"),
         ("jahre", "10"),
-        ("wahrheitsgemaess", "1"),
         ("gebuehr", "1"),
     ]);
     let answers = form.validate(&post(&pairs)).unwrap();

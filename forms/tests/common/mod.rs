@@ -30,7 +30,6 @@ pub const DOG_TAX_ANSWERS: &[(&str, &str)] = &[
     ("gehalten_seit", "01.10.2026"),
     ("geschlecht", "ruede"),
     ("gefaehrlicher_hund", "nein"),
-    ("wahrheitsgemaess", "true"),
 ];
 
 /// A complete trade registration (tests/src/lib.rs, TRADE_ANSWERS).
@@ -49,7 +48,6 @@ pub const TRADE_ANSWERS: &[(&str, &str)] = &[
     ("betrieb_ort", "Werther"),
     ("beschaeftigte", "2"),
     ("rechtsform", "einzelunternehmen"),
-    ("wahrheitsgemaess", "true"),
 ];
 
 /// A complete extension of a grave's right of use (tests/src/lib.rs, GRAVE_ANSWERS).
@@ -65,5 +63,4 @@ pub const GRAVE_ANSWERS: &[(&str, &str)] = &[
     ("grabnummer", "Feld B, Reihe 3, Nr. 12"),
     ("verstorbene", "Walter Hoffmann"),
     ("jahre", "10"),
-    ("wahrheitsgemaess", "true"),
 ];
