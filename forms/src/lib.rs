@@ -12,6 +12,7 @@ mod definition;
 mod error_code;
 mod fee;
 pub mod fim;
+mod journey;
 mod lint;
 mod logic;
 mod money;
@@ -28,6 +29,7 @@ pub use definition::{
 };
 pub use error_code::ErrorCode;
 pub use fee::Fee;
+pub use journey::{Journey, Progress, Typed};
 pub use lint::{DefinitionError, Problem};
 pub use logic::{
     CompileError, LogicError, LogicValue, MAX_DEPTH, MAX_EXPRESSION_LENGTH, MAX_NESTING, Outcome,
