@@ -1,4 +1,4 @@
-//! The form definition model, as read from JSON.
+//! The form definition model, as read from JSON or YAML (see `source.rs`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -6,7 +6,6 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::fee::Fee;
-use crate::lint::DefinitionError;
 use crate::logic::LogicCache;
 use crate::params::Parameter;
 use crate::text::Text;
@@ -306,13 +305,6 @@ impl FromStr for TrustLevel {
 }
 
 impl FormDefinition {
-    /// Parses a definition and checks it (see [`FormDefinition::lint`]).
-    pub fn from_json(src: &str) -> Result<Self, DefinitionError> {
-        let definition: FormDefinition = serde_json::from_str(src)?;
-        definition.lint()?;
-        Ok(definition)
-    }
-
     /// Every field, in form order.
     pub fn fields(&self) -> impl Iterator<Item = &Field> {
         self.steps.iter().flat_map(|s| s.fields.iter())

@@ -1,6 +1,7 @@
 //! Form definitions, answer validation and fee rules for the OZG portal.
 //!
-//! Pure domain: no I/O. The portal loads a definition with [`FormDefinition::from_json`],
+//! Pure domain: no I/O. The portal loads a definition with [`FormDefinition::from_json`] (or
+//! [`FormDefinition::from_yaml`], [`FormDefinition::parse`] by [`Format`]),
 //! renders it, and turns a posted form into [`Answers`] with [`FormDefinition::validate`]
 //! (or [`FormDefinition::validate_with`] and a municipality's [`Params`]). The logic (CEL
 //! conditions, rules and computed values) is evaluated by [`FormDefinition::conditions`] and
@@ -18,6 +19,7 @@ mod logic;
 mod money;
 mod params;
 mod schema;
+mod source;
 mod text;
 mod validate;
 mod values;
@@ -38,5 +40,6 @@ pub use logic::{
 pub use money::{Money, format_eur};
 pub use params::{ParamKind, ParamValue, Parameter, Params};
 pub use schema::definition_schema;
+pub use source::Format;
 pub use text::Text;
 pub use validate::{Answers, FieldError, Rejected};

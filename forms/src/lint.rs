@@ -65,6 +65,9 @@ fn cycles(refs: &BTreeMap<&str, BTreeSet<String>>) -> Vec<Vec<String>> {
 pub enum DefinitionError {
     #[error("invalid JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Says where: `steps[0].fields[2]: unknown field `lable`, ... at line 12 column 9`.
+    #[error("invalid YAML: {0}")]
+    Yaml(#[from] yaml_serde::Error),
     #[error("form id `{0}` must be lowercase a-z, 0-9 and inner hyphens")]
     InvalidFormId(String),
     #[error("version must be at least 1")]
@@ -172,22 +175,12 @@ impl FormDefinition {
     /// Checks what serde cannot: id formats, unique field ids, options only where they belong,
     /// sane ranges, a fee that refers to a required number field, German text everywhere,
     /// and the logic (see [`FormDefinition::lint_all`]). Returns the first problem.
-    /// [`FormDefinition::from_json`] calls this; call it yourself after any other deserializer.
+    /// [`FormDefinition::from_json`] and [`FormDefinition::from_yaml`] call this; call it yourself
+    /// after any other deserializer.
     pub fn lint(&self) -> Result {
         match self.problems().0.into_iter().next() {
             Some((_, error)) => Err(error),
             None => Ok(()),
-        }
-    }
-
-    /// Every problem of a definition's source, each with its path; empty when it loads.
-    pub fn lint_all(src: &str) -> Vec<Problem> {
-        match serde_json::from_str::<FormDefinition>(src) {
-            Err(e) => vec![Problem {
-                path: String::new(),
-                message: DefinitionError::Json(e).to_string(),
-            }],
-            Ok(definition) => definition.problem_list(),
         }
     }
 

@@ -28,12 +28,19 @@ pub fn import_fim(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `portal forms check FILE.json`: `ok: <id> v<version>, N fields`, or every problem the lint
-/// finds (one per line, with its path) and an error.
+/// `portal forms check FILE`: `ok: <id> v<version>, N fields`, or every problem the lint
+/// finds (one per line, with its path) and an error. `FILE` is JSON (`.json`) or YAML
+/// (`.yaml`, `.yml`).
 pub fn check(path: &Path) -> anyhow::Result<()> {
+    let Some(format) = forms::Format::from_path(path) else {
+        bail!(
+            "{}: unknown file type (expected .json, .yaml or .yml)",
+            path.display()
+        );
+    };
     let src =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let problems = forms::FormDefinition::lint_all(&src);
+    let problems = forms::FormDefinition::lint_source(&src, format);
     if !problems.is_empty() {
         for problem in &problems {
             println!("{}: {problem}", path.display());
@@ -46,7 +53,7 @@ pub fn check(path: &Path) -> anyhow::Result<()> {
         );
     }
     // `lint_all` found nothing; loading must agree.
-    let definition = forms::FormDefinition::from_json(&src)
+    let definition = forms::FormDefinition::parse(&src, format)
         .with_context(|| format!("{}: does not load", path.display()))?;
     let n = definition.fields().count();
     println!(
