@@ -192,7 +192,7 @@ impl FormDefinition {
     }
 
     /// The answers as expressions see them, before any field is hidden: every field but
-    /// `info` (unanswered or invalid ones `null`, unticked checkboxes `false`).
+    /// `info` (unanswered or invalid ones `null`, unticked checkboxes and consents `false`).
     fn typed(&self, input: Input<'_>) -> BTreeMap<String, LogicValue> {
         self.fields()
             .filter(|f| f.kind != FieldKind::Info)
@@ -204,13 +204,13 @@ impl FormDefinition {
                             let raw = validate::raw(posted, &field.id).unwrap_or("");
                             match validate::check(field, raw, false) {
                                 Ok(Some(value)) => typed_value(field.kind, &value),
-                                _ if field.kind == FieldKind::Checkbox => LogicValue::Bool(false),
+                                _ if field.kind.is_tick_box() => LogicValue::Bool(false),
                                 _ => LogicValue::Null,
                             }
                         }
                         Input::Answers(answers) => match answers.get(&field.id) {
                             Some(value) => typed_value(field.kind, value),
-                            None if field.kind == FieldKind::Checkbox => LogicValue::Bool(false),
+                            None if field.kind.is_tick_box() => LogicValue::Bool(false),
                             None => LogicValue::Null,
                         },
                     },
@@ -388,7 +388,12 @@ fn typed_value(kind: FieldKind, value: &str) -> LogicValue {
         FieldKind::Number | FieldKind::Money | FieldKind::Computed => value
             .parse::<i64>()
             .map_or(LogicValue::Null, LogicValue::Int),
-        FieldKind::Checkbox => LogicValue::Bool(value == "true"),
+        FieldKind::YesNo => match value {
+            "true" => LogicValue::Bool(true),
+            "false" => LogicValue::Bool(false),
+            _ => LogicValue::Null,
+        },
+        kind if kind.is_tick_box() => LogicValue::Bool(value == "true"),
         _ => LogicValue::Text(value.to_owned()),
     }
 }

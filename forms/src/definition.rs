@@ -122,7 +122,7 @@ pub struct Field {
     /// `computed` only: how the number is shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<ValueFormat>,
-    /// `info` only: the text shown.
+    /// `info`: the text shown; `consent`: the statement next to the tick box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<Text>,
 }
@@ -182,6 +182,14 @@ pub enum FieldKind {
     Computed,
     /// A block of text (`text`) without any input.
     Info,
+    /// An IBAN, typed with or without spaces; stored in capitals without spaces, checked by
+    /// its check digits and, for European countries, its length.
+    Iban,
+    /// Two radio buttons, Ja and Nein; stored as `true` or `false`, a bool in expressions.
+    YesNo,
+    /// One tick box whose label is `text` (the statement agreed to); stored as `true` when
+    /// ticked. `label` is the question above it.
+    Consent,
 }
 
 impl FieldKind {
@@ -200,6 +208,9 @@ impl FieldKind {
             FieldKind::Money => "money",
             FieldKind::Computed => "computed",
             FieldKind::Info => "info",
+            FieldKind::Iban => "iban",
+            FieldKind::YesNo => "yes_no",
+            FieldKind::Consent => "consent",
         }
     }
 
@@ -227,6 +238,24 @@ impl FieldKind {
     /// Select and radio: the value must be one of the field's options.
     pub fn has_options(self) -> bool {
         matches!(self, FieldKind::Select | FieldKind::Radio)
+    }
+
+    /// Kinds whose value is true or false in expressions (`checkbox`, `yes_no`, `consent`).
+    pub fn is_bool(self) -> bool {
+        matches!(
+            self,
+            FieldKind::Checkbox | FieldKind::YesNo | FieldKind::Consent
+        )
+    }
+
+    /// Tick boxes: unticked is no answer, and `false` in expressions.
+    pub fn is_tick_box(self) -> bool {
+        matches!(self, FieldKind::Checkbox | FieldKind::Consent)
+    }
+
+    /// Kinds that show a `text`: the body of an `info` block, the statement of a `consent`.
+    pub fn has_text(self) -> bool {
+        matches!(self, FieldKind::Info | FieldKind::Consent)
     }
 }
 

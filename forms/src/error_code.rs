@@ -24,6 +24,14 @@ pub enum ErrorCode {
     ControlCharacters,
     /// Not an amount of euros (`money` fields).
     InvalidAmount,
+    /// `iban`: not two letters, two digits, then letters and digits.
+    InvalidIban,
+    /// `iban`: the country's IBANs have `length` characters (spaces not counted).
+    IbanLength {
+        length: u32,
+    },
+    /// `iban`: the check digits do not match (a typo).
+    IbanChecksum,
     /// A rule of the form failed; its message is [`crate::FormDefinition::rule_message`].
     Rule {
         rule: String,
@@ -47,6 +55,9 @@ impl ErrorCode {
             ErrorCode::NotAnOption => "not_an_option",
             ErrorCode::ControlCharacters => "control_characters",
             ErrorCode::InvalidAmount => "invalid_amount",
+            ErrorCode::InvalidIban => "invalid_iban",
+            ErrorCode::IbanLength { .. } => "iban_length",
+            ErrorCode::IbanChecksum => "iban_checksum",
             ErrorCode::Rule { .. } => "rule",
         }
     }
@@ -66,7 +77,21 @@ impl ErrorCode {
             ErrorCode::TooLong { max } => vec![("max", i64::from(*max))],
             ErrorCode::TooSmall { min } => vec![("min", *min)],
             ErrorCode::TooLarge { max } => vec![("max", *max)],
+            ErrorCode::IbanLength { length } => vec![("length", i64::from(*length))],
             _ => Vec::new(),
+        }
+    }
+}
+
+impl From<crate::iban::IbanError> for ErrorCode {
+    fn from(e: crate::iban::IbanError) -> Self {
+        use crate::iban::IbanError;
+        match e {
+            IbanError::Format => ErrorCode::InvalidIban,
+            IbanError::Length { expected } => ErrorCode::IbanLength {
+                length: u32::try_from(expected).unwrap_or(u32::MAX),
+            },
+            IbanError::Checksum => ErrorCode::IbanChecksum,
         }
     }
 }

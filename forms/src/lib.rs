@@ -13,6 +13,7 @@ mod definition;
 mod error_code;
 mod fee;
 pub mod fim;
+mod iban;
 mod journey;
 mod lint;
 mod logic;
@@ -31,6 +32,7 @@ pub use definition::{
 };
 pub use error_code::ErrorCode;
 pub use fee::Fee;
+pub use iban::{Iban, IbanError, iban_length};
 pub use journey::{Journey, Progress, Typed};
 pub use lint::{DefinitionError, Problem};
 pub use logic::{

@@ -18,7 +18,7 @@ impl Types for FieldTypes<'_> {
         let field = self.0.field(id)?;
         Some(match field.kind {
             k if k.is_integer() => Ty::Int,
-            FieldKind::Checkbox => Ty::Bool,
+            k if k.is_bool() => Ty::Bool,
             FieldKind::Info => return None,
             _ => Ty::Text,
         })
@@ -585,7 +585,12 @@ fn lint_lengths(field: &Field) -> Result {
 /// The keys of the logic and of the kinds without input: each only where it means something.
 fn lint_field_logic_keys(field: &Field, at: &str, p: &mut Problems) {
     let kind = field.kind;
-    let not_allowed = |key: &str| format!("{key} is not allowed on a {kind} field");
+    let article = if kind.as_str().starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    let not_allowed = |key: &str| format!("{key} is not allowed on {article} {kind} field");
     let mut misplaced = Vec::new();
     if kind != FieldKind::Computed {
         if field.value.is_some() {
@@ -595,8 +600,21 @@ fn lint_field_logic_keys(field: &Field, at: &str, p: &mut Problems) {
             misplaced.push("format");
         }
     }
-    if kind != FieldKind::Info && field.text.is_some() {
+    if !kind.has_text() && field.text.is_some() {
         misplaced.push("text");
+    }
+    // The renderer fixes these: an IBAN input is long and never autofilled (a shared computer
+    // must not offer someone else's account); radios and a tick box have no width or token.
+    if matches!(
+        kind,
+        FieldKind::Iban | FieldKind::YesNo | FieldKind::Consent
+    ) {
+        if field.autocomplete.is_some() {
+            misplaced.push("autocomplete");
+        }
+        if field.width.is_some() {
+            misplaced.push("width");
+        }
     }
     if !kind.is_input() {
         if field.required {
@@ -625,9 +643,12 @@ fn lint_field_logic_keys(field: &Field, at: &str, p: &mut Problems) {
                 format!("computed field '{}' needs a value expression", field.id),
             );
         }
-        FieldKind::Info => match &field.text {
-            None => p.logic(at, format!("info field '{}' needs a text", field.id)),
-            Some(t) => p.check(format!("{at}.text"), text(t, || format!("{at}.text"))),
+        FieldKind::Info | FieldKind::Consent => match &field.text {
+            None => p.logic(at, format!("{kind} field '{}' needs a text", field.id)),
+            Some(t) => p.check(
+                format!("{at}.text"),
+                text(t, || format!("field `{}` text", field.id)),
+            ),
         },
         _ => {}
     }

@@ -87,12 +87,27 @@ fn field_schema(field: &Field) -> Option<Value> {
             let values: Vec<&str> = field.options.iter().map(|c| c.value.as_str()).collect();
             json!({ "type": "string", "enum": values })
         }
-        FieldKind::Checkbox => json!({ "type": "string", "const": "true" }),
+        FieldKind::Checkbox | FieldKind::Consent => json!({ "type": "string", "const": "true" }),
+        FieldKind::YesNo => json!({ "type": "string", "enum": ["true", "false"] }),
+        FieldKind::Iban => json!({
+            "type": "string", "pattern": "^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$",
+            "minLength": 15, "maxLength": 34,
+        }),
     };
     let mut description = Map::new();
     description.insert("title".into(), json!(field.label.get("de")));
-    if let Some(hint) = &field.hint {
-        description.insert("description".into(), json!(hint.get("de")));
+    // A consent's statement is what `true` means: the backend gets it with the hint.
+    let statement = field
+        .text
+        .as_ref()
+        .filter(|_| field.kind == FieldKind::Consent);
+    let texts: Vec<&str> = [statement, field.hint.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|t| t.get("de"))
+        .collect();
+    if !texts.is_empty() {
+        description.insert("description".into(), json!(texts.join("\n\n")));
     }
     if matches!(field.kind, FieldKind::Money) || is_money_computed(field) {
         description.insert("x-unit".into(), json!("cent"));

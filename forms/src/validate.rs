@@ -6,12 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::definition::{Field, FieldKind, FormDefinition, ValueFormat};
 use crate::error_code::ErrorCode;
+use crate::iban::{self, Iban};
 use crate::money::{format_eur, is_english};
 use crate::params::Params;
 use crate::values::{self, Date, NumberError};
 
 /// Normalized answers by field id: trimmed; dates `YYYY-MM-DD`; numbers canonical; money and
-/// computed values as whole numbers (cents); checked checkboxes `"true"`. Fields left empty,
+/// computed values as whole numbers (cents); ticked checkboxes and consents `"true"`; yes/no
+/// `"true"` or `"false"`; IBANs in capitals without spaces. Fields left empty or unticked,
 /// hidden fields and `info` blocks are absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -50,6 +52,19 @@ pub struct FieldError {
 
 /// Values a browser or a script may send for a ticked checkbox.
 const CHECKED: [&str; 5] = ["true", "on", "1", "yes", "ja"];
+
+/// A yes/no answer: the radio values `true` and `false`, or what a script may send instead.
+fn yes_no(value: &str) -> Option<bool> {
+    const YES: [&str; 3] = ["true", "ja", "yes"];
+    const NO: [&str; 3] = ["false", "nein", "no"];
+    if YES.iter().any(|y| value.eq_ignore_ascii_case(y)) {
+        Some(true)
+    } else if NO.iter().any(|n| value.eq_ignore_ascii_case(n)) {
+        Some(false)
+    } else {
+        None
+    }
+}
 
 /// The first value posted under `key`.
 pub(crate) fn raw<'a>(posted: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -149,12 +164,14 @@ impl FormDefinition {
         match field.kind {
             FieldKind::Computed | FieldKind::Info => None,
             FieldKind::Money => value.parse::<i64>().ok().map(money_input),
+            FieldKind::Iban => Some(iban::group(value)),
             _ => Some(value.to_owned()),
         }
     }
 
     /// The answer as a citizen or clerk should read it: the option label for choices,
-    /// "Ja"/"Yes" for a ticked checkbox, a date as `31.01.2026` (de) or `31 January 2026` (en).
+    /// "Ja"/"Yes" for a ticked checkbox or consent, "Ja"/"Nein" ("Yes"/"No") for yes/no, a date
+    /// as `31.01.2026` (de) or `31 January 2026` (en), an IBAN in groups of four.
     pub fn display_value(&self, field_id: &str, answers: &Answers, lang: &str) -> Option<String> {
         let field = self.field(field_id)?;
         let value = answers.get(field_id)?;
@@ -163,8 +180,9 @@ impl FormDefinition {
                 .option(value)
                 .map_or(value, |choice| choice.label.get(lang))
                 .to_owned(),
-            FieldKind::Checkbox if is_english(lang) => "Yes".to_owned(),
-            FieldKind::Checkbox => "Ja".to_owned(),
+            FieldKind::Checkbox | FieldKind::Consent => yes_no_text(true, lang).to_owned(),
+            FieldKind::YesNo => yes_no_text(value == "true", lang).to_owned(),
+            FieldKind::Iban => iban::group(value),
             FieldKind::Date => {
                 Date::parse(value).map_or_else(|| value.to_owned(), |d| d.display(lang))
             }
@@ -176,6 +194,15 @@ impl FormDefinition {
             _ => value.to_owned(),
         };
         Some(shown)
+    }
+}
+
+fn yes_no_text(yes: bool, lang: &str) -> &'static str {
+    match (yes, is_english(lang)) {
+        (true, false) => "Ja",
+        (false, false) => "Nein",
+        (true, true) => "Yes",
+        (false, true) => "No",
     }
 }
 
@@ -194,7 +221,7 @@ fn money_input(cents: i64) -> String {
 
 /// One input field: `Ok(None)` when an optional field was left empty.
 pub(crate) fn check(field: &Field, raw: &str, required: bool) -> Result<Option<String>, ErrorCode> {
-    if field.kind == FieldKind::Checkbox {
+    if field.kind.is_tick_box() {
         let checked = CHECKED.iter().any(|c| raw.trim().eq_ignore_ascii_case(c));
         return match (checked, required) {
             (true, _) => Ok(Some("true".to_owned())),
@@ -240,6 +267,8 @@ pub(crate) fn check(field: &Field, raw: &str, required: bool) -> Result<Option<S
         FieldKind::Select | FieldKind::Radio if field.option(value).is_none() => {
             return Err(ErrorCode::NotAnOption);
         }
+        FieldKind::YesNo => yes_no(value).ok_or(ErrorCode::NotAnOption)?.to_string(),
+        FieldKind::Iban => Iban::parse(value)?.as_str().to_owned(),
         _ => value.to_owned(),
     };
     Ok(Some(canonical))

@@ -57,7 +57,7 @@ fn misspelt_key_in_a_field_is_refused_with_its_position() {
 #[test]
 fn unknown_field_type_is_refused() {
     assert!(matches!(
-        lint(r#"{ "id": "name", "type": "iban", "label": "IBAN" }"#),
+        lint(r#"{ "id": "name", "type": "signature", "label": "Unterschrift" }"#),
         Err(DefinitionError::Json(_))
     ));
 }

@@ -188,7 +188,15 @@ fn yaml_example_in_the_format_docs_is_a_valid_form() {
     ]);
     let rejected = form.validate(&moving).unwrap_err();
     let fields: Vec<&str> = rejected.errors.iter().map(|e| e.field.as_str()).collect();
-    assert_eq!(fields, ["neue_gemeinde"]);
+    assert_eq!(fields, ["neue_gemeinde", "erstattung"]);
+    let mut complete = moving.clone();
+    complete.extend(post(&[
+        ("neue_gemeinde", "Erfurt"),
+        ("erstattung", "true"),
+        ("iban", "de89 3704 0044 0532 0130 00"),
+    ]));
+    let answers = form.validate(&complete).unwrap();
+    assert_eq!(answers.get("iban"), Some("DE89370400440532013000"));
 }
 
 /// Bytes that matter to YAML's grammar, to splice into a valid file.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use forms::{ErrorCode, Field, FieldKind, FormDefinition, Params, ValueFormat, format_eur};
-use leptos::either::EitherOf7;
+use leptos::either::EitherOf8;
 use leptos::prelude::*;
 
 use crate::i18n::{Arg, Lang};
@@ -12,7 +12,7 @@ use crate::i18n::{Arg, Lang};
 /// The id of the element an error-summary link jumps to.
 pub fn anchor(field: &Field) -> String {
     match field.kind {
-        FieldKind::Radio => format!("f-{}-0", field.id),
+        FieldKind::Radio | FieldKind::YesNo => format!("f-{}-0", field.id),
         _ => format!("f-{}", field.id),
     }
 }
@@ -25,12 +25,13 @@ pub fn message(lang: Lang, def: &FormDefinition, field: &Field, error: &ErrorCod
             .rule_message(rule, lang.code())
             .map_or_else(|| lang.t("error-rule").to_owned(), str::to_owned);
     }
-    // "Required" reads differently for a choice and for a declaration to tick.
+    // "Required" reads differently for a choice, a declaration and a consent to tick.
     let key = match (error, field.kind) {
-        (ErrorCode::Required, FieldKind::Radio | FieldKind::Select) => {
+        (ErrorCode::Required, FieldKind::Radio | FieldKind::Select | FieldKind::YesNo) => {
             "error-required-choice".to_owned()
         }
         (ErrorCode::Required, FieldKind::Checkbox) => "error-required-checkbox".to_owned(),
+        (ErrorCode::Required, FieldKind::Consent) => "error-required-consent".to_owned(),
         _ => format!("error-{}", error.code().replace('_', "-")),
     };
     let mut args: Vec<(&'static str, Arg<'_>)> =
@@ -80,7 +81,7 @@ pub fn form_fields(
 
 /// The computed fields' values for the answers typed so far, formatted for display. (With
 /// the municipality's own parameters once they are stored; the defaults until then.)
-fn computed_values(
+pub(crate) fn computed_values(
     lang: Lang,
     def: &FormDefinition,
     values: &BTreeMap<String, String>,
@@ -105,10 +106,10 @@ fn computed_values(
         .collect()
 }
 
-/// One field. The kinds render as the branches of an `EitherOf7` rather than as type-erased
+/// One field. The kinds render as the branches of an `EitherOf8` rather than as type-erased
 /// views: erasing turns every attribute into an owned string, which made the form page five
 /// times slower than the rest of the layout.
-fn field(
+pub(crate) fn field(
     lang: Lang,
     f: &Field,
     value: Option<String>,
@@ -166,7 +167,7 @@ fn field(
     match f.kind {
         FieldKind::Info => {
             let text = f.text.as_ref().map(|t| t.get(lang.code()).to_owned());
-            EitherOf7::F(view! {
+            EitherOf8::F(view! {
                 <div class="info-block">
                     <h3 class="info-title">{label_text}</h3>
                     {text.map(|t| view! { <p>{t}</p> })}
@@ -180,7 +181,7 @@ fn field(
             } else {
                 value
             };
-            EitherOf7::G(view! {
+            EitherOf8::G(view! {
                 <div class="field computed">
                     <p class="label" id=id.clone()>{label_text}</p>
                     {hint}
@@ -188,23 +189,34 @@ fn field(
                 </div>
             })
         }
-        FieldKind::Radio => {
-            let options = f
-                .options
-                .iter()
+        FieldKind::Radio | FieldKind::YesNo => {
+            // Yes/no is a radio pair whose values are what the answer stores.
+            let choices: Vec<(String, String)> = if f.kind == FieldKind::YesNo {
+                vec![
+                    ("true".to_owned(), lang.t("field-yes").to_owned()),
+                    ("false".to_owned(), lang.t("field-no").to_owned()),
+                ]
+            } else {
+                f.options
+                    .iter()
+                    .map(|c| (c.value.clone(), c.label.get(lang.code()).to_owned()))
+                    .collect()
+            };
+            let options = choices
+                .into_iter()
                 .enumerate()
-                .map(|(i, c)| {
+                .map(|(i, (choice, label))| {
                     let oid = format!("{id}-{i}");
-                    let checked = c.value == value;
+                    let checked = choice == value;
                     view! {
                         <div class="choice">
-                            <input type="radio" id=oid.clone() name=name.clone() value=c.value.clone() checked=checked/>
-                            <label for=oid>{c.label.get(lang.code()).to_owned()}</label>
+                            <input type="radio" id=oid.clone() name=name.clone() value=choice checked=checked/>
+                            <label for=oid>{label}</label>
                         </div>
                     }
                 })
                 .collect_view();
-            EitherOf7::A(view! {
+            EitherOf8::A(view! {
                 <div class=class>
                     <fieldset class="choices" aria-describedby=described>
                         <legend class="label">{label_text}{optional}</legend>
@@ -217,7 +229,7 @@ fn field(
         }
         FieldKind::Checkbox => {
             let checked = matches!(value.as_str(), "true" | "on" | "1" | "yes");
-            EitherOf7::B(view! {
+            EitherOf8::B(view! {
                 <div class=class>
                     {hint}
                     {error_view}
@@ -226,6 +238,29 @@ fn field(
                             aria-describedby=described aria-invalid=invalid aria-required=required/>
                         <label for=id>{label_text}</label>
                     </div>
+                </div>
+            })
+        }
+        FieldKind::Consent => {
+            // The question as the legend, the statement agreed to as the tick box's label.
+            let statement = f
+                .text
+                .as_ref()
+                .map(|t| t.get(lang.code()).to_owned())
+                .unwrap_or_default();
+            let checked = value == "true";
+            EitherOf8::H(view! {
+                <div class=class>
+                    <fieldset class="choices" aria-describedby=described>
+                        <legend class="label">{label_text}{optional}</legend>
+                        {hint}
+                        {error_view}
+                        <div class="choice">
+                            <input type="checkbox" id=id.clone() name=name value="true" checked=checked
+                                aria-invalid=invalid aria-required=required/>
+                            <label for=id>{statement}</label>
+                        </div>
+                    </fieldset>
                 </div>
             })
         }
@@ -238,7 +273,7 @@ fn field(
                     view! { <option value=c.value.clone() selected=selected>{c.label.get(lang.code()).to_owned()}</option> }
                 })
                 .collect_view();
-            EitherOf7::C(view! {
+            EitherOf8::C(view! {
                 <div class=class>
                     <label class="label" for=id.clone()>{label_text}{optional}</label>
                     {hint}
@@ -251,7 +286,7 @@ fn field(
                 </div>
             })
         }
-        FieldKind::Textarea => EitherOf7::D(view! {
+        FieldKind::Textarea => EitherOf8::D(view! {
             <div class=class>
                 <label class="label" for=id.clone()>{label_text}{optional}</label>
                 {hint}
@@ -274,25 +309,172 @@ fn field(
             };
             let spellcheck = matches!(
                 kind,
-                FieldKind::Email | FieldKind::Phone | FieldKind::PostalCode
+                FieldKind::Email | FieldKind::Phone | FieldKind::PostalCode | FieldKind::Iban
             )
             .then_some("false");
+            // Never offer a remembered IBAN: on a shared computer it is someone else's account.
+            let autocomplete = match kind {
+                FieldKind::Iban => Some("off".to_owned()),
+                _ => autocomplete,
+            };
+            let autocapitalize = (kind == FieldKind::Iban).then_some("characters");
             let class_input = match kind {
                 FieldKind::PostalCode | FieldKind::Date | FieldKind::Number | FieldKind::Money => {
                     "input input--short"
                 }
+                FieldKind::Iban => "input",
                 _ => width,
             };
-            EitherOf7::E(view! {
+            EitherOf8::E(view! {
                 <div class=class>
                     <label class="label" for=id.clone()>{label_text}{optional}</label>
                     {hint}
                     {error_view}
                     <input class=class_input type=input_type id=id name=name value=value inputmode=inputmode
-                        spellcheck=spellcheck autocomplete=autocomplete aria-describedby=described
+                        spellcheck=spellcheck autocomplete=autocomplete autocapitalize=autocapitalize
+                        aria-describedby=described
                         aria-invalid=invalid aria-required=required/>
                 </div>
             })
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    const FORM: &str = r#"{
+      "id": "erstattung", "version": 1, "title": "Erstattung", "summary": "Geld zurück.",
+      "fee": { "kind": "none" },
+      "steps": [{ "title": "Konto", "fields": [
+        { "id": "erstattung", "type": "yes_no", "label": "Möchten Sie eine Erstattung?",
+          "required": true, "hint": "Nur bei Überzahlung." },
+        { "id": "iban", "type": "iban", "label": "IBAN", "required": true },
+        { "id": "datenschutz", "type": "consent", "label": "Datenschutz", "required": true,
+          "text": { "de": "Ich willige ein.", "en": "I agree." } }
+      ]}]
+    }"#;
+
+    fn form() -> FormDefinition {
+        FormDefinition::from_json(FORM).unwrap()
+    }
+
+    fn render(lang: Lang, id: &str, value: Option<&str>, error: Option<&str>) -> String {
+        let def = form();
+        let f = def.field(id).unwrap();
+        field(lang, f, value.map(str::to_owned), error.map(str::to_owned))
+            .into_view()
+            .to_html()
+    }
+
+    #[test]
+    fn iban_is_a_long_text_input_without_autofill_or_spellcheck() {
+        let html = render(Lang::De, "iban", Some("de89 3704"), Some("Falsch"));
+        assert!(html.contains(r#"class="input""#), "{html}");
+        assert!(html.contains(r#"type="text""#), "{html}");
+        assert!(html.contains(r#"autocomplete="off""#), "{html}");
+        assert!(html.contains(r#"spellcheck="false""#), "{html}");
+        assert!(html.contains(r#"autocapitalize="characters""#), "{html}");
+        assert!(
+            html.contains(r#"value="de89 3704""#),
+            "what was typed is shown: {html}"
+        );
+        assert!(
+            html.contains(r#"aria-describedby="f-iban-error""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<label for="f-iban" class="label">IBAN"#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn yes_no_is_a_fieldset_with_two_radios_ja_and_nein() {
+        let html = render(Lang::De, "erstattung", Some("false"), None);
+        assert!(html.contains("<fieldset"), "{html}");
+        assert!(
+            html.contains("<legend class=\"label\">Möchten Sie eine Erstattung?"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"aria-describedby="f-erstattung-hint""#),
+            "{html}"
+        );
+        assert_eq!(html.matches(r#"type="radio""#).count(), 2, "{html}");
+        assert!(html.contains(r#"id="f-erstattung-0""#) && html.contains(r#"value="true""#));
+        assert!(
+            html.contains(r#"<label for="f-erstattung-0">Ja</label>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<label for="f-erstattung-1">Nein</label>"#),
+            "{html}"
+        );
+        // The stored `false` ticks Nein again.
+        assert!(
+            html.contains(r#"id="f-erstattung-1" name="erstattung" value="false" checked"#),
+            "{html}"
+        );
+        let english = render(Lang::En, "erstattung", None, None);
+        assert!(english.contains(">Yes</label>") && english.contains(">No</label>"));
+        assert!(!english.contains("checked"), "{english}");
+        assert_eq!(
+            anchor(form().field("erstattung").unwrap()),
+            "f-erstattung-0"
+        );
+    }
+
+    #[test]
+    fn consent_is_one_checkbox_labelled_with_its_statement() {
+        let html = render(Lang::De, "datenschutz", None, Some("Bitte zustimmen"));
+        assert!(
+            html.contains("<legend class=\"label\">Datenschutz"),
+            "{html}"
+        );
+        assert_eq!(html.matches(r#"type="checkbox""#).count(), 1, "{html}");
+        assert!(
+            html.contains(r#"<label for="f-datenschutz">Ich willige ein.</label>"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"aria-invalid="true""#), "{html}");
+        assert!(
+            html.contains(r#"aria-describedby="f-datenschutz-error""#),
+            "{html}"
+        );
+        assert!(html.contains("Bitte zustimmen"), "{html}");
+        assert!(!html.contains("checked"), "{html}");
+        let ticked = render(Lang::En, "datenschutz", Some("true"), None);
+        assert!(
+            ticked.contains("I agree.") && ticked.contains("checked"),
+            "{ticked}"
+        );
+    }
+
+    #[test]
+    fn the_new_error_codes_have_their_own_messages_in_both_languages() {
+        let def = form();
+        let consent = def.field("datenschutz").unwrap();
+        let iban = def.field("iban").unwrap();
+        let yes_no = def.field("erstattung").unwrap();
+        for lang in [Lang::De, Lang::En] {
+            for (f, error) in [
+                (consent, ErrorCode::Required),
+                (yes_no, ErrorCode::Required),
+                (iban, ErrorCode::InvalidIban),
+                (iban, ErrorCode::IbanLength { length: 22 }),
+                (iban, ErrorCode::IbanChecksum),
+            ] {
+                let text = message(lang, &def, f, &error);
+                assert!(!text.starts_with("error-"), "{text}");
+                assert!(text.contains(f.label.get(lang.code())), "{text}");
+            }
+        }
+        let length = message(Lang::De, &def, iban, &ErrorCode::IbanLength { length: 22 });
+        assert!(length.contains("22 Zeichen"), "{length}");
+        let consent = message(Lang::De, &def, consent, &ErrorCode::Required);
+        assert!(consent.contains("Häkchen"), "{consent}");
     }
 }
