@@ -15,6 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub use colour::{AccentColour, ColourError, Rgb, contrast_ratio};
@@ -33,6 +34,14 @@ pub enum StoreError {
     /// A unique key (slug, username, form key and version) is taken.
     #[error("already exists: {0}")]
     Conflict(String),
+    /// A form version that is not greater than every stored version of its key: published
+    /// versions are immutable, so a new one needs a higher number. Nothing is written.
+    #[error("version {version} is not newer than the stored version {latest}")]
+    VersionNotNewer { version: i32, latest: i32 },
+    /// A municipality's publish of a form that another municipality offers or published:
+    /// shared forms are published for the whole federation. Nothing is written.
+    #[error("the form is shared with another municipality")]
+    SharedForm,
     /// A value read back from the database does not fit the domain (a bug or manual edit).
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -70,6 +79,18 @@ pub trait Store: Send + Sync + 'static {
     // --- form definitions (shared by the federation, immutable once stored) ----------------
     async fn create_form(&self, form: &NewForm) -> Result<FormId>;
     async fn form(&self, id: FormId) -> Result<Option<FormRecord>>;
+    /// Stores a new version of a form and moves the services in `scope` that offer an older
+    /// version of its key to it, in one transaction. The version must be greater than every
+    /// stored version of the key (else `Err(VersionNotNewer)`). With `FormScope::Tenant` the
+    /// version belongs to that municipality, only its services move, and the key must not be
+    /// offered or published by any other municipality (else `Err(SharedForm)`). Drafts and
+    /// cases keep the version they were started on. A brand-new key moves nothing.
+    async fn publish_form(&self, form: &NewForm, scope: FormScope) -> Result<Published>;
+    /// Every version of the form keys in `scope` (a municipality's scope: the keys it offers
+    /// or published), ordered by key, newest version first, each with the services of every
+    /// municipality that offer it (which municipality offers what is public: the catalogue
+    /// shows it).
+    async fn form_versions(&self, scope: FormScope) -> Result<Vec<FormVersion>>;
 
     // --- services (a form offered by one municipality) -------------------------------------
     async fn create_service(&self, tenant: TenantId, service: &NewService) -> Result<Service>;
@@ -99,12 +120,38 @@ pub trait Store: Send + Sync + 'static {
     async fn cases(&self, tenant: TenantId, page: Page) -> Result<Vec<CaseSummary>>;
     async fn count_cases(&self, tenant: TenantId) -> Result<u64>;
 
-    // --- drafts (only the SHA-256 of the resume token is stored) ---------------------------
-    /// Creates or replaces the draft with this token. The service must belong to `tenant`,
-    /// else `Err(Conflict)`.
-    async fn save_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()>;
-    /// A draft that has not expired yet.
-    async fn draft(&self, tenant: TenantId, token_hash: &str) -> Result<Option<Draft>>;
+    // --- drafts (bound to the owning browser; only SHA-256 of cookie and token stored) ------
+    /// Stores a new draft. The service must belong to `tenant`, else `Err(Conflict)`.
+    async fn create_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()>;
+    /// Replaces the answers of the owner's draft and moves its expiry. `false` when there is
+    /// no such unexpired draft of this tenant and owner (submitted, expired, handed over).
+    async fn update_draft(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        owner: &str,
+        answers: &serde_json::Value,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// The owner's unexpired draft.
+    async fn draft(&self, tenant: TenantId, id: Uuid, owner: &str) -> Result<Option<Draft>>;
+    /// Sets (or replaces: the old link stops working) the resume token of the owner's draft.
+    /// `false` when there is no such unexpired draft.
+    async fn set_resume_token(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        owner: &str,
+        token_hash: &str,
+    ) -> Result<bool>;
+    /// Opens a resume link: the unexpired draft with this token passes to `new_owner` (the
+    /// browser that opened the link; the previous browser loses it) and is returned.
+    async fn claim_draft(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        new_owner: &str,
+    ) -> Result<Option<Draft>>;
     async fn delete_expired_drafts(&self) -> Result<u64>;
 
     // --- staff -----------------------------------------------------------------------------

@@ -13,10 +13,10 @@ use sqlx::{Connection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormRecord, LockoutPolicy,
-    NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff, NewTenant, Page, Result, Role,
-    RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant,
-    TenantId, TenantProfile,
+    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormRecord, FormScope,
+    FormVersion, LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff,
+    NewTenant, Offer, Page, Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord,
+    StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -77,6 +77,8 @@ fn map_unique(err: sqlx::Error) -> StoreError {
             "staff_username_key" => "staff username",
             "cases_pkey" => "case id",
             "sessions_pkey" => "session",
+            "drafts_pkey" => "draft id",
+            "drafts_token_hash_key" => "resume token",
             _ => "unique key",
         };
         return StoreError::Conflict(what.to_owned());
@@ -135,6 +137,20 @@ fn session_from(row: &PgRow) -> Result<SessionRecord> {
         key_hash: row.try_get("key_hash")?,
         staff_id: row.try_get::<Option<i64>, _>("staff_id")?.map(StaffId),
         expires_at: row.try_get::<DateTime<Utc>, _>("expires_at")?,
+    })
+}
+
+const DRAFT_FIELDS: &str = "id, owner, tenant_id, service_id, form_id, answers, expires_at";
+
+fn draft_from(row: &PgRow) -> Result<Draft> {
+    Ok(Draft {
+        id: row.try_get("id")?,
+        owner: row.try_get("owner")?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        service_id: ServiceId(row.try_get("service_id")?),
+        form_id: FormId(row.try_get("form_id")?),
+        answers: row.try_get::<Json<serde_json::Value>, _>("answers")?.0,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
@@ -254,9 +270,13 @@ impl Store for PgStore {
             "delete from staff_roles where tenant_id in (select id from tenants where demo)",
             "delete from sessions where staff_id in (select id from staff where demo)",
             "delete from staff where demo",
+            // A demo municipality's own form versions outlive it only as federation forms.
+            "update forms set tenant_id = null \
+             where tenant_id in (select id from tenants where demo)",
             "delete from forms where demo \
              and not exists (select 1 from services s where s.form_id = forms.id) \
-             and not exists (select 1 from cases c where c.form_id = forms.id)",
+             and not exists (select 1 from cases c where c.form_id = forms.id) \
+             and not exists (select 1 from drafts d where d.form_id = forms.id)",
         ] {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
@@ -363,6 +383,133 @@ impl Store for PgStore {
         .transpose()
     }
 
+    async fn publish_form(&self, form: &NewForm, scope: FormScope) -> Result<Published> {
+        let mut tx = self.begin().await?;
+        // Publishes of one key queue here until the transaction ends, so a version can never
+        // be written after a greater one (under read committed, each statement below sees
+        // what the previous publish committed).
+        sqlx::query("select pg_advisory_xact_lock(hashtextextended('form-key:' || $1, 0))")
+            .bind(&form.key)
+            .execute(&mut *tx)
+            .await?;
+        let latest: Option<i32> =
+            sqlx::query_scalar("select max(version) from forms where key = $1")
+                .bind(&form.key)
+                .fetch_one(&mut *tx)
+                .await?;
+        if let Some(latest) = latest.filter(|&latest| latest >= form.version) {
+            return Err(StoreError::VersionNotNewer {
+                version: form.version,
+                latest,
+            });
+        }
+        let owner = match scope {
+            FormScope::All => None,
+            FormScope::Tenant(tenant) => {
+                let shared: bool = sqlx::query_scalar(
+                    "select exists (select 1 from services s join forms f on f.id = s.form_id \
+                                    where f.key = $1 and s.tenant_id <> $2) \
+                     or exists (select 1 from forms \
+                                where key = $1 and tenant_id is not null and tenant_id <> $2)",
+                )
+                .bind(&form.key)
+                .bind(tenant.0)
+                .fetch_one(&mut *tx)
+                .await?;
+                if shared {
+                    return Err(StoreError::SharedForm);
+                }
+                Some(tenant.0)
+            }
+        };
+        let id: i64 = sqlx::query_scalar(
+            "insert into forms (key, version, definition, demo, tenant_id) \
+             values ($1, $2, $3::json, $4, $5) returning id",
+        )
+        .bind(&form.key)
+        .bind(form.version)
+        .bind(&form.definition)
+        .bind(form.demo)
+        .bind(owner)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        // Only the services in scope: a municipality's publish names its own in the SQL.
+        let sql = match scope {
+            FormScope::All => {
+                "update services set form_id = $1 \
+                 where form_id in (select id from forms where key = $2 and version < $3)"
+            }
+            FormScope::Tenant(_) => {
+                "update services set form_id = $1 \
+                 where form_id in (select id from forms where key = $2 and version < $3) \
+                 and tenant_id = $4"
+            }
+        };
+        let mut update = sqlx::query(sql).bind(id).bind(&form.key).bind(form.version);
+        if let FormScope::Tenant(tenant) = scope {
+            update = update.bind(tenant.0);
+        }
+        let moved = update.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(Published {
+            id: FormId(id),
+            moved,
+        })
+    }
+
+    async fn form_versions(&self, scope: FormScope) -> Result<Vec<FormVersion>> {
+        let select = "select f.id, f.key, f.version, f.tenant_id, f.created_at, \
+             s.id as service_id, s.tenant_id as service_tenant, s.slug as service_slug \
+             from forms f left join services s on s.form_id = f.id";
+        let order = "order by f.key, f.version desc, s.tenant_id, s.slug";
+        let rows = match scope {
+            FormScope::All => {
+                sqlx::query(&format!("{select} {order}"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            // The keys this municipality offers (any version) or published itself.
+            FormScope::Tenant(tenant) => {
+                sqlx::query(&format!(
+                    "{select} where f.key in ( \
+                         select key from forms where tenant_id = $1 \
+                         union select o.key from forms o \
+                               join services os on os.form_id = o.id where os.tenant_id = $1) \
+                     {order}"
+                ))
+                .bind(tenant.0)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        let mut versions: Vec<FormVersion> = Vec::new();
+        for row in &rows {
+            let id = FormId(row.try_get("id")?);
+            if versions.last().is_none_or(|v| v.id != id) {
+                versions.push(FormVersion {
+                    id,
+                    key: row.try_get("key")?,
+                    version: row.try_get("version")?,
+                    owner: row.try_get::<Option<i64>, _>("tenant_id")?.map(TenantId),
+                    created_at: row.try_get("created_at")?,
+                    offered_by: Vec::new(),
+                });
+            }
+            if let (Some(service), Some(version)) = (
+                row.try_get::<Option<i64>, _>("service_id")?,
+                versions.last_mut(),
+            ) {
+                version.offered_by.push(Offer {
+                    tenant_id: TenantId(row.try_get("service_tenant")?),
+                    service_id: ServiceId(service),
+                    service_slug: row.try_get("service_slug")?,
+                });
+            }
+        }
+        Ok(versions)
+    }
+
     async fn create_service(&self, tenant: TenantId, service: &NewService) -> Result<Service> {
         let id: i64 = sqlx::query_scalar(
             "insert into services (tenant_id, slug, form_id) values ($1, $2, $3) returning id",
@@ -414,14 +561,16 @@ impl Store for PgStore {
         session: Option<&NewSession>,
     ) -> Result<()> {
         // One statement, so one round trip and atomic by itself: the service must belong to
-        // the tenant (`ok`), the draft it completes (if any) must still be there (`d` deletes
-        // it), and only then are the session (kept if it exists) and the case written. A
-        // unique violation undoes all of it.
+        // the tenant (`ok`), the draft it completes (if any) must still be there, unexpired,
+        // of this tenant and owned by the submitting browser (`d` deletes it), and only then
+        // are the session (kept if it exists) and the case written. A unique violation undoes
+        // all of it, so a duplicate reference keeps the draft.
         let inserted = sqlx::query(
             "with ok as (select 1 from services where id = $3 and tenant_id = $2), \
-             d as (delete from drafts where $12::text is not null and token_hash = $12 \
-                   and tenant_id = $2 and exists (select 1 from ok) returning 1), \
-             go as (select 1 from ok where $12::text is null or exists (select 1 from d)), \
+             d as (delete from drafts where $12::uuid is not null and id = $12 \
+                   and tenant_id = $2 and owner = $8 and expires_at > now() \
+                   and exists (select 1 from ok) returning 1), \
+             go as (select 1 from ok where $12::uuid is null or exists (select 1 from d)), \
              s as (insert into sessions (key_hash, staff_id, expires_at) \
                    select $9, $10, $11 from go where $9::text is not null \
                    on conflict (key_hash) do nothing) \
@@ -440,7 +589,7 @@ impl Store for PgStore {
         .bind(session.map(|s| s.key_hash.as_str()))
         .bind(session.and_then(|s| s.staff_id).map(|s| s.0))
         .bind(session.map(|s| s.expires_at))
-        .bind(case.from_draft.as_deref())
+        .bind(case.from_draft)
         .execute(&self.pool)
         .await
         .map_err(map_unique)?
@@ -463,23 +612,22 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn save_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
+    async fn create_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
         let written = sqlx::query(
-            "insert into drafts (token_hash, tenant_id, service_id, form_id, answers, expires_at) \
-             select $1, $2, $3, $4, $5, $6 \
-             where exists (select 1 from services where id = $3 and tenant_id = $2) \
-             on conflict (token_hash) do update set answers = excluded.answers, \
-             expires_at = excluded.expires_at, updated_at = now() \
-             where drafts.tenant_id = excluded.tenant_id",
+            "insert into drafts (id, owner, tenant_id, service_id, form_id, answers, expires_at) \
+             select $1, $2, $3, $4, $5, $6, $7 \
+             where exists (select 1 from services where id = $4 and tenant_id = $3)",
         )
-        .bind(&draft.token_hash)
+        .bind(draft.id)
+        .bind(&draft.owner)
         .bind(tenant.0)
         .bind(draft.service_id.0)
         .bind(draft.form_id.0)
         .bind(Json(&draft.answers))
         .bind(draft.expires_at)
         .execute(&self.pool)
-        .await?
+        .await
+        .map_err(map_unique)?
         .rows_affected();
         if written == 0 {
             return Err(StoreError::Conflict(
@@ -489,26 +637,85 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn draft(&self, tenant: TenantId, token_hash: &str) -> Result<Option<Draft>> {
-        let row = sqlx::query(
-            "select token_hash, tenant_id, service_id, form_id, answers, expires_at from drafts \
-             where token_hash = $1 and tenant_id = $2 and expires_at > now()",
+    async fn update_draft(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        owner: &str,
+        answers: &serde_json::Value,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let updated = sqlx::query(
+            "update drafts set answers = $4, expires_at = $5, updated_at = now() \
+             where id = $1 and tenant_id = $2 and owner = $3 and expires_at > now()",
         )
+        .bind(id)
+        .bind(tenant.0)
+        .bind(owner)
+        .bind(Json(answers))
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn draft(&self, tenant: TenantId, id: Uuid, owner: &str) -> Result<Option<Draft>> {
+        sqlx::query(&format!(
+            "select {DRAFT_FIELDS} from drafts \
+             where id = $1 and tenant_id = $2 and owner = $3 and expires_at > now()"
+        ))
+        .bind(id)
+        .bind(tenant.0)
+        .bind(owner)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(draft_from)
+        .transpose()
+    }
+
+    async fn set_resume_token(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        owner: &str,
+        token_hash: &str,
+    ) -> Result<bool> {
+        let updated = sqlx::query(
+            "update drafts set token_hash = $4, updated_at = now() \
+             where id = $1 and tenant_id = $2 and owner = $3 and expires_at > now()",
+        )
+        .bind(id)
+        .bind(tenant.0)
+        .bind(owner)
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(map_unique)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn claim_draft(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        new_owner: &str,
+    ) -> Result<Option<Draft>> {
+        sqlx::query(&format!(
+            "update drafts set owner = $3, updated_at = now() \
+             where token_hash = $1 and tenant_id = $2 and expires_at > now() \
+             returning {DRAFT_FIELDS}"
+        ))
         .bind(token_hash)
         .bind(tenant.0)
+        .bind(new_owner)
         .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        Ok(Some(Draft {
-            token_hash: row.try_get("token_hash")?,
-            tenant_id: TenantId(row.try_get("tenant_id")?),
-            service_id: ServiceId(row.try_get("service_id")?),
-            form_id: FormId(row.try_get("form_id")?),
-            answers: row.try_get::<Json<serde_json::Value>, _>("answers")?.0,
-            expires_at: row.try_get("expires_at")?,
-        }))
+        .await?
+        .as_ref()
+        .map(draft_from)
+        .transpose()
     }
 
     async fn delete_expired_drafts(&self) -> Result<u64> {

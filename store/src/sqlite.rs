@@ -21,10 +21,10 @@ use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormRecord, LockoutPolicy,
-    NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff, NewTenant, Page, Result, Role,
-    RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant,
-    TenantId, TenantProfile,
+    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormRecord, FormScope,
+    FormVersion, LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff,
+    NewTenant, Offer, Page, Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord,
+    StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -146,6 +146,8 @@ fn map_unique(err: sqlx::Error) -> StoreError {
             "staff.username" => "staff username",
             "cases.id" => "case id",
             "sessions.key_hash" => "session",
+            "drafts.id" => "draft id",
+            "drafts.token_hash" => "resume token",
             _ => "unique key",
         };
         return StoreError::Conflict(what.to_owned());
@@ -207,6 +209,26 @@ fn session_from(row: &SqliteRow) -> Result<SessionRecord> {
         staff_id: row.try_get::<Option<i64>, _>("staff_id")?.map(StaffId),
         expires_at: parse_ts(row.try_get("expires_at")?)?,
     })
+}
+
+const DRAFT_FIELDS: &str = "id, owner, tenant_id, service_id, form_id, answers, expires_at";
+
+fn draft_from(row: &SqliteRow) -> Result<Draft> {
+    Ok(Draft {
+        id: parse_uuid(row.try_get("id")?)?,
+        owner: row.try_get("owner")?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        service_id: ServiceId(row.try_get("service_id")?),
+        form_id: FormId(row.try_get("form_id")?),
+        answers: serde_json::from_str(row.try_get("answers")?)
+            .map_err(|_| StoreError::Corrupt("draft answers are not JSON".into()))?,
+        expires_at: parse_ts(row.try_get("expires_at")?)?,
+    })
+}
+
+fn draft_answers(answers: &serde_json::Value) -> Result<String> {
+    serde_json::to_string(answers)
+        .map_err(|_| StoreError::Corrupt("draft answers cannot be serialised".into()))
 }
 
 fn failed_logins_from(n: i64) -> Result<u32> {
@@ -330,9 +352,13 @@ impl Store for SqliteStore {
             "delete from staff_roles where tenant_id in (select id from tenants where demo)",
             "delete from sessions where staff_id in (select id from staff where demo)",
             "delete from staff where demo",
+            // A demo municipality's own form versions outlive it only as federation forms.
+            "update forms set tenant_id = null \
+             where tenant_id in (select id from tenants where demo)",
             "delete from forms where demo \
              and not exists (select 1 from services s where s.form_id = forms.id) \
-             and not exists (select 1 from cases c where c.form_id = forms.id)",
+             and not exists (select 1 from cases c where c.form_id = forms.id) \
+             and not exists (select 1 from drafts d where d.form_id = forms.id)",
         ] {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
@@ -441,6 +467,129 @@ impl Store for SqliteStore {
         .transpose()
     }
 
+    async fn publish_form(&self, form: &NewForm, scope: FormScope) -> Result<Published> {
+        // The single writer connection runs one transaction at a time, so nothing can come
+        // between the checks and the writes.
+        let mut tx = self.begin().await?;
+        let latest: Option<i32> =
+            sqlx::query_scalar("select max(version) from forms where key = ?")
+                .bind(&form.key)
+                .fetch_one(&mut *tx)
+                .await?;
+        if let Some(latest) = latest.filter(|&latest| latest >= form.version) {
+            return Err(StoreError::VersionNotNewer {
+                version: form.version,
+                latest,
+            });
+        }
+        let owner = match scope {
+            FormScope::All => None,
+            FormScope::Tenant(tenant) => {
+                let shared: bool = sqlx::query_scalar(
+                    "select exists (select 1 from services s join forms f on f.id = s.form_id \
+                                    where f.key = ?1 and s.tenant_id <> ?2) \
+                     or exists (select 1 from forms \
+                                where key = ?1 and tenant_id is not null and tenant_id <> ?2)",
+                )
+                .bind(&form.key)
+                .bind(tenant.0)
+                .fetch_one(&mut *tx)
+                .await?;
+                if shared {
+                    return Err(StoreError::SharedForm);
+                }
+                Some(tenant.0)
+            }
+        };
+        let id: i64 = sqlx::query_scalar(
+            "insert into forms (key, version, definition, demo, tenant_id, created_at) \
+             values (?, ?, ?, ?, ?, ?) returning id",
+        )
+        .bind(&form.key)
+        .bind(form.version)
+        .bind(&form.definition)
+        .bind(form.demo)
+        .bind(owner)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        // Only the services in scope: a municipality's publish names its own in the SQL.
+        let sql = match scope {
+            FormScope::All => {
+                "update services set form_id = ?1 \
+                 where form_id in (select id from forms where key = ?2 and version < ?3)"
+            }
+            FormScope::Tenant(_) => {
+                "update services set form_id = ?1 \
+                 where form_id in (select id from forms where key = ?2 and version < ?3) \
+                 and tenant_id = ?4"
+            }
+        };
+        let mut update = sqlx::query(sql).bind(id).bind(&form.key).bind(form.version);
+        if let FormScope::Tenant(tenant) = scope {
+            update = update.bind(tenant.0);
+        }
+        let moved = update.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok(Published {
+            id: FormId(id),
+            moved,
+        })
+    }
+
+    async fn form_versions(&self, scope: FormScope) -> Result<Vec<FormVersion>> {
+        let select = "select f.id, f.key, f.version, f.tenant_id, f.created_at, \
+             s.id as service_id, s.tenant_id as service_tenant, s.slug as service_slug \
+             from forms f left join services s on s.form_id = f.id";
+        let order = "order by f.key, f.version desc, s.tenant_id, s.slug";
+        let rows = match scope {
+            FormScope::All => {
+                sqlx::query(&format!("{select} {order}"))
+                    .fetch_all(&self.read)
+                    .await?
+            }
+            // The keys this municipality offers (any version) or published itself.
+            FormScope::Tenant(tenant) => {
+                sqlx::query(&format!(
+                    "{select} where f.key in ( \
+                         select key from forms where tenant_id = ?1 \
+                         union select o.key from forms o \
+                               join services os on os.form_id = o.id where os.tenant_id = ?1) \
+                     {order}"
+                ))
+                .bind(tenant.0)
+                .fetch_all(&self.read)
+                .await?
+            }
+        };
+        let mut versions: Vec<FormVersion> = Vec::new();
+        for row in &rows {
+            let id = FormId(row.try_get("id")?);
+            if versions.last().is_none_or(|v| v.id != id) {
+                versions.push(FormVersion {
+                    id,
+                    key: row.try_get("key")?,
+                    version: row.try_get("version")?,
+                    owner: row.try_get::<Option<i64>, _>("tenant_id")?.map(TenantId),
+                    created_at: parse_ts(row.try_get("created_at")?)?,
+                    offered_by: Vec::new(),
+                });
+            }
+            if let (Some(service), Some(version)) = (
+                row.try_get::<Option<i64>, _>("service_id")?,
+                versions.last_mut(),
+            ) {
+                version.offered_by.push(Offer {
+                    tenant_id: TenantId(row.try_get("service_tenant")?),
+                    service_id: ServiceId(service),
+                    service_slug: row.try_get("service_slug")?,
+                });
+            }
+        }
+        Ok(versions)
+    }
+
     async fn create_service(&self, tenant: TenantId, service: &NewService) -> Result<Service> {
         let id: i64 = sqlx::query_scalar(
             "insert into services (tenant_id, slug, form_id, created_at) values (?, ?, ?, ?) \
@@ -498,15 +647,37 @@ impl Store for SqliteStore {
         if let Some(session) = session {
             insert_session(&mut tx, session, true).await?;
         }
-        if let Some(draft) = &case.from_draft {
-            let deleted = sqlx::query("delete from drafts where token_hash = ? and tenant_id = ?")
-                .bind(draft)
-                .bind(tenant.0)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        if let Some(draft) = case.from_draft {
+            // Only the submitting browser's own unexpired draft, and only towards a service of
+            // this tenant: a foreign service is a conflict, with or without a draft.
+            let deleted = sqlx::query(
+                "delete from drafts \
+                 where id = ? and tenant_id = ? and owner = ? and expires_at > ? \
+                 and exists (select 1 from services where id = ? and tenant_id = ?)",
+            )
+            .bind(draft.hyphenated().to_string())
+            .bind(tenant.0)
+            .bind(case.submitter_session.as_deref())
+            .bind(now())
+            .bind(case.service_id.0)
+            .bind(tenant.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             if deleted == 0 {
-                return Err(StoreError::DraftGone);
+                let offered: bool = sqlx::query_scalar(
+                    "select exists (select 1 from services where id = ? and tenant_id = ?)",
+                )
+                .bind(case.service_id.0)
+                .bind(tenant.0)
+                .fetch_one(&mut *tx)
+                .await?;
+                // Dropping the transaction rolls the session back.
+                return Err(if offered {
+                    StoreError::DraftGone
+                } else {
+                    StoreError::Conflict("service not offered by this tenant".into())
+                });
             }
         }
         // The service must belong to the tenant: checked in the insert itself.
@@ -541,20 +712,17 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn save_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
-        let answers = serde_json::to_string(&draft.answers)
-            .map_err(|_| StoreError::Corrupt("draft answers cannot be serialised".into()))?;
+    async fn create_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
+        let answers = draft_answers(&draft.answers)?;
         let now = now();
         let written = sqlx::query(
-            "insert into drafts (token_hash, tenant_id, service_id, form_id, answers, expires_at, \
+            "insert into drafts (id, owner, tenant_id, service_id, form_id, answers, expires_at, \
              created_at, updated_at) \
-             select ?, ?, ?, ?, ?, ?, ?, ? \
-             where exists (select 1 from services where id = ? and tenant_id = ?) \
-             on conflict (token_hash) do update set answers = excluded.answers, \
-             expires_at = excluded.expires_at, updated_at = excluded.updated_at \
-             where drafts.tenant_id = excluded.tenant_id",
+             select ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             where exists (select 1 from services where id = ? and tenant_id = ?)",
         )
-        .bind(&draft.token_hash)
+        .bind(draft.id.hyphenated().to_string())
+        .bind(&draft.owner)
         .bind(tenant.0)
         .bind(draft.service_id.0)
         .bind(draft.form_id.0)
@@ -565,7 +733,8 @@ impl Store for SqliteStore {
         .bind(draft.service_id.0)
         .bind(tenant.0)
         .execute(&self.write)
-        .await?
+        .await
+        .map_err(map_unique)?
         .rows_affected();
         if written == 0 {
             return Err(StoreError::Conflict(
@@ -575,28 +744,95 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn draft(&self, tenant: TenantId, token_hash: &str) -> Result<Option<Draft>> {
-        let row = sqlx::query(
-            "select token_hash, tenant_id, service_id, form_id, answers, expires_at from drafts \
-             where token_hash = ? and tenant_id = ? and expires_at > ?",
+    async fn update_draft(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        owner: &str,
+        answers: &serde_json::Value,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let now = now();
+        let updated = sqlx::query(
+            "update drafts set answers = ?, expires_at = ?, updated_at = ? \
+             where id = ? and tenant_id = ? and owner = ? and expires_at > ?",
         )
-        .bind(token_hash)
+        .bind(draft_answers(answers)?)
+        .bind(format_ts(expires_at))
+        .bind(&now)
+        .bind(id.hyphenated().to_string())
         .bind(tenant.0)
+        .bind(owner)
+        .bind(&now)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn draft(&self, tenant: TenantId, id: Uuid, owner: &str) -> Result<Option<Draft>> {
+        sqlx::query(&format!(
+            "select {DRAFT_FIELDS} from drafts \
+             where id = ? and tenant_id = ? and owner = ? and expires_at > ?"
+        ))
+        .bind(id.hyphenated().to_string())
+        .bind(tenant.0)
+        .bind(owner)
         .bind(now())
         .fetch_optional(&self.read)
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        Ok(Some(Draft {
-            token_hash: row.try_get("token_hash")?,
-            tenant_id: TenantId(row.try_get("tenant_id")?),
-            service_id: ServiceId(row.try_get("service_id")?),
-            form_id: FormId(row.try_get("form_id")?),
-            answers: serde_json::from_str(&row.try_get::<String, _>("answers")?)
-                .map_err(|_| StoreError::Corrupt("draft answers are not JSON".into()))?,
-            expires_at: parse_ts(&row.try_get::<String, _>("expires_at")?)?,
-        }))
+        .await?
+        .as_ref()
+        .map(draft_from)
+        .transpose()
+    }
+
+    async fn set_resume_token(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        owner: &str,
+        token_hash: &str,
+    ) -> Result<bool> {
+        let now = now();
+        let updated = sqlx::query(
+            "update drafts set token_hash = ?, updated_at = ? \
+             where id = ? and tenant_id = ? and owner = ? and expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(&now)
+        .bind(id.hyphenated().to_string())
+        .bind(tenant.0)
+        .bind(owner)
+        .bind(&now)
+        .execute(&self.write)
+        .await
+        .map_err(map_unique)?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
+    async fn claim_draft(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        new_owner: &str,
+    ) -> Result<Option<Draft>> {
+        let now = now();
+        sqlx::query(&format!(
+            "update drafts set owner = ?, updated_at = ? \
+             where token_hash = ? and tenant_id = ? and expires_at > ? \
+             returning {DRAFT_FIELDS}"
+        ))
+        .bind(new_owner)
+        .bind(&now)
+        .bind(token_hash)
+        .bind(tenant.0)
+        .bind(&now)
+        .fetch_optional(&self.write)
+        .await?
+        .as_ref()
+        .map(draft_from)
+        .transpose()
     }
 
     async fn delete_expired_drafts(&self) -> Result<u64> {

@@ -222,9 +222,10 @@ pub struct NewCase {
     /// SHA-256 (hex) of the submitting browser's session cookie, so that only that browser
     /// sees the confirmation page.
     pub submitter_session: Option<String>,
-    /// The draft this case was completed from (SHA-256 of its resume token); it is deleted in
-    /// the same transaction, so a resume link can never submit twice.
-    pub from_draft: Option<String>,
+    /// The draft this case was completed from. It must belong to the submitting browser
+    /// (`submitter_session` equals the draft's `owner`) and is deleted in the same transaction,
+    /// so a draft can never submit twice.
+    pub from_draft: Option<Uuid>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -419,11 +420,17 @@ mod tests {
     }
 }
 
-/// What a citizen typed so far, to be resumed with a link.
+/// An application in progress: the answers typed so far, saved at every step.
+///
+/// A draft belongs to one browser (`owner`, the SHA-256 of its session cookie) and is only
+/// read or written with that owner. A resume link (a random token, only its SHA-256 stored)
+/// hands it over to another browser.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewDraft {
-    /// SHA-256 (hex) of the resume token; the token itself is never stored.
-    pub token_hash: String,
+    /// Not secret: used in URLs, always together with the owner.
+    pub id: Uuid,
+    /// SHA-256 (hex) of the owning browser's session cookie.
+    pub owner: String,
     pub service_id: ServiceId,
     /// The exact form version the draft was started on.
     pub form_id: FormId,
@@ -434,10 +441,52 @@ pub struct NewDraft {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Draft {
-    pub token_hash: String,
+    pub id: Uuid,
+    pub owner: String,
     pub tenant_id: TenantId,
     pub service_id: ServiceId,
     pub form_id: FormId,
     pub answers: serde_json::Value,
     pub expires_at: DateTime<Utc>,
+}
+
+/// Which forms an admin acts on: a federation admin on all of them, a municipality's admin
+/// on its own municipality's. Publishing moves the services in this scope to the new version;
+/// listing shows the form keys in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormScope {
+    /// The whole federation: every municipality's services, every form.
+    All,
+    /// One municipality: only its services, and the forms it offers or published itself.
+    Tenant(TenantId),
+}
+
+/// A stored form version, with the services that offer exactly this version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormVersion {
+    pub id: FormId,
+    pub key: String,
+    pub version: i32,
+    /// The municipality whose admin published it; `None`: published for the whole federation
+    /// (or seeded, or created from the command line).
+    pub owner: Option<TenantId>,
+    pub created_at: DateTime<Utc>,
+    /// Ordered by municipality id, then service slug.
+    pub offered_by: Vec<Offer>,
+}
+
+/// A municipality's service offering a form version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    pub tenant_id: TenantId,
+    pub service_id: ServiceId,
+    pub service_slug: String,
+}
+
+/// What publishing a form version did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Published {
+    pub id: FormId,
+    /// Services moved from an older version of the key to this one (0 for a brand-new key).
+    pub moved: u64,
 }

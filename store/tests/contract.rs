@@ -106,9 +106,9 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, SubsecRound, Utc};
 use serde_json::json;
 use store::{
-    AccentColour, Backend, CaseStatus, ExternalUrl, FailedLogin, FormId, LockoutPolicy, NewCase,
-    NewDraft, NewForm, NewService, NewSession, NewStaff, NewTenant, Page, Role, RoleKind, Service,
-    StaffId, Store, StoreError, Tenant, TenantProfile,
+    AccentColour, Backend, CaseStatus, Draft, ExternalUrl, FailedLogin, FormId, FormScope,
+    LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff, NewTenant, Page,
+    Role, RoleKind, Service, StaffId, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 use uuid::Uuid;
 
@@ -161,14 +161,38 @@ contract!(
     other_tenant_cannot_count_cases,
     a_tenant_profile_round_trips_with_and_without_its_optional_parts,
     a_colour_with_too_little_contrast_written_behind_the_stores_back_is_corrupt,
-    a_draft_is_saved_replaced_and_read_back,
+    a_draft_is_created_updated_and_read_back_only_by_its_owner,
+    another_browser_can_neither_read_update_nor_set_a_token_on_a_draft,
+    submitting_another_browsers_draft_is_draft_gone_and_writes_nothing,
+    a_resume_link_hands_the_draft_over,
+    a_replaced_resume_token_stops_working,
     a_draft_completes_into_one_case_and_never_twice,
+    parallel_submissions_of_one_draft_make_one_case,
+    a_duplicate_reference_keeps_the_draft,
     expired_drafts_are_invisible_and_swept,
-    other_tenant_cannot_read_or_overwrite_a_draft,
+    an_expired_resume_link_opens_nothing,
+    other_tenant_cannot_create_a_draft_for_a_service,
+    other_tenant_cannot_read_a_draft,
+    other_tenant_cannot_update_a_draft,
+    other_tenant_cannot_set_a_resume_token_on_a_draft,
+    other_tenant_cannot_claim_a_draft,
     other_tenant_cannot_submit_from_a_draft,
+    removing_demo_data_keeps_a_demo_form_a_real_draft_was_started_on,
     failed_logins_lock_the_account_for_growing_times_and_a_success_resets_them,
     an_operator_unlocks_a_locked_account_at_once,
     parallel_failed_logins_are_all_counted,
+    a_federation_publish_moves_every_service_of_an_older_version,
+    a_version_not_newer_than_every_stored_one_is_refused_and_writes_nothing,
+    a_brand_new_key_is_stored_but_offered_nowhere,
+    form_versions_are_listed_by_key_newest_first_with_who_offers_which,
+    drafts_and_cases_keep_their_version_when_a_new_one_is_published,
+    parallel_publishes_of_one_key_never_store_an_older_version_after_a_newer,
+    removing_demo_data_removes_forms_a_demo_municipality_published,
+    other_tenant_cannot_publish_a_shared_form,
+    other_tenant_cannot_publish_a_form_another_offers,
+    other_tenant_cannot_publish_over_a_form_another_published,
+    a_tenant_publish_never_moves_another_tenants_service,
+    other_tenant_cannot_list_form_versions,
 );
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -843,6 +867,8 @@ async fn removing_demo_data_leaves_real_municipalities_alone(db: Db) {
         .submit_case(real.id, &real_case, Some(&new_session("citizen")))
         .await
         .unwrap();
+    let real_draft = new_draft(&real_service, &browser("citizen"), json!({"plz": "99735"}));
+    store.create_draft(real.id, &real_draft).await.unwrap();
     assert!(!store.holds_demo_data().await.unwrap());
 
     let demo = store
@@ -865,6 +891,8 @@ async fn removing_demo_data_leaves_real_municipalities_alone(db: Db) {
         .submit_case(demo.id, &demo_case, Some(&new_session("demo-citizen")))
         .await
         .unwrap();
+    let demo_draft = new_draft(&demo_service, &browser("demo-citizen"), json!({}));
+    store.create_draft(demo.id, &demo_draft).await.unwrap();
     let demo_clerk = store
         .create_staff(&NewStaff {
             username: "demo-clerk".into(),
@@ -934,6 +962,14 @@ async fn removing_demo_data_leaves_real_municipalities_alone(db: Db) {
     );
     assert!(store.form(real_service.form_id).await.unwrap().is_some());
     assert!(store.session("citizen").await.unwrap().is_some());
+    assert_eq!(
+        store
+            .draft(real.id, real_draft.id, &browser("citizen"))
+            .await
+            .unwrap()
+            .map(|d| d.answers),
+        Some(real_draft.answers)
+    );
 
     assert_eq!(store.remove_demo_data().await.unwrap(), 0);
 }
@@ -1297,13 +1333,20 @@ async fn a_colour_with_too_little_contrast_written_behind_the_stores_back_is_cor
 
 // --- drafts -----------------------------------------------------------------------------------
 
-fn draft_hash(n: u8) -> String {
-    format!("{n:02x}").repeat(32)
+/// The SHA-256 (hex) of a browser's session cookie, as the portal stores it: 64 characters.
+fn browser(name: &str) -> String {
+    format!("browser-{name:-<56}")
 }
 
-fn new_draft(service: &Service, n: u8, answers: serde_json::Value) -> NewDraft {
+/// The SHA-256 (hex) of a resume token: 64 characters.
+fn token(name: &str) -> String {
+    format!("token-{name:-<58}")
+}
+
+fn new_draft(service: &Service, owner: &str, answers: serde_json::Value) -> NewDraft {
     NewDraft {
-        token_hash: draft_hash(n),
+        id: Uuid::new_v4(),
+        owner: owner.into(),
         service_id: service.id,
         form_id: service.form_id,
         answers,
@@ -1311,152 +1354,715 @@ fn new_draft(service: &Service, n: u8, answers: serde_json::Value) -> NewDraft {
     }
 }
 
-async fn a_draft_is_saved_replaced_and_read_back(db: Db) {
+/// A case completed from `draft` by the browser `submitter`.
+fn case_from_draft(service: &Service, reference: &str, draft: Uuid, submitter: &str) -> NewCase {
+    NewCase {
+        from_draft: Some(draft),
+        ..new_case(service, reference, Some(submitter))
+    }
+}
+
+fn assert_draft_gone(result: Result<(), StoreError>) {
+    match result {
+        Err(StoreError::DraftGone) => {}
+        other => panic!("expected DraftGone, got {other:?}"),
+    }
+}
+
+async fn a_draft_is_created_updated_and_read_back_only_by_its_owner(db: Db) {
     let store = &*db.store;
     let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
-    store
-        .save_draft(
-            tenant.id,
-            &new_draft(&service, 1, json!({"vorname": "Erika"})),
-        )
-        .await
-        .unwrap();
-    let later = new_draft(&service, 1, json!({"vorname": "Erika", "plz": "9973"}));
-    store.save_draft(tenant.id, &later).await.unwrap();
+    let erika = browser("erika");
+    let new = new_draft(&service, &erika, json!({"vorname": "Erika"}));
+    store.create_draft(tenant.id, &new).await.unwrap();
+
     let read = store
-        .draft(tenant.id, &draft_hash(1))
+        .draft(tenant.id, new.id, &erika)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(read.answers, later.answers);
-    assert_eq!(read.form_id, service.form_id);
-    assert_eq!(read.service_id, service.id);
-    assert_eq!(read.expires_at, later.expires_at);
-    assert_eq!(store.draft(tenant.id, &draft_hash(2)).await.unwrap(), None);
+    assert_eq!(
+        read,
+        Draft {
+            id: new.id,
+            owner: erika.clone(),
+            tenant_id: tenant.id,
+            service_id: service.id,
+            form_id: service.form_id,
+            answers: new.answers.clone(),
+            expires_at: new.expires_at,
+        }
+    );
+
+    // The next step saves its answers and moves the expiry.
+    let answers = json!({"vorname": "Erika", "plz": "99735", "hunde": [{"rasse": "Dackel"}]});
+    let later = in_one_hour() + chrono::Duration::hours(1);
+    assert!(
+        store
+            .update_draft(tenant.id, new.id, &erika, &answers, later)
+            .await
+            .unwrap()
+    );
+    let read = store
+        .draft(tenant.id, new.id, &erika)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.answers, answers);
+    assert_eq!(read.expires_at, later);
+
+    // Another browser, or an id that was never created, reads nothing.
+    assert_eq!(
+        store
+            .draft(tenant.id, new.id, &browser("other"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .draft(tenant.id, Uuid::new_v4(), &erika)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        !store
+            .update_draft(tenant.id, Uuid::new_v4(), &erika, &answers, later)
+            .await
+            .unwrap()
+    );
+    // The id is the key: a second draft with it is refused.
+    assert_conflict(store.create_draft(tenant.id, &new).await, "draft id");
+}
+
+async fn another_browser_can_neither_read_update_nor_set_a_token_on_a_draft(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let erika = browser("erika");
+    let mallory = browser("mallory");
+    let draft = new_draft(&service, &erika, json!({"vorname": "Erika"}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+
+    // Knowing the id (it is in the URL) is not enough.
+    assert_eq!(
+        store.draft(tenant.id, draft.id, &mallory).await.unwrap(),
+        None
+    );
+    assert!(
+        !store
+            .update_draft(
+                tenant.id,
+                draft.id,
+                &mallory,
+                &json!({"vorname": "Mallory"}),
+                in_one_hour()
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_resume_token(tenant.id, draft.id, &mallory, &token("mallorys-link"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .claim_draft(tenant.id, &token("mallorys-link"), &mallory)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // The owner's draft is untouched.
+    let kept = store
+        .draft(tenant.id, draft.id, &erika)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.answers, json!({"vorname": "Erika"}));
+    assert_eq!(kept.expires_at, draft.expires_at);
+}
+
+async fn submitting_another_browsers_draft_is_draft_gone_and_writes_nothing(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let erika = browser("erika");
+    let mallory = browser("mallory");
+    let draft = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+
+    let theft = case_from_draft(&service, "AAC-2026-00001", draft.id, &mallory);
+    assert_draft_gone(
+        store
+            .submit_case(tenant.id, &theft, Some(&new_session(&mallory)))
+            .await,
+    );
+    // Without a submitting browser nobody owns the draft either.
+    let anonymous = NewCase {
+        submitter_session: None,
+        ..case_from_draft(&service, "AAC-2026-00002", draft.id, &erika)
+    };
+    assert_draft_gone(store.submit_case(tenant.id, &anonymous, None).await);
+
+    assert_eq!(store.count_cases(tenant.id).await.unwrap(), 0);
+    assert_eq!(store.session(&mallory).await.unwrap(), None);
+    assert!(
+        store
+            .draft(tenant.id, draft.id, &erika)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+async fn a_resume_link_hands_the_draft_over(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let laptop = browser("laptop");
+    let phone = browser("phone");
+    let draft = new_draft(&service, &laptop, json!({"vorname": "Erika"}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+    assert!(
+        store
+            .set_resume_token(tenant.id, draft.id, &laptop, &token("link"))
+            .await
+            .unwrap()
+    );
+
+    // The phone opens the link: the draft is now the phone's, as it was.
+    let claimed = store
+        .claim_draft(tenant.id, &token("link"), &phone)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.id, draft.id);
+    assert_eq!(claimed.owner, phone);
+    assert_eq!(claimed.answers, json!({"vorname": "Erika"}));
+    assert_eq!(claimed.expires_at, draft.expires_at);
+    assert_eq!(
+        store.draft(tenant.id, draft.id, &phone).await.unwrap(),
+        Some(claimed)
+    );
+
+    // The laptop has lost it: no reading, no writing, no submitting.
+    assert_eq!(
+        store.draft(tenant.id, draft.id, &laptop).await.unwrap(),
+        None
+    );
+    assert!(
+        !store
+            .update_draft(tenant.id, draft.id, &laptop, &json!({}), in_one_hour())
+            .await
+            .unwrap()
+    );
+    assert_draft_gone(
+        store
+            .submit_case(
+                tenant.id,
+                &case_from_draft(&service, "AAC-2026-00001", draft.id, &laptop),
+                None,
+            )
+            .await,
+    );
+
+    // The link stays valid: the laptop can take the draft back with it.
+    let back = store
+        .claim_draft(tenant.id, &token("link"), &laptop)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.owner, laptop);
+    assert_eq!(
+        store.draft(tenant.id, draft.id, &phone).await.unwrap(),
+        None
+    );
+
+    // A link nobody made opens nothing.
+    assert_eq!(
+        store
+            .claim_draft(tenant.id, &token("guessed"), &phone)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn a_replaced_resume_token_stops_working(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+    assert!(
+        store
+            .set_resume_token(tenant.id, draft.id, &erika, &token("first"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_resume_token(tenant.id, draft.id, &erika, &token("second"))
+            .await
+            .unwrap()
+    );
+
+    assert_eq!(
+        store
+            .claim_draft(tenant.id, &token("first"), &browser("finder"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.draft(tenant.id, draft.id, &erika).await.unwrap(),
+        Some(Draft {
+            id: draft.id,
+            owner: erika.clone(),
+            tenant_id: tenant.id,
+            service_id: service.id,
+            form_id: service.form_id,
+            answers: json!({}),
+            expires_at: draft.expires_at,
+        })
+    );
+    let claimed = store
+        .claim_draft(tenant.id, &token("second"), &browser("phone"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.id, draft.id);
+
+    // A token opens one draft only.
+    let other = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &other).await.unwrap();
+    assert_conflict(
+        store
+            .set_resume_token(tenant.id, other.id, &erika, &token("second"))
+            .await,
+        "resume token",
+    );
 }
 
 async fn a_draft_completes_into_one_case_and_never_twice(db: Db) {
     let store = &*db.store;
     let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
-    store
-        .save_draft(tenant.id, &new_draft(&service, 1, json!({})))
-        .await
-        .unwrap();
-    let first = NewCase {
-        from_draft: Some(draft_hash(1)),
-        ..new_case(&service, "AAC-2026-00001", Some("browser"))
-    };
-    store
-        .submit_case(tenant.id, &first, Some(&new_session("browser")))
-        .await
-        .unwrap();
-    assert_eq!(store.draft(tenant.id, &draft_hash(1)).await.unwrap(), None);
-
-    // The same draft again (a second tab): refused, and nothing is written.
-    let second = NewCase {
-        from_draft: Some(draft_hash(1)),
-        ..new_case(&service, "AAC-2026-00002", Some("other-browser"))
-    };
-    match store
-        .submit_case(tenant.id, &second, Some(&new_session("other-browser")))
-        .await
-    {
-        Err(StoreError::DraftGone) => {}
-        other => panic!("expected DraftGone, got {other:?}"),
-    }
-    assert_eq!(store.count_cases(tenant.id).await.unwrap(), 1);
-    assert_eq!(store.session("other-browser").await.unwrap(), None);
-
-    // A duplicate reference keeps the draft, so the citizen can try again.
-    store
-        .save_draft(tenant.id, &new_draft(&service, 3, json!({})))
-        .await
-        .unwrap();
-    let clash = NewCase {
-        from_draft: Some(draft_hash(3)),
-        ..new_case(&service, "AAC-2026-00001", None)
-    };
-    assert!(matches!(
-        store.submit_case(tenant.id, &clash, None).await,
-        Err(StoreError::DuplicateReference)
-    ));
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({"vorname": "Erika"}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
     assert!(
         store
-            .draft(tenant.id, &draft_hash(3))
+            .set_resume_token(tenant.id, draft.id, &erika, &token("link"))
+            .await
+            .unwrap()
+    );
+
+    let first = case_from_draft(&service, "AAC-2026-00001", draft.id, &erika);
+    store.submit_case(tenant.id, &first, None).await.unwrap();
+    assert!(store.case(tenant.id, first.id).await.unwrap().is_some());
+    assert_eq!(
+        store.draft(tenant.id, draft.id, &erika).await.unwrap(),
+        None
+    );
+    // Its resume link went with it.
+    assert_eq!(
+        store
+            .claim_draft(tenant.id, &token("link"), &erika)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // The same draft again (a second tab, a reload): refused, and nothing is written.
+    let second = case_from_draft(&service, "AAC-2026-00002", draft.id, &erika);
+    assert_draft_gone(
+        store
+            .submit_case(tenant.id, &second, Some(&new_session(&erika)))
+            .await,
+    );
+    assert_eq!(store.count_cases(tenant.id).await.unwrap(), 1);
+    assert_eq!(store.case(tenant.id, second.id).await.unwrap(), None);
+    assert_eq!(store.session(&erika).await.unwrap(), None);
+}
+
+async fn parallel_submissions_of_one_draft_make_one_case(db: Db) {
+    let (tenant, service) = tenant_with_service(&*db.store, "aach", "AAC").await;
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({}));
+    db.store.create_draft(tenant.id, &draft).await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let store = Arc::clone(&db.store);
+        let case = case_from_draft(&service, &format!("AAC-2026-{n:05}"), draft.id, &erika);
+        tasks.push(tokio::spawn(async move {
+            store.submit_case(tenant.id, &case, None).await
+        }));
+    }
+    let mut submitted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => submitted += 1,
+            Err(StoreError::DraftGone) => {}
+            Err(other) => panic!("expected Ok or DraftGone, got {other:?}"),
+        }
+    }
+    assert_eq!(submitted, 1);
+    assert_eq!(db.store.count_cases(tenant.id).await.unwrap(), 1);
+}
+
+async fn a_duplicate_reference_keeps_the_draft(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    store
+        .submit_case(tenant.id, &new_case(&service, "AAC-2026-00001", None), None)
+        .await
+        .unwrap();
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({"vorname": "Erika"}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+
+    let clash = case_from_draft(&service, "AAC-2026-00001", draft.id, &erika);
+    match store
+        .submit_case(tenant.id, &clash, Some(&new_session(&erika)))
+        .await
+    {
+        Err(StoreError::DuplicateReference) => {}
+        other => panic!("expected DuplicateReference, got {other:?}"),
+    }
+    assert!(
+        store
+            .draft(tenant.id, draft.id, &erika)
             .await
             .unwrap()
             .is_some()
     );
+    assert_eq!(store.session(&erika).await.unwrap(), None);
+
+    // The portal draws a new reference and the same draft goes through.
+    let retry = NewCase {
+        reference: "AAC-2026-00002".into(),
+        ..clash
+    };
+    store
+        .submit_case(tenant.id, &retry, Some(&new_session(&erika)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.draft(tenant.id, draft.id, &erika).await.unwrap(),
+        None
+    );
+    assert_eq!(store.count_cases(tenant.id).await.unwrap(), 2);
 }
 
 async fn expired_drafts_are_invisible_and_swept(db: Db) {
     let store = &*db.store;
     let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
-    let mut old = new_draft(&service, 1, json!({}));
-    old.expires_at = Utc::now().trunc_subsecs(6) - chrono::Duration::minutes(1);
-    store.save_draft(tenant.id, &old).await.unwrap();
-    store
-        .save_draft(tenant.id, &new_draft(&service, 2, json!({})))
-        .await
-        .unwrap();
-    assert_eq!(store.draft(tenant.id, &draft_hash(1)).await.unwrap(), None);
-    assert_eq!(store.delete_expired_drafts().await.unwrap(), 1);
+    let erika = browser("erika");
+    let old = NewDraft {
+        expires_at: Utc::now().trunc_subsecs(6) - chrono::Duration::minutes(1),
+        ..new_draft(&service, &erika, json!({"vorname": "Erika"}))
+    };
+    store.create_draft(tenant.id, &old).await.unwrap();
+    let fresh = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &fresh).await.unwrap();
     assert!(
         store
-            .draft(tenant.id, &draft_hash(2))
+            .set_resume_token(tenant.id, fresh.id, &erika, &token("fresh"))
+            .await
+            .unwrap()
+    );
+
+    assert_eq!(store.draft(tenant.id, old.id, &erika).await.unwrap(), None);
+    // Saving a step does not bring it back.
+    assert!(
+        !store
+            .update_draft(tenant.id, old.id, &erika, &json!({}), in_one_hour())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_resume_token(tenant.id, old.id, &erika, &token("old"))
+            .await
+            .unwrap()
+    );
+    assert_draft_gone(
+        store
+            .submit_case(
+                tenant.id,
+                &case_from_draft(&service, "AAC-2026-00001", old.id, &erika),
+                None,
+            )
+            .await,
+    );
+    assert_eq!(store.count_cases(tenant.id).await.unwrap(), 0);
+
+    assert_eq!(store.delete_expired_drafts().await.unwrap(), 1);
+    assert_eq!(store.delete_expired_drafts().await.unwrap(), 0);
+    assert!(
+        store
+            .draft(tenant.id, fresh.id, &erika)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .claim_draft(tenant.id, &token("fresh"), &erika)
             .await
             .unwrap()
             .is_some()
     );
 }
 
-async fn other_tenant_cannot_read_or_overwrite_a_draft(db: Db) {
+/// A resume link opened after the draft expired opens nothing, even before the sweep.
+async fn an_expired_resume_link_opens_nothing(db: Db) {
     let store = &*db.store;
-    let (a, service_a) = tenant_with_service(store, "aach", "AAC").await;
-    let (b, service_b) = tenant_with_service(store, "bach", "BAC").await;
-    store
-        .save_draft(a.id, &new_draft(&service_a, 1, json!({"vorname": "Erika"})))
-        .await
-        .unwrap();
-    assert_eq!(store.draft(b.id, &draft_hash(1)).await.unwrap(), None);
-    // B can neither save into A's service nor overwrite A's draft through its own.
-    assert!(matches!(
-        store
-            .save_draft(b.id, &new_draft(&service_a, 2, json!({})))
-            .await,
-        Err(StoreError::Conflict(_))
-    ));
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
     assert!(
         store
-            .save_draft(
-                b.id,
-                &new_draft(&service_b, 1, json!({"vorname": "Mallory"}))
+            .set_resume_token(tenant.id, draft.id, &erika, &token("link"))
+            .await
+            .unwrap()
+    );
+    let past = Utc::now().trunc_subsecs(6) - chrono::Duration::seconds(1);
+    assert!(
+        store
+            .update_draft(tenant.id, draft.id, &erika, &json!({}), past)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .claim_draft(tenant.id, &token("link"), &browser("phone"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.draft(tenant.id, draft.id, &erika).await.unwrap(),
+        None
+    );
+}
+
+// --- drafts across tenants: every draft method that takes a TenantId --------------------------
+
+/// Municipality A with a draft (resume link `token("a-link")`) of `browser("erika")`, and
+/// municipality B with a service named alike.
+struct DraftOfA {
+    a: Tenant,
+    a_service: Service,
+    draft: NewDraft,
+    b: Tenant,
+    b_service: Service,
+}
+
+async fn draft_of_a(store: &dyn Store) -> DraftOfA {
+    let (a, a_service) = tenant_with_service(store, "aach", "AAC").await;
+    let (b, b_service) = tenant_with_service(store, "bebra", "BEB").await;
+    let draft = new_draft(&a_service, &browser("erika"), json!({"vorname": "Erika"}));
+    store.create_draft(a.id, &draft).await.unwrap();
+    assert!(
+        store
+            .set_resume_token(a.id, draft.id, &browser("erika"), &token("a-link"))
+            .await
+            .unwrap()
+    );
+    DraftOfA {
+        a,
+        a_service,
+        draft,
+        b,
+        b_service,
+    }
+}
+
+/// A's draft, as A wrote it, still with its owner and its link.
+async fn assert_draft_of_a_untouched(store: &dyn Store, t: &DraftOfA) {
+    let kept = store
+        .draft(t.a.id, t.draft.id, &browser("erika"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.answers, t.draft.answers);
+    assert_eq!(kept.expires_at, t.draft.expires_at);
+    assert_eq!(kept.tenant_id, t.a.id);
+    let claimed = store
+        .claim_draft(t.a.id, &token("a-link"), &browser("erika"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.id, t.draft.id);
+}
+
+async fn other_tenant_cannot_create_a_draft_for_a_service(db: Db) {
+    let store = &*db.store;
+    let t = draft_of_a(store).await;
+    let intruder = new_draft(&t.a_service, &browser("erika"), json!({}));
+    assert_conflict(
+        store.create_draft(t.b.id, &intruder).await,
+        "service not offered by this tenant",
+    );
+    assert_eq!(
+        store
+            .draft(t.a.id, intruder.id, &browser("erika"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .draft(t.b.id, intruder.id, &browser("erika"))
+            .await
+            .unwrap(),
+        None
+    );
+    // B's own service is fine.
+    store
+        .create_draft(
+            t.b.id,
+            &new_draft(&t.b_service, &browser("erika"), json!({})),
+        )
+        .await
+        .unwrap();
+}
+
+async fn other_tenant_cannot_read_a_draft(db: Db) {
+    let store = &*db.store;
+    let t = draft_of_a(store).await;
+    assert_eq!(
+        store
+            .draft(t.b.id, t.draft.id, &browser("erika"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_draft_of_a_untouched(store, &t).await;
+}
+
+async fn other_tenant_cannot_update_a_draft(db: Db) {
+    let store = &*db.store;
+    let t = draft_of_a(store).await;
+    assert!(
+        !store
+            .update_draft(
+                t.b.id,
+                t.draft.id,
+                &browser("erika"),
+                &json!({"vorname": "Mallory"}),
+                in_one_hour() + chrono::Duration::hours(5),
             )
             .await
-            .is_err()
+            .unwrap()
     );
-    let kept = store.draft(a.id, &draft_hash(1)).await.unwrap().unwrap();
-    assert_eq!(kept.answers, json!({"vorname": "Erika"}));
+    assert_draft_of_a_untouched(store, &t).await;
+}
+
+async fn other_tenant_cannot_set_a_resume_token_on_a_draft(db: Db) {
+    let store = &*db.store;
+    let t = draft_of_a(store).await;
+    assert!(
+        !store
+            .set_resume_token(t.b.id, t.draft.id, &browser("erika"), &token("b-link"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .claim_draft(t.a.id, &token("b-link"), &browser("erika"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_draft_of_a_untouched(store, &t).await;
+}
+
+async fn other_tenant_cannot_claim_a_draft(db: Db) {
+    let store = &*db.store;
+    let t = draft_of_a(store).await;
+    assert_eq!(
+        store
+            .claim_draft(t.b.id, &token("a-link"), &browser("mallory"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_draft_of_a_untouched(store, &t).await;
 }
 
 async fn other_tenant_cannot_submit_from_a_draft(db: Db) {
     let store = &*db.store;
-    let (a, service_a) = tenant_with_service(store, "aach", "AAC").await;
-    let (b, service_b) = tenant_with_service(store, "bach", "BAC").await;
-    store
-        .save_draft(a.id, &new_draft(&service_a, 1, json!({})))
+    let t = draft_of_a(store).await;
+    let erika = browser("erika");
+    // Through B's own service: the draft is not B's.
+    let through_b = case_from_draft(&t.b_service, "BEB-2026-00001", t.draft.id, &erika);
+    assert_draft_gone(
+        store
+            .submit_case(t.b.id, &through_b, Some(&new_session(&erika)))
+            .await,
+    );
+    // Through A's service: not offered by B, a conflict as without a draft.
+    let through_a = case_from_draft(&t.a_service, "BEB-2026-00002", t.draft.id, &erika);
+    assert_conflict(
+        store
+            .submit_case(t.b.id, &through_a, Some(&new_session(&erika)))
+            .await,
+        "service not offered by this tenant",
+    );
+    assert_eq!(store.count_cases(t.a.id).await.unwrap(), 0);
+    assert_eq!(store.count_cases(t.b.id).await.unwrap(), 0);
+    assert_eq!(store.session(&erika).await.unwrap(), None);
+    assert_draft_of_a_untouched(store, &t).await;
+}
+
+/// A real municipality's draft started on a demo form keeps that form when the operator
+/// removes the demo data (after moving the service to a form of its own).
+async fn removing_demo_data_keeps_a_demo_form_a_real_draft_was_started_on(db: Db) {
+    let store = &*db.store;
+    let real = store
+        .create_tenant(&new_tenant("aach", "AAC", false))
         .await
         .unwrap();
-    let case = NewCase {
-        from_draft: Some(draft_hash(1)),
-        ..new_case(&service_b, "BAC-2026-00001", None)
-    };
-    assert!(matches!(
-        store.submit_case(b.id, &case, None).await,
-        Err(StoreError::DraftGone)
-    ));
-    assert_eq!(store.count_cases(b.id).await.unwrap(), 0);
-    assert!(store.draft(a.id, &draft_hash(1)).await.unwrap().is_some());
+    let demo_form = store.create_form(&new_form("demo", 1, true)).await.unwrap();
+    let service = store
+        .create_service(
+            real.id,
+            &NewService {
+                slug: "hundesteuer".into(),
+                form_id: demo_form,
+            },
+        )
+        .await
+        .unwrap();
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({"vorname": "Erika"}));
+    store.create_draft(real.id, &draft).await.unwrap();
+    let own_form = store
+        .create_form(&new_form("hundesteuer", 1, false))
+        .await
+        .unwrap();
+    execute_behind_the_stores_back(
+        &db.url,
+        &format!(
+            "update services set form_id = {} where id = {}",
+            own_form.0, service.id.0
+        ),
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(store.remove_demo_data().await.unwrap(), 0);
+    assert!(store.form(demo_form).await.unwrap().is_some());
+    let kept = store
+        .draft(real.id, draft.id, &erika)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.form_id, demo_form);
 }
 
 // --- failed staff logins ----------------------------------------------------------------------
@@ -1667,4 +2273,551 @@ async fn an_operator_unlocks_a_locked_account_at_once(db: Db) {
     assert_eq!((read.failed_logins, read.locked_until), (0, None));
     assert!(store.reset_failed_logins(clerk).await.unwrap());
     assert!(!store.unlock_staff(store::StaffId(999_999)).await.unwrap());
+}
+
+// --- form versions: publishing and listing -----------------------------------------------------
+
+/// A service of `tenant` named `slug`, offering `form`.
+async fn offer(store: &dyn Store, tenant: &Tenant, slug: &str, form: FormId) -> Service {
+    store
+        .create_service(
+            tenant.id,
+            &NewService {
+                slug: slug.into(),
+                form_id: form,
+            },
+        )
+        .await
+        .unwrap()
+}
+
+/// The form version a service offers now.
+async fn offered_form(store: &dyn Store, service: &Service) -> FormId {
+    store
+        .service(service.tenant_id, &service.slug)
+        .await
+        .unwrap()
+        .unwrap()
+        .form_id
+}
+
+async fn tenant(store: &dyn Store, slug: &str, code: &str) -> Tenant {
+    store
+        .create_tenant(&new_tenant(slug, code, false))
+        .await
+        .unwrap()
+}
+
+/// The distinct keys a scope lists, in the order listed.
+async fn listed_keys(store: &dyn Store, scope: FormScope) -> Vec<String> {
+    let mut keys: Vec<String> = store
+        .form_versions(scope)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.key)
+        .collect();
+    keys.dedup();
+    keys
+}
+
+/// The versions of `key` the store holds, newest first.
+async fn stored_versions(store: &dyn Store, key: &str) -> Vec<i32> {
+    store
+        .form_versions(FormScope::All)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|v| v.key == key)
+        .map(|v| v.version)
+        .collect()
+}
+
+fn assert_not_newer<T: std::fmt::Debug>(result: Result<T, StoreError>, version: i32, latest: i32) {
+    match result {
+        Err(StoreError::VersionNotNewer {
+            version: v,
+            latest: l,
+        }) => assert_eq!((v, l), (version, latest)),
+        other => panic!("expected VersionNotNewer({version}, {latest}), got {other:?}"),
+    }
+}
+
+fn assert_shared<T: std::fmt::Debug>(result: Result<T, StoreError>) {
+    match result {
+        Err(StoreError::SharedForm) => {}
+        other => panic!("expected SharedForm, got {other:?}"),
+    }
+}
+
+async fn a_federation_publish_moves_every_service_of_an_older_version(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    let c = tenant(store, "celle", "CEL").await;
+    let v1 = store
+        .create_form(&new_form("hundesteuer", 1, false))
+        .await
+        .unwrap();
+    let trade = store
+        .create_form(&new_form("gewerbe", 1, false))
+        .await
+        .unwrap();
+    let mut dog_services = Vec::new();
+    for t in [&a, &b, &c] {
+        dog_services.push(offer(store, t, "hundesteuer", v1).await);
+    }
+    let trade_service = offer(store, &a, "gewerbe", trade).await;
+
+    let before = Utc::now() - chrono::Duration::minutes(1);
+    let v2_form = new_form("hundesteuer", 2, false);
+    let v2 = store.publish_form(&v2_form, FormScope::All).await.unwrap();
+    assert_eq!(v2.moved, 3);
+    for service in &dog_services {
+        assert_eq!(offered_form(store, service).await, v2.id);
+    }
+    assert_eq!(offered_form(store, &trade_service).await, trade);
+    let stored = store.form(v2.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.definition, v2_form.definition);
+    // The old version is still there, unchanged.
+    assert_eq!(store.form(v1).await.unwrap().unwrap().version, 1);
+
+    // A service still on v1 moves too, along with those on v2.
+    let late = offer(store, &c, "hundesteuer-alt", v1).await;
+    let v3 = store
+        .publish_form(&new_form("hundesteuer", 3, false), FormScope::All)
+        .await
+        .unwrap();
+    assert_eq!(v3.moved, 4);
+    assert_eq!(offered_form(store, &late).await, v3.id);
+
+    let listed = store.form_versions(FormScope::All).await.unwrap();
+    let newest = listed.iter().find(|v| v.id == v3.id).unwrap();
+    assert_eq!(newest.owner, None);
+    assert!(newest.created_at > before && newest.created_at <= Utc::now());
+    assert_eq!(newest.offered_by.len(), 4);
+}
+
+async fn a_version_not_newer_than_every_stored_one_is_refused_and_writes_nothing(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let v1 = store
+        .create_form(&new_form("eigen", 1, false))
+        .await
+        .unwrap();
+    let service = offer(store, &a, "eigen", v1).await;
+    // Version 3 is stored (offered nowhere); 1, 2 and 3 are all taken or older.
+    store
+        .create_form(&new_form("eigen", 3, false))
+        .await
+        .unwrap();
+    for version in [1, 2, 3] {
+        for scope in [FormScope::All, FormScope::Tenant(a.id)] {
+            assert_not_newer(
+                store
+                    .publish_form(&new_form("eigen", version, false), scope)
+                    .await,
+                version,
+                3,
+            );
+        }
+    }
+    assert_eq!(stored_versions(store, "eigen").await, [3, 1]);
+    assert_eq!(offered_form(store, &service).await, v1);
+
+    let v4 = store
+        .publish_form(&new_form("eigen", 4, false), FormScope::Tenant(a.id))
+        .await
+        .unwrap();
+    assert_eq!(v4.moved, 1);
+    assert_eq!(offered_form(store, &service).await, v4.id);
+}
+
+async fn a_brand_new_key_is_stored_but_offered_nowhere(db: Db) {
+    let store = &*db.store;
+    let (a, service) = tenant_with_service(store, "aach", "AAC").await;
+    let form = new_form("ganz-neu", 1, false);
+    let published = store.publish_form(&form, FormScope::All).await.unwrap();
+    assert_eq!(published.moved, 0);
+    assert_eq!(
+        store.form(published.id).await.unwrap().unwrap().definition,
+        form.definition
+    );
+    let listed = store.form_versions(FormScope::All).await.unwrap();
+    let new = listed.iter().find(|v| v.id == published.id).unwrap();
+    assert_eq!((new.key.as_str(), new.version), ("ganz-neu", 1));
+    assert_eq!(new.owner, None);
+    assert!(new.offered_by.is_empty());
+
+    // A municipality's own new form: owned by it, listed in its scope, offered nowhere yet.
+    let own = store
+        .publish_form(&new_form("eigen-neu", 1, false), FormScope::Tenant(a.id))
+        .await
+        .unwrap();
+    assert_eq!(own.moved, 0);
+    let listed = store.form_versions(FormScope::Tenant(a.id)).await.unwrap();
+    let mine = listed.iter().find(|v| v.id == own.id).unwrap();
+    assert_eq!(mine.owner, Some(a.id));
+    assert!(mine.offered_by.is_empty());
+    // Its own service did not move.
+    assert_eq!(offered_form(store, &service).await, service.form_id);
+}
+
+async fn form_versions_are_listed_by_key_newest_first_with_who_offers_which(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    let dog1 = store
+        .create_form(&new_form("hundesteuer", 1, false))
+        .await
+        .unwrap();
+    let trade1 = store
+        .create_form(&new_form("gewerbe", 1, false))
+        .await
+        .unwrap();
+    let a_dog = offer(store, &a, "hundesteuer", dog1).await;
+    let b_dog = offer(store, &b, "hundesteuer", dog1).await;
+    let a_trade = offer(store, &a, "gewerbe", trade1).await;
+    let trade2 = store
+        .publish_form(&new_form("gewerbe", 2, false), FormScope::Tenant(a.id))
+        .await
+        .unwrap();
+    // b's second service on the dog-tax form, under another name
+    let b_dog2 = offer(store, &b, "hunde", dog1).await;
+
+    let listed = store.form_versions(FormScope::All).await.unwrap();
+    type Shape<'a> = (&'a str, i32, Option<TenantId>, Vec<(TenantId, &'a str)>);
+    let shape: Vec<Shape> = listed
+        .iter()
+        .map(|v| {
+            (
+                v.key.as_str(),
+                v.version,
+                v.owner,
+                v.offered_by
+                    .iter()
+                    .map(|o| (o.tenant_id, o.service_slug.as_str()))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        vec![
+            ("gewerbe", 2, Some(a.id), vec![(a.id, "gewerbe")]),
+            ("gewerbe", 1, None, vec![]),
+            (
+                "hundesteuer",
+                1,
+                None,
+                vec![
+                    (a.id, "hundesteuer"),
+                    (b.id, "hunde"),
+                    (b.id, "hundesteuer")
+                ]
+            ),
+        ]
+    );
+    assert_eq!(listed[0].id, trade2.id);
+    assert_eq!(listed[0].offered_by[0].service_id, a_trade.id);
+    assert_eq!(listed[1].id, trade1);
+    let dog_services: Vec<_> = listed[2].offered_by.iter().map(|o| o.service_id).collect();
+    assert_eq!(dog_services, [a_dog.id, b_dog2.id, b_dog.id]);
+    assert!(
+        store
+            .form_versions(FormScope::Tenant(TenantId(a.id.0 + b.id.0 + 1000)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn drafts_and_cases_keep_their_version_when_a_new_one_is_published(db: Db) {
+    let store = &*db.store;
+    let (a, service) = tenant_with_service(store, "aach", "AAC").await;
+    let v1 = service.form_id;
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({"vorname": "Erika"}));
+    store.create_draft(a.id, &draft).await.unwrap();
+    let case = new_case(&service, "AAC-2026-00001", Some("browser"));
+    store
+        .submit_case(a.id, &case, Some(&new_session("browser")))
+        .await
+        .unwrap();
+
+    let v2 = store
+        .publish_form(&new_form("form-aach", 2, false), FormScope::All)
+        .await
+        .unwrap();
+    assert_eq!(v2.moved, 1);
+    assert_eq!(offered_form(store, &service).await, v2.id);
+    assert_eq!(
+        store.case(a.id, case.id).await.unwrap().unwrap().form_id,
+        v1
+    );
+    let kept = store.draft(a.id, draft.id, &erika).await.unwrap().unwrap();
+    assert_eq!(kept.form_id, v1);
+
+    // The draft completes on its own version after the publish.
+    let completed = case_from_draft(&service, "AAC-2026-00002", draft.id, &erika);
+    store
+        .submit_case(a.id, &completed, Some(&new_session(&erika)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .case(a.id, completed.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .form_id,
+        v1
+    );
+}
+
+async fn parallel_publishes_of_one_key_never_store_an_older_version_after_a_newer(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    let v1 = store
+        .create_form(&new_form("hundesteuer", 1, false))
+        .await
+        .unwrap();
+    let services = [
+        offer(store, &a, "hundesteuer", v1).await,
+        offer(store, &b, "hundesteuer", v1).await,
+    ];
+    let mut tasks = Vec::new();
+    // Newest first, so that later (older) versions race the newer ones.
+    for version in (2..=13).rev() {
+        let store = Arc::clone(&db.store);
+        tasks.push(tokio::spawn(async move {
+            store
+                .publish_form(&new_form("hundesteuer", version, false), FormScope::All)
+                .await
+        }));
+    }
+    let mut published = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => published += 1,
+            Err(StoreError::VersionNotNewer { .. }) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    let mut listed: Vec<_> = store
+        .form_versions(FormScope::All)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|v| v.key == "hundesteuer")
+        .collect();
+    assert_eq!(listed.len(), published + 1);
+    // In the order they were written, every version is greater than the one before.
+    listed.sort_by_key(|v| v.id.0);
+    assert!(
+        listed.windows(2).all(|w| w[0].version < w[1].version),
+        "{:?}",
+        listed.iter().map(|v| v.version).collect::<Vec<_>>()
+    );
+    let newest = listed.last().unwrap();
+    for service in &services {
+        assert_eq!(offered_form(store, service).await, newest.id);
+    }
+    assert_eq!(newest.offered_by.len(), 2);
+}
+
+async fn removing_demo_data_removes_forms_a_demo_municipality_published(db: Db) {
+    let store = &*db.store;
+    let real = tenant(store, "aach", "AAC").await;
+    let demo = store
+        .create_tenant(&new_tenant("demo", "DEM", true))
+        .await
+        .unwrap();
+    let v1 = store
+        .create_form(&new_form("eigen", 1, true))
+        .await
+        .unwrap();
+    let service = offer(store, &demo, "eigen", v1).await;
+    let v2 = store
+        .publish_form(&new_form("eigen", 2, true), FormScope::Tenant(demo.id))
+        .await
+        .unwrap();
+    assert_eq!(v2.moved, 1);
+    assert_eq!(offered_form(store, &service).await, v2.id);
+
+    assert_eq!(store.remove_demo_data().await.unwrap(), 1);
+    assert!(!store.holds_demo_data().await.unwrap());
+    assert_eq!(store.form(v2.id).await.unwrap(), None);
+    assert_eq!(store.tenants().await.unwrap(), vec![real]);
+}
+
+// --- form versions across municipalities --------------------------------------------------------
+
+async fn other_tenant_cannot_publish_a_shared_form(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    let v1 = store
+        .create_form(&new_form("hundesteuer", 1, false))
+        .await
+        .unwrap();
+    let a_dog = offer(store, &a, "hundesteuer", v1).await;
+    let b_dog = offer(store, &b, "hundesteuer", v1).await;
+    for t in [&a, &b] {
+        assert_shared(
+            store
+                .publish_form(&new_form("hundesteuer", 2, false), FormScope::Tenant(t.id))
+                .await,
+        );
+    }
+    assert_eq!(stored_versions(store, "hundesteuer").await, [1]);
+    assert_eq!(offered_form(store, &a_dog).await, v1);
+    assert_eq!(offered_form(store, &b_dog).await, v1);
+
+    // The federation may.
+    let v2 = store
+        .publish_form(&new_form("hundesteuer", 2, false), FormScope::All)
+        .await
+        .unwrap();
+    assert_eq!(v2.moved, 2);
+}
+
+async fn other_tenant_cannot_publish_a_form_another_offers(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    let own = store
+        .create_form(&new_form("eigen", 1, false))
+        .await
+        .unwrap();
+    let a_own = offer(store, &a, "eigen", own).await;
+    let trade = store
+        .create_form(&new_form("gewerbe", 1, false))
+        .await
+        .unwrap();
+    offer(store, &b, "gewerbe", trade).await;
+
+    assert_shared(
+        store
+            .publish_form(&new_form("eigen", 2, false), FormScope::Tenant(b.id))
+            .await,
+    );
+    assert_eq!(stored_versions(store, "eigen").await, [1]);
+    assert_eq!(offered_form(store, &a_own).await, own);
+}
+
+async fn other_tenant_cannot_publish_over_a_form_another_published(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    // a's own new form, offered nowhere yet: still a's.
+    store
+        .publish_form(&new_form("eigen", 1, false), FormScope::Tenant(a.id))
+        .await
+        .unwrap();
+    assert_shared(
+        store
+            .publish_form(&new_form("eigen", 2, false), FormScope::Tenant(b.id))
+            .await,
+    );
+    assert_eq!(stored_versions(store, "eigen").await, [1]);
+    // a itself, and the federation, may publish the next version.
+    store
+        .publish_form(&new_form("eigen", 2, false), FormScope::Tenant(a.id))
+        .await
+        .unwrap();
+    store
+        .publish_form(&new_form("eigen", 3, false), FormScope::All)
+        .await
+        .unwrap();
+    assert_eq!(stored_versions(store, "eigen").await, [3, 2, 1]);
+}
+
+/// A municipality's publish moves its own services and never another municipality's, in
+/// either direction.
+async fn a_tenant_publish_never_moves_another_tenants_service(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    let a_form = store
+        .create_form(&new_form("eigen-a", 1, false))
+        .await
+        .unwrap();
+    let b_form = store
+        .create_form(&new_form("eigen-b", 1, false))
+        .await
+        .unwrap();
+    let shared = store
+        .create_form(&new_form("geteilt", 1, false))
+        .await
+        .unwrap();
+    let a_own = offer(store, &a, "eigen-a", a_form).await;
+    let b_own = offer(store, &b, "eigen-b", b_form).await;
+    let a_shared = offer(store, &a, "geteilt", shared).await;
+    let b_shared = offer(store, &b, "geteilt", shared).await;
+
+    let a_v2 = store
+        .publish_form(&new_form("eigen-a", 2, false), FormScope::Tenant(a.id))
+        .await
+        .unwrap();
+    assert_eq!(a_v2.moved, 1);
+    assert_eq!(offered_form(store, &a_own).await, a_v2.id);
+    for (service, form) in [(&b_own, b_form), (&a_shared, shared), (&b_shared, shared)] {
+        assert_eq!(offered_form(store, service).await, form);
+    }
+
+    // b cannot reach a's form, nor the shared one.
+    for key in ["eigen-a", "geteilt"] {
+        assert_shared(
+            store
+                .publish_form(&new_form(key, 3, false), FormScope::Tenant(b.id))
+                .await,
+        );
+    }
+    assert_eq!(offered_form(store, &a_own).await, a_v2.id);
+    assert_eq!(offered_form(store, &a_shared).await, shared);
+    assert_eq!(offered_form(store, &b_shared).await, shared);
+}
+
+async fn other_tenant_cannot_list_form_versions(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    for (key, offered_by) in [
+        ("eigen-a", vec![&a]),
+        ("eigen-b", vec![&b]),
+        ("geteilt", vec![&a, &b]),
+    ] {
+        let form = store.create_form(&new_form(key, 1, false)).await.unwrap();
+        for t in offered_by {
+            offer(store, t, key, form).await;
+        }
+    }
+    store
+        .publish_form(&new_form("neu-a", 1, false), FormScope::Tenant(a.id))
+        .await
+        .unwrap();
+    store
+        .publish_form(&new_form("verbund", 1, false), FormScope::All)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        listed_keys(store, FormScope::Tenant(a.id)).await,
+        ["eigen-a", "geteilt", "neu-a"]
+    );
+    assert_eq!(
+        listed_keys(store, FormScope::Tenant(b.id)).await,
+        ["eigen-b", "geteilt"]
+    );
+    assert_eq!(
+        listed_keys(store, FormScope::All).await,
+        ["eigen-a", "eigen-b", "geteilt", "neu-a", "verbund"]
+    );
+    // A shared form shows every municipality that offers it (the public catalogue does too).
+    let shared = store.form_versions(FormScope::Tenant(b.id)).await.unwrap();
+    let shared = shared.iter().find(|v| v.key == "geteilt").unwrap();
+    assert_eq!(shared.offered_by.len(), 2);
 }

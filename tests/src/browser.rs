@@ -47,6 +47,30 @@ impl Page {
             .and_then(|e| e.value().attr(attr).map(str::to_owned))
     }
 
+    /// The names of the inputs, selects and text areas of the page's form (no `_` controls).
+    pub fn input_names(&self) -> Vec<String> {
+        let sel = Selector::parse(
+            "main form input[name], main form select[name], main form textarea[name]",
+        )
+        .expect("selector");
+        let mut names: Vec<String> = self
+            .html()
+            .select(&sel)
+            .filter_map(|e| e.value().attr("name"))
+            .filter(|n| !n.starts_with('_'))
+            .map(str::to_owned)
+            .collect();
+        names.dedup();
+        names
+    }
+
+    /// Where the page's form posts to (a step page posts to itself, the check page to
+    /// `.../check`).
+    pub fn form_action(&self) -> String {
+        self.attr("main form[method=post]", "action")
+            .unwrap_or_else(|| panic!("no form on the page:\n{}", self.body))
+    }
+
     pub fn csrf_token(&self) -> String {
         self.attr("input[name=_csrf]", "value")
             .unwrap_or_else(|| panic!("no CSRF token on the page:\n{}", self.body))
@@ -104,8 +128,9 @@ impl Browser {
             .join("; ")
     }
 
-    async fn finish(&mut self, res: reqwest::Response) -> Page {
-        for v in res.headers().get_all(SET_COOKIE) {
+    /// Stores and clears cookies as the response's `Set-Cookie` headers say.
+    fn take_cookies(&mut self, headers: &reqwest::header::HeaderMap) {
+        for v in headers.get_all(SET_COOKIE) {
             let v = v.to_str().unwrap_or_default();
             let pair = v.split(';').next().unwrap_or_default();
             if let Some((name, value)) = pair.split_once('=') {
@@ -116,6 +141,10 @@ impl Browser {
                 }
             }
         }
+    }
+
+    async fn finish(&mut self, res: reqwest::Response) -> Page {
+        self.take_cookies(res.headers());
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.text().await.unwrap_or_default();
@@ -135,6 +164,27 @@ impl Browser {
             .await
             .expect("GET");
         self.finish(res).await
+    }
+
+    /// Like `get`, but a transport error is returned instead of failing the test; a body cut
+    /// off (the server died while sending it) counts as one too, since half a page is no page.
+    pub async fn try_get(&mut self, path: &str) -> Result<Page, reqwest::Error> {
+        let res = self
+            .client
+            .get(self.url(path))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await?;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.text().await?;
+        // Cookies only from a response that arrived whole.
+        self.take_cookies(&headers);
+        Ok(Page {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// Posts a form as a browser would (`application/x-www-form-urlencoded`).
@@ -203,6 +253,103 @@ impl Browser {
         self.post(path, &all).await
     }
 
+    /// Walks an application from its first step (`form`, e.g.
+    /// `/werther/services/hundesteuer-anmeldung/form`) as a citizen would: on each step page it
+    /// fills the fields the page shows from `answers` and presses "continue", follows the
+    /// redirect, and on the check page ticks the declaration and submits.
+    ///
+    /// Returns the first response that is not the way forward: normally the 303 to the
+    /// confirmation, else the page that stopped the walk (a 422 step with errors, a 404, ...).
+    pub async fn apply(&mut self, form: &str, answers: &[(&str, &str)]) -> Page {
+        self.apply_with(form, answers, true).await
+    }
+
+    /// [`Browser::apply`], ticking the declaration or not.
+    pub async fn apply_with(
+        &mut self,
+        form: &str,
+        answers: &[(&str, &str)],
+        declare: bool,
+    ) -> Page {
+        self.walk(form, answers, WalkEnd::Submit { declare })
+            .await
+            .unwrap_or_else(|e| panic!("applying at {form}: {e}"))
+    }
+
+    /// [`Browser::apply`] under load while the portal may die: a transport error (server
+    /// gone, connection reset, a page cut off) ends the walk and is returned instead of
+    /// failing the test.
+    pub async fn try_apply(
+        &mut self,
+        form: &str,
+        answers: &[(&str, &str)],
+    ) -> Result<Page, reqwest::Error> {
+        self.walk(form, answers, WalkEnd::Submit { declare: true })
+            .await
+    }
+
+    /// Walks like [`Browser::apply`] but stops at the check page and returns it (200, with
+    /// its token and the declaration box), nothing submitted. Panics if the walk ends
+    /// elsewhere.
+    pub async fn walk_to_check(&mut self, form: &str, answers: &[(&str, &str)]) -> Page {
+        let page = self
+            .walk(form, answers, WalkEnd::AtCheck)
+            .await
+            .unwrap_or_else(|e| panic!("walking {form}: {e}"));
+        assert!(
+            page.status == StatusCode::OK && is_check_page(&page),
+            "the walk from {form} did not reach the check page: {}\n{}",
+            page.status,
+            page.body
+        );
+        page
+    }
+
+    async fn walk(
+        &mut self,
+        form: &str,
+        answers: &[(&str, &str)],
+        end: WalkEnd,
+    ) -> Result<Page, reqwest::Error> {
+        let mut page = self.try_get(form).await?;
+        for _ in 0..50 {
+            if page.status != StatusCode::OK {
+                return Ok(page);
+            }
+            let action = page.form_action();
+            let token = page.csrf_token();
+            let posted = if is_check_page(&page) {
+                let WalkEnd::Submit { declare } = end else {
+                    return Ok(page);
+                };
+                let mut fields = vec![("_csrf", token.as_str())];
+                if declare {
+                    fields.push(("_declaration", "yes"));
+                }
+                self.try_post(&action, &fields).await?
+            } else {
+                let shown = page.input_names();
+                let mut fields: Vec<(&str, &str)> =
+                    vec![("_csrf", token.as_str()), ("_action", "next")];
+                fields.extend(
+                    answers
+                        .iter()
+                        .filter(|(name, _)| shown.iter().any(|n| n == name)),
+                );
+                self.try_post(&action, &fields).await?
+            };
+            if posted.status != StatusCode::SEE_OTHER {
+                return Ok(posted);
+            }
+            let next = posted.location();
+            if next.contains("/confirmation") || !next.contains("/applications/") {
+                return Ok(posted);
+            }
+            page = self.try_get(&next).await?;
+        }
+        panic!("the application at {form} did not end after 50 pages");
+    }
+
     /// Signs a staff member in; panics unless the login succeeds.
     pub async fn staff_login(&mut self, username: &str, password: &str) {
         let res = self
@@ -218,6 +365,20 @@ impl Browser {
             res.body
         );
     }
+}
+
+/// How a walk through an application ends.
+#[derive(Clone, Copy)]
+enum WalkEnd {
+    /// Post the check page, with the declaration ticked or not.
+    Submit { declare: bool },
+    /// Stop on the check page.
+    AtCheck,
+}
+
+/// The check page is the one with the declaration box.
+fn is_check_page(page: &Page) -> bool {
+    page.attr("input[name=_declaration]", "name").is_some()
 }
 
 fn serde_urlencoded_pairs(fields: &[(&str, &str)]) -> String {

@@ -382,6 +382,32 @@ impl Chrome {
         }
     }
 
+    /// Fills those of `answers` that the current page shows (one step of a form), skipping
+    /// the others.
+    pub async fn fill_shown(&self, answers: &[(&str, &str)]) {
+        let mut shown = Vec::new();
+        for &(name, value) in answers {
+            let css = format!("main form [name=\"{name}\"]");
+            if self
+                .client
+                .find_all(Locator::Css(&css))
+                .await
+                .is_ok_and(|found| !found.is_empty())
+            {
+                shown.push((name, value));
+            }
+        }
+        self.fill(&shown).await;
+    }
+
+    /// The check-your-answers page, with its declaration, is shown.
+    pub async fn on_check_page(&self) -> bool {
+        self.client
+            .find_all(Locator::Css("input[name=_declaration]"))
+            .await
+            .is_ok_and(|found| !found.is_empty())
+    }
+
     /// Clicks the main form's submit button and waits for the next page.
     pub async fn submit(&self) {
         let button = self

@@ -422,7 +422,6 @@ pub const DOG_TAX_ANSWERS: &[(&str, &str)] = &[
     ("gehalten_seit", "01.10.2026"),
     ("geschlecht", "ruede"),
     ("gefaehrlicher_hund", "nein"),
-    ("wahrheitsgemaess", "true"),
 ];
 
 pub const DOG_TAX_FORM: &str = "/werther/services/hundesteuer-anmeldung/form";
@@ -457,7 +456,7 @@ pub struct Filed {
 
 /// Files the complete dog-tax registration in Werther and reads the confirmation page.
 pub async fn file_dog_tax(browser: &mut Browser) -> Filed {
-    let done = browser.submit(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
+    let done = browser.apply(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
     assert_eq!(done.status, reqwest::StatusCode::SEE_OTHER, "{}", done.body);
     let confirmation = done.location();
     let page = browser.get(&confirmation).await;
@@ -487,7 +486,6 @@ pub const TRADE_ANSWERS: &[(&str, &str)] = &[
     ("betrieb_ort", "Werther"),
     ("beschaeftigte", "2"),
     ("rechtsform", "einzelunternehmen"),
-    ("wahrheitsgemaess", "true"),
 ];
 
 /// A complete, valid extension of a grave's right of use.
@@ -503,7 +501,6 @@ pub const GRAVE_ANSWERS: &[(&str, &str)] = &[
     ("grabnummer", "Feld B, Reihe 3, Nr. 12"),
     ("verstorbene", "Walter Hoffmann"),
     ("jahre", "10"),
-    ("wahrheitsgemaess", "true"),
 ];
 
 /// Every demo service with a valid answer set, as offered by Werther.

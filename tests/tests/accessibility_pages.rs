@@ -88,7 +88,7 @@ async fn walk_every_page(lang: &str) {
         .await;
 
         // A lost CSRF cookie: 403, the form shown again with a notice.
-        chrome.fill(&answers[..3]).await;
+        chrome.fill_shown(&answers[..3]).await;
         chrome
             .client
             .delete_cookie("__Host-portal-csrf")
@@ -104,7 +104,36 @@ async fn walk_every_page(lang: &str) {
         )
         .await;
 
-        chrome.fill(answers).await;
+        // Every further step, then the check page.
+        let mut step = 1;
+        loop {
+            chrome.fill_shown(answers).await;
+            chrome.submit().await;
+            if chrome.on_check_page().await {
+                break;
+            }
+            step += 1;
+            assert!(step < 20, "{service}: no check page after {step} steps");
+            check(
+                &chrome,
+                &base,
+                None,
+                &format!("form {service} step {step}"),
+                lang,
+            )
+            .await;
+        }
+        check(&chrome, &base, None, &format!("check {service}"), lang).await;
+        chrome.submit().await;
+        check(
+            &chrome,
+            &base,
+            None,
+            &format!("check without declaration {service}"),
+            lang,
+        )
+        .await;
+        chrome.fill(&[("_declaration", "true")]).await;
         chrome.submit().await;
         assert!(
             chrome.text(".reference").await.starts_with("WER-"),
@@ -126,7 +155,7 @@ async fn walk_every_page(lang: &str) {
         .await;
     chrome
         .execute_navigating(
-            "document.querySelector('textarea').value = 'x'.repeat(1200000); document.querySelector('main form').submit();",
+            "document.querySelector('main form input[type=text]').value = 'x'.repeat(1200000); document.querySelector('main form').submit();",
         )
         .await;
     check(&chrome, &base, None, "too large page", lang).await;
@@ -138,10 +167,14 @@ async fn walk_every_page(lang: &str) {
         ))
         .await;
     chrome.fill(&[("vorname", "Anna")]).await;
-    chrome.click_to_navigate("button[name=_action]").await;
+    chrome
+        .click_to_navigate("button[name=_action][value=save]")
+        .await;
     check(&chrome, &base, None, "draft saved", lang).await;
     chrome.click_to_navigate(".resume-link a").await;
     check(&chrome, &base, None, "draft resumed", lang).await;
+    // Sent back to the step with what is missing: the back link and the change page.
+    assert!(chrome.url().await.contains("/steps/1?errors=1"));
     check(
         &chrome,
         &base,

@@ -28,7 +28,7 @@ async fn citizen_files_dog_tax_and_werther_clerk_sees_every_answer(db: Db) {
     assert_eq!(service.status, StatusCode::OK);
     assert!(service.body.contains(DOG_TAX_FORM));
 
-    let done = citizen.submit(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
+    let done = citizen.apply(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let confirmation = citizen.get(&done.location()).await;
     assert_eq!(confirmation.status, StatusCode::OK);

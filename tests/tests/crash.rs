@@ -1,14 +1,17 @@
 #![allow(clippy::expect_used)]
 
-//! Nothing lost under `kill -9`: several browsers keep submitting while the portal is killed
-//! at a random moment, round after round; every submission that got its 303 is there after the
-//! restart, and no submission is stored twice.
+//! Nothing lost under `kill -9`: several browsers keep filing applications, each walking the
+//! whole journey (the first step, every further step, the check page), while the portal is
+//! killed at a random moment, round after round. Every case whose browser got the 303 to its
+//! confirmation is there after the restart, and no application is stored twice.
 //!
 //! CI size: 2 rounds of 4 browsers. Full size, e.g.:
 //! `CRASH_ROUNDS=20 CRASH_CLIENTS=16 cargo test -p tests --test crash -- --nocapture`
 //! (prints the figures of each round).
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use rand::Rng;
 use reqwest::StatusCode;
@@ -29,31 +32,49 @@ async fn every_acknowledged_case_survives_kill_9_under_load(db: Db) {
     let mut attempted_total = 0usize;
 
     for round in 1..=rounds {
+        let acknowledged_now = Arc::new(AtomicUsize::new(0));
         let mut senders = Vec::new();
         for _ in 0..clients {
             let mut browser = app.browser();
-            let token = browser.get(DOG_TAX_FORM).await.csrf_token();
+            let acknowledged_now = acknowledged_now.clone();
             senders.push(tokio::spawn(async move {
-                let mut fields = vec![("_csrf", token.as_str())];
-                fields.extend_from_slice(DOG_TAX_ANSWERS);
                 let mut acknowledged = Vec::new();
+                // Applications begun; each stores at most one case.
                 let mut attempted = 0usize;
                 // Until the portal is gone, with a bound in case it never goes.
                 for _ in 0..5_000 {
                     attempted += 1;
-                    match browser.try_post(DOG_TAX_FORM, &fields).await {
-                        Ok(page) if page.status == StatusCode::SEE_OTHER => {
+                    match browser.try_apply(DOG_TAX_FORM, DOG_TAX_ANSWERS).await {
+                        Ok(page)
+                            if page.status == StatusCode::SEE_OTHER
+                                && page.location().contains("/confirmation") =>
+                        {
                             acknowledged.push(page.location());
+                            acknowledged_now.fetch_add(1, Ordering::Relaxed);
                         }
-                        Ok(page) => panic!("unexpected answer {}: {}", page.status, page.body),
+                        Ok(page) => panic!(
+                            "unexpected answer {} ({}): {}",
+                            page.status,
+                            page.location(),
+                            page.body
+                        ),
                         Err(_) => break,
                     }
                 }
                 (browser, acknowledged, attempted)
             }));
         }
-        let wait = rand::thread_rng().gen_range(150..600);
+        // Killed at a random moment once applications get through, so that every round
+        // has some to lose; the browsers are then at every point of their journeys.
+        let started = Instant::now();
+        while acknowledged_now.load(Ordering::Relaxed) == 0
+            && started.elapsed() < Duration::from_secs(30)
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let wait = rand::thread_rng().gen_range(0..450);
         tokio::time::sleep(Duration::from_millis(wait)).await;
+        let killed_after = started.elapsed().as_millis();
         app.kill9().await;
 
         let mut results = Vec::new();
@@ -77,20 +98,28 @@ async fn every_acknowledged_case_survives_kill_9_under_load(db: Db) {
         }
         acknowledged_total += acknowledged_round;
         let stored = usize::try_from(app.count_rows("cases").await).expect("count");
-        // Each attempt stores at most one case: the ones in flight at the kill may or may not
-        // be there, none twice; every acknowledged one is.
+        let drafts = usize::try_from(app.count_rows("drafts").await).expect("count");
+        // Each application stores at most one case: the ones in flight at the kill may or
+        // may not be there, none twice; every acknowledged one is.
         assert!(
             stored >= acknowledged_total && stored <= attempted_total,
             "round {round}: {stored} stored, {acknowledged_total} acknowledged, {attempted_total} attempted"
         );
+        // An application leaves a draft (cut off on the way) or a case, never both: the
+        // draft becomes the case in one transaction.
+        assert!(
+            stored + drafts <= attempted_total,
+            "round {round}: {stored} cases and {drafts} drafts from {attempted_total} applications"
+        );
         println!(
-            "round {round}/{rounds} ({db:?}): killed after {wait} ms; {acknowledged_round} acknowledged this round; \
-             {stored} stored of {acknowledged_total} acknowledged and {attempted_total} attempted in all"
+            "round {round}/{rounds} ({db:?}): killed after {killed_after} ms; {acknowledged_round} acknowledged this round; \
+             {stored} stored of {acknowledged_total} acknowledged and {attempted_total} attempted in all; \
+             {drafts} drafts left"
         );
     }
     assert!(
         acknowledged_total > 0,
-        "no submission got through before the kills"
+        "no application got through before the kills"
     );
     app.stop().await;
 }

@@ -11,13 +11,15 @@ use tests::{DOG_TAX_ANSWERS, DOG_TAX_FORM, Db, TestApp};
 async fn a_failed_submission_shows_a_correlation_id_that_the_log_explains() {
     let app = TestApp::start(Db::Postgres).await;
     let mut citizen = app.browser();
-    let form = citizen.get(DOG_TAX_FORM).await;
-    let token = form.csrf_token();
+    // Every step taken, the check page open: the database goes as the citizen submits.
+    let check = citizen.walk_to_check(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
+    let check_url = check.form_action();
+    let token = check.csrf_token();
     app.db.drop_database().await;
 
-    let mut fields = vec![("_csrf", token.as_str())];
-    fields.extend_from_slice(DOG_TAX_ANSWERS);
-    let page = citizen.post(DOG_TAX_FORM, &fields).await;
+    let page = citizen
+        .post(&check_url, &[("_csrf", &token), ("_declaration", "yes")])
+        .await;
     assert_eq!(
         page.status,
         StatusCode::INTERNAL_SERVER_ERROR,

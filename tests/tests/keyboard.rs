@@ -8,10 +8,16 @@ use fantoccini::key::Key;
 use tests::chrome::{Chrome, Focus, Js};
 use tests::{DEMO_SERVICES, Db, TestApp};
 
-/// Fills the form from the keyboard: Tab to each field, type or choose its value. The field
-/// `wrong` gets `wrong_value` instead. Stops on the submit button.
-async fn fill_by_keyboard(chrome: &Chrome, answers: &[(&str, &str)], wrong: (&str, &str)) {
-    let mut filled = Vec::new();
+/// Fills one step from the keyboard: Tab to each field, type or choose its value. The field
+/// `wrong.0` gets `wrong.1` instead. Stops on the first submit button ("continue"). The names
+/// filled are added to `filled`.
+async fn fill_by_keyboard(
+    chrome: &Chrome,
+    answers: &[(&str, &str)],
+    wrong: (&str, &str),
+    filled: &mut Vec<String>,
+) {
+    let mut here: Vec<String> = Vec::new();
     loop {
         let f = chrome
             .tab_until(20, "the next form field or the submit button", |f| {
@@ -31,10 +37,10 @@ async fn fill_by_keyboard(chrome: &Chrome, answers: &[(&str, &str)], wrong: (&st
         let Some(value) = value else {
             continue; // an optional field left empty
         };
-        if filled.contains(&f.name) {
+        if here.contains(&f.name) {
             continue; // the other options of a radio group already answered
         }
-        filled.push(f.name.clone());
+        here.push(f.name.clone());
         match (f.tag.as_str(), f.kind.as_str()) {
             ("input", "radio") => choose_radio(chrome, value).await,
             ("input", "checkbox") => {
@@ -46,12 +52,7 @@ async fn fill_by_keyboard(chrome: &Chrome, answers: &[(&str, &str)], wrong: (&st
             _ => chrome.type_text(value).await,
         }
     }
-    for (name, _) in answers {
-        assert!(
-            filled.iter().any(|f| f == name),
-            "field {name} was never reached by Tab"
-        );
-    }
+    filled.extend(here);
 }
 
 /// On a focused radio button: Space picks it, the arrow keys move to the wanted one.
@@ -106,8 +107,9 @@ async fn keyboard_journey(js: Js) {
         assert!(start.visible, "focus is not visible on the start button");
         chrome.press_to_navigate(Key::Enter).await;
 
-        // One mistake, to be fixed through the error summary.
-        fill_by_keyboard(&chrome, answers, ("plz", "9973")).await;
+        // Step 1, with one mistake to be fixed through the error summary.
+        let mut filled = Vec::new();
+        fill_by_keyboard(&chrome, answers, ("plz", "9973"), &mut filled).await;
         chrome.press_to_navigate(Key::Enter).await;
         let summary = chrome.focus().await;
         assert!(
@@ -129,12 +131,45 @@ async fn keyboard_journey(js: Js) {
         assert_eq!(field.value, "9973", "{service}: the typed value was kept");
         chrome.select_all().await;
         chrome.type_text("99735").await;
-        chrome
-            .tab_until(60, "the submit button", |f| {
+        let next = chrome
+            .tab_until(60, "the continue button", |f| {
                 f.tag == "button" && f.kind == "submit"
             })
             .await;
-        chrome.press(Key::Enter).await;
+        assert!(next.visible);
+        chrome.press_to_navigate(Key::Enter).await;
+
+        // The further steps, each from its first field to "continue".
+        for _ in 0..20 {
+            if chrome.on_check_page().await {
+                break;
+            }
+            fill_by_keyboard(&chrome, answers, ("", ""), &mut filled).await;
+            chrome.press_to_navigate(Key::Enter).await;
+        }
+        for (name, _) in *answers {
+            assert!(
+                filled.iter().any(|f| f == name),
+                "{service}: field {name} was never reached by Tab"
+            );
+        }
+
+        // The check page: tick the declaration with Space, submit with Enter.
+        assert!(chrome.on_check_page().await, "{service}: no check page");
+        let declaration = chrome
+            .tab_until(200, "the declaration", |f| f.name == "_declaration")
+            .await;
+        assert!(
+            declaration.visible,
+            "focus is not visible on the declaration"
+        );
+        chrome.press(Key::Space).await;
+        chrome
+            .tab_until(3, "the submit button", |f| {
+                f.tag == "button" && f.kind == "submit"
+            })
+            .await;
+        chrome.press_to_navigate(Key::Enter).await;
 
         let reference = chrome.text(".reference").await;
         assert!(

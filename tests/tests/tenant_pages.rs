@@ -6,7 +6,7 @@
 #![allow(clippy::expect_used)] // a test fails loudly where a value is missing
 
 use reqwest::StatusCode;
-use tests::{DOG_TAX_FORM, Db, Page, TestApp, both_databases, file_dog_tax};
+use tests::{DOG_TAX_ANSWERS, DOG_TAX_FORM, Db, Page, TestApp, both_databases, file_dog_tax};
 
 /// The demo's Werther, as seeded by `portal/src/demo.rs`.
 const WERTHER_EMAIL: &str = "barrierefreiheit-werther@example.org";
@@ -51,6 +51,11 @@ async fn every_page_links_statement_easy_read_and_contact_from_its_footer(db: Db
     ];
     let filed = file_dog_tax(&mut citizen).await;
     werther_pages.push(filed.confirmation.clone());
+    // The journey's later pages: a step of an open application, and its check page.
+    let check = citizen.walk_to_check(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
+    let check_url = check.form_action();
+    werther_pages.push(check_url.replace("/check", "/steps/2"));
+    werther_pages.push(check_url);
     for path in &werther_pages {
         let page = citizen.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");

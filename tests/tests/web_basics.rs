@@ -55,6 +55,21 @@ async fn every_kind_of_response_carries_the_security_headers(db: Db) {
         "no-store",
         "typed answers are never cached"
     );
+    // The later steps and the check page show the answers saved so far.
+    let check = citizen.walk_to_check(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
+    let check_url = check.form_action();
+    let step2 = check_url.replace("/check", "/steps/2");
+    for (what, page) in [
+        ("step page", citizen.get(&step2).await),
+        ("check page", check),
+    ] {
+        assert_eq!(page.status, StatusCode::OK, "{what}");
+        assert_security_headers(&page, what);
+        assert_eq!(page.header("cache-control"), "no-store", "{what}");
+    }
+    let unticked = citizen.submit(&check_url, &[]).await;
+    assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_security_headers(&unticked, "422 check page");
 
     // Personal pages are never stored by a cache.
     let filed = file_dog_tax(&mut citizen).await;
@@ -78,6 +93,7 @@ async fn anonymous_visits_write_nothing_to_the_database(db: Db) {
     let app = TestApp::start(db).await;
     let sessions = app.count_rows("sessions").await;
     let cases = app.count_rows("cases").await;
+    let drafts = app.count_rows("drafts").await;
 
     let mut visitor = app.browser();
     for path in [
@@ -101,9 +117,12 @@ async fn anonymous_visits_write_nothing_to_the_database(db: Db) {
         let page = visitor.get(path).await;
         assert!(page.status.as_u16() < 500, "{path}: {}", page.status);
     }
-    // Posts that are refused write nothing either.
-    visitor.post(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
-    visitor.submit(DOG_TAX_FORM, &[("vorname", "Anna")]).await;
+    // Posts that are refused write nothing either: the first step without a token, or
+    // with its fields missing.
+    let refused = visitor.post(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = visitor.submit(DOG_TAX_FORM, &[("vorname", "Anna")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     visitor
         .submit(
             "/staff/login",
@@ -117,6 +136,11 @@ async fn anonymous_visits_write_nothing_to_the_database(db: Db) {
         "a session was written"
     );
     assert_eq!(app.count_rows("cases").await, cases, "a case was written");
+    assert_eq!(
+        app.count_rows("drafts").await,
+        drafts,
+        "a draft was written"
+    );
     assert!(
         !visitor.cookies.contains_key(SESSION_COOKIE),
         "no session cookie for reading"
@@ -141,14 +165,21 @@ async fn the_csrf_and_session_cookies_are_host_only_secure_and_http_only(db: Db)
     // A browser that has its secret keeps it.
     assert!(citizen.get(DOG_TAX_FORM).await.set_cookies().is_empty());
 
-    let done = citizen.submit(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
-    let session: Vec<String> = done
-        .set_cookies()
-        .into_iter()
-        .filter(|c| c.starts_with(&format!("{SESSION_COOKIE}=")))
-        .collect();
-    assert_eq!(session.len(), 1, "{:?}", done.set_cookies());
-    assert_cookie_attributes(&session[0]);
+    // The session cookie comes with the draft, when the first step is taken, and again
+    // with the submission.
+    let started = citizen.submit(DOG_TAX_FORM, DOG_TAX_ANSWERS).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let done = citizen.apply(&started.location(), DOG_TAX_ANSWERS).await;
+    assert!(done.location().contains("/confirmation"), "{}", done.body);
+    for (what, page) in [("start", &started), ("submission", &done)] {
+        let session: Vec<String> = page
+            .set_cookies()
+            .into_iter()
+            .filter(|c| c.starts_with(&format!("{SESSION_COOKIE}=")))
+            .collect();
+        assert_eq!(session.len(), 1, "{what}: {:?}", page.set_cookies());
+        assert_cookie_attributes(&session[0]);
+    }
     app.stop().await;
 }
 
@@ -268,14 +299,9 @@ async fn a_wrong_password_gets_401_with_the_username_kept(db: Db) {
 async fn the_inbox_lists_newest_first_25_to_a_page(db: Db) {
     let app = TestApp::start(db).await;
     let mut citizen = app.browser();
-    let token = citizen.get(DOG_TAX_FORM).await.csrf_token();
-    let mut fields = vec![("_csrf", token.as_str())];
-    fields.extend_from_slice(DOG_TAX_ANSWERS);
     let mut filed = Vec::new();
     for _ in 0..30 {
-        let done = citizen.post(DOG_TAX_FORM, &fields).await;
-        assert_eq!(done.status, StatusCode::SEE_OTHER);
-        filed.push(citizen.get(&done.location()).await.text(".reference"));
+        filed.push(file_dog_tax(&mut citizen).await.reference);
     }
     filed.reverse(); // newest first
 

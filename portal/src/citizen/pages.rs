@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::Response;
-use forms::{Fee, FieldError, TrustLevel, format_eur};
+use forms::{Answers, Fee, FieldError, Journey, TrustLevel, format_eur};
 use leptos::prelude::*;
 use store::{Case, Tenant};
 
@@ -135,56 +136,67 @@ pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering) -> Response 
     )
 }
 
-/// What the form page says above the form, besides field errors.
+/// What a step page says above the form, besides field errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
     /// The CSRF token was missing or expired: send again, nothing is lost.
     TokenExpired,
-    /// The draft this form was resumed from is gone (submitted or expired).
-    DraftGone,
-    /// Opened from a resume link.
-    Resumed,
 }
 
-/// The form as last posted: values exactly as typed, errors in form order.
-pub struct FormState {
+/// One step as last posted or saved: values exactly as typed, errors in form order.
+pub struct StepPage {
     pub status: StatusCode,
+    /// Index of the step in the definition.
+    pub step: usize,
+    /// Where the page posts to.
+    pub action: String,
+    /// Where "back" leads without JavaScript (the previous step, or the service page).
+    pub back: String,
     pub values: BTreeMap<String, String>,
     pub errors: Vec<FieldError>,
     pub notice: Option<Notice>,
-    /// The resume token of the draft being continued (kept in a hidden field).
-    pub draft: Option<String>,
+    /// Came from a change link on the check page: continue goes back there.
+    pub return_to_check: bool,
 }
 
-impl Default for FormState {
-    fn default() -> Self {
-        Self {
-            status: StatusCode::OK,
-            values: BTreeMap::new(),
-            errors: Vec::new(),
-            notice: None,
-            draft: None,
-        }
-    }
-}
-
-pub fn form(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, state: FormState) -> Response {
-    let lang = ctx.lang;
-    let def = &offering.form;
-    let title = def.title.get(lang.code()).to_owned();
+/// The messages of a page's errors: per field, and as the summary's links.
+fn error_messages(
+    lang: Lang,
+    def: &forms::FormDefinition,
+    errors: &[FieldError],
+) -> (BTreeMap<String, String>, Vec<(String, String)>) {
     let mut messages = BTreeMap::new();
     let mut summary = Vec::new();
-    for e in &state.errors {
+    for e in errors {
         if let Some(field) = def.field(&e.field) {
             let m = fields::message(lang, def, field, &e.error);
             summary.push((fields::anchor(field), m.clone()));
             messages.insert(e.field.clone(), m);
         }
     }
+    (messages, summary)
+}
+
+pub fn step(
+    ctx: &PageCtx,
+    tenant: &Tenant,
+    offering: &Offering,
+    journey: &Journey<'_>,
+    state: StepPage,
+) -> Response {
+    let lang = ctx.lang;
+    let def = &offering.form;
+    let title = def.title.get(lang.code()).to_owned();
+    let Some(current) = def.steps.get(state.step) else {
+        return crate::error::ErrorPage::NotFound.into_response();
+    };
+    let step_title = current.title.get(lang.code()).to_owned();
+    let (messages, summary) = error_messages(lang, def, &state.errors);
+    let progress = journey.progress(state.step);
     let page_title = if summary.is_empty() {
-        title.clone()
+        format!("{step_title} – {title}")
     } else {
-        format!("{}: {title}", lang.t("error-title-prefix"))
+        format!("{}: {step_title} – {title}", lang.t("error-title-prefix"))
     };
     let shell = ctx.tenant_shell(page_title, tenant);
     let alert = match state.notice {
@@ -196,38 +208,193 @@ pub fn form(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, state: FormStat
             )
             .into_any(),
         ),
-        Some(Notice::DraftGone) => Some(
-            views::notice_alert(
-                lang.t("draft-gone-title").to_owned(),
-                lang.t("draft-gone-text").to_owned(),
-            )
-            .into_any(),
-        ),
-        Some(Notice::Resumed) => Some(
-            view! { <div class="notice" role="status"><p>{lang.t("draft-resumed")}</p></div> }
-                .into_any(),
-        ),
         None => None,
     };
-    let action = format!("/{}/services/{}/form", tenant.slug, offering.service.slug);
+    let counter = lang.t_args(
+        "journey-step-of",
+        &[
+            ("number", Arg::from(progress.number)),
+            ("total", Arg::from(progress.total)),
+        ],
+    );
+    let shown = journey.fields_on_page(state.step);
     let token = ctx.csrf.token();
+    let back = state.back.clone();
+    let continue_label = if state.return_to_check {
+        lang.t("journey-continue-check")
+    } else {
+        lang.t("journey-continue")
+    };
+    views::page(
+        &shell,
+        state.status,
+        view! {
+            <p class="back-link-row"><a class="back-link" href=back>{lang.t("journey-back")}</a></p>
+            {alert}
+            <p class="caption">{tenant.name.clone()}" · "{title}</p>
+            <p class="step-counter">{counter}</p>
+            <h1>{step_title}</h1>
+            <p>{lang.t("form-intro")}</p>
+            <form method="post" action=state.action novalidate=true>
+                <input type="hidden" name="_csrf" value=token/>
+                {state.return_to_check.then(|| view! { <input type="hidden" name="_return" value="check"/> })}
+                {views::step_fields(lang, def, &shown, &state.values, &messages)}
+                <div class="button-group">
+                    <button type="submit" name="_action" value="next" class="button">{continue_label}</button>
+                    <button type="submit" name="_action" value="save" class="button button--secondary">
+                        {lang.t("form-save")}
+                    </button>
+                </div>
+                <p><button type="submit" name="_action" value="back" class="button-link">{lang.t("journey-back-keep")}</button></p>
+            </form>
+        },
+    )
+}
+
+/// The check page: what failed when the citizen pressed "submit".
+#[derive(Clone, Copy, Debug)]
+pub struct CheckState {
+    pub status: StatusCode,
+    pub token_expired: bool,
+    pub declaration_missing: bool,
+    /// The box as last posted.
+    pub declared: bool,
+}
+
+impl Default for CheckState {
+    fn default() -> Self {
+        Self {
+            status: StatusCode::OK,
+            token_expired: false,
+            declaration_missing: false,
+            declared: false,
+        }
+    }
+}
+
+/// Check your answers: every visible step with its answers and a change link for each, then
+/// the declaration and the submit button.
+pub fn check(
+    ctx: &PageCtx,
+    tenant: &Tenant,
+    offering: &Offering,
+    journey: &Journey<'_>,
+    answers: &Answers,
+    draft: uuid::Uuid,
+    state: CheckState,
+) -> Response {
+    let lang = ctx.lang;
+    let def = &offering.form;
+    let title = lang.t("check-title");
+    let shell = ctx.tenant_shell(
+        if state.declaration_missing {
+            format!("{}: {title}", lang.t("error-title-prefix"))
+        } else {
+            title.to_owned()
+        },
+        tenant,
+    );
+    let declaration_text = def.declaration.as_ref().map_or_else(
+        || lang.t("check-declaration-default").to_owned(),
+        |d| d.get(lang.code()).to_owned(),
+    );
+    let declaration_error = lang.t("check-declaration-missing");
+    let alert = if state.token_expired {
+        Some(
+            views::notice_alert(
+                lang.t("csrf-expired-title").to_owned(),
+                lang.t("csrf-expired-text").to_owned(),
+            )
+            .into_any(),
+        )
+    } else if state.declaration_missing {
+        Some(
+            views::error_summary(
+                lang,
+                vec![("f-_declaration".to_owned(), declaration_error.to_owned())],
+            )
+            .into_any(),
+        )
+    } else {
+        None
+    };
+    let steps = journey
+        .visible_steps()
+        .into_iter()
+        .filter_map(|i| def.steps.get(i).map(|s| (i, s)))
+        .map(|(i, step)| {
+            let rows = step
+                .fields
+                .iter()
+                .filter(|f| f.kind != forms::FieldKind::Info)
+                .filter(|f| journey.conditions().is_field_visible(&f.id))
+                .map(|f| {
+                    let shown = def
+                        .display_value(&f.id, answers, lang.code())
+                        .unwrap_or_else(|| lang.t("check-not-given").to_owned());
+                    let change = f.kind.is_input().then(|| {
+                        let href = format!(
+                            "/{}/applications/{draft}/steps/{}?return=check#{}",
+                            tenant.slug,
+                            i + 1,
+                            fields::anchor(f)
+                        );
+                        view! {
+                            <dd class="summary-actions">
+                                <a href=href>{lang.t("check-change")}<span class="visually-hidden">" "{f.label.get(lang.code()).to_owned()}</span></a>
+                            </dd>
+                        }
+                    });
+                    view! {
+                        <div class="summary-row">
+                            <dt>{f.label.get(lang.code()).to_owned()}</dt>
+                            <dd>{shown}</dd>
+                            {change}
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! {
+                <h2>{step.title.get(lang.code()).to_owned()}</h2>
+                <dl class="summary">{rows}</dl>
+            }
+        })
+        .collect_view();
+    let fee = fee_text(lang, &def.fee);
+    let action = format!("/{}/applications/{draft}/check", tenant.slug);
+    let token = ctx.csrf.token();
+    let error = state.declaration_missing.then(|| {
+        view! { <p class="field-error" id="f-_declaration-error"><span class="visually-hidden">{lang.t("error-prefix")}" "</span>{declaration_error}</p> }
+    });
+    let group_class = if state.declaration_missing {
+        "field field--error"
+    } else {
+        "field"
+    };
+    let described = state.declaration_missing.then_some("f-_declaration-error");
     views::page(
         &shell,
         state.status,
         view! {
             {alert}
-            <p class="caption">{tenant.name.clone()}</p>
+            <p class="caption">{tenant.name.clone()}" · "{def.title.get(lang.code()).to_owned()}</p>
             <h1>{title}</h1>
-            <p>{lang.t("form-intro")}</p>
+            <p>{lang.t("check-intro")}</p>
+            {steps}
+            <h2>{lang.t("service-fee")}</h2>
+            <p>{fee}</p>
+            <h2>{lang.t("check-declaration-title")}</h2>
             <form method="post" action=action novalidate=true>
                 <input type="hidden" name="_csrf" value=token/>
-                {state.draft.map(|d| view! { <input type="hidden" name="_draft" value=d/> })}
-                {fields::form_fields(lang, def, &state.values, &messages)}
+                <div class=group_class>
+                    {error}
+                    <div class="choice">
+                        <input type="checkbox" id="f-_declaration" name="_declaration" value="yes" checked=state.declared aria-describedby=described/>
+                        <label for="f-_declaration">{declaration_text}</label>
+                    </div>
+                </div>
                 <div class="button-group">
                     <button type="submit" class="button">{lang.t("form-submit")}</button>
-                    <button type="submit" name="_action" value="save" class="button button--secondary">
-                        {lang.t("form-save")}
-                    </button>
                 </div>
             </form>
         },
@@ -267,6 +434,7 @@ pub fn draft_saved(
     tenant: &Tenant,
     offering: &Offering,
     link: &str,
+    continue_at: &str,
     expires_at: chrono::DateTime<chrono::Utc>,
 ) -> Response {
     let lang = ctx.lang;
@@ -287,6 +455,7 @@ pub fn draft_saved(
             <p class="resume-link"><a href=link.to_owned()>{link.to_owned()}</a></p>
             <p>{until}</p>
             <p class="warning-text"><strong>{lang.t("draft-saved-warning")}</strong></p>
+            <p><a href=continue_at.to_owned()>{lang.t("draft-saved-continue")}</a></p>
             <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
         },
     )
@@ -302,6 +471,22 @@ pub fn resume_unknown(ctx: &PageCtx, tenant: &Tenant) -> Response {
         view! {
             <h1>{lang.t("resume-unknown-title")}</h1>
             <p>{lang.t("resume-unknown-text")}</p>
+            <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
+        },
+    )
+}
+
+/// A draft URL this browser does not own, or a draft that is gone (submitted, expired, or
+/// opened in another browser with its resume link): a clear page, not an error.
+pub fn draft_unknown(ctx: &PageCtx, tenant: &Tenant) -> Response {
+    let lang = ctx.lang;
+    let shell = ctx.tenant_shell(lang.t("draft-unknown-title").to_owned(), tenant);
+    views::page(
+        &shell,
+        StatusCode::NOT_FOUND,
+        view! {
+            <h1>{lang.t("draft-unknown-title")}</h1>
+            <p>{lang.t("draft-unknown-text")}</p>
             <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
         },
     )

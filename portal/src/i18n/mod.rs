@@ -24,11 +24,13 @@ const GERMAN: &[&str] = &[
     include_str!("../../locales/de/main.ftl"),
     include_str!("../../locales/de/journey.ftl"),
     include_str!("../../locales/de/fields.ftl"),
+    include_str!("../../locales/de/admin.ftl"),
 ];
 const ENGLISH: &[&str] = &[
     include_str!("../../locales/en/main.ftl"),
     include_str!("../../locales/en/journey.ftl"),
     include_str!("../../locales/en/fields.ftl"),
+    include_str!("../../locales/en/admin.ftl"),
 ];
 
 static DE: LanguageIdentifier = langid!("de");

@@ -207,3 +207,26 @@ pub fn format_date(lang: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
         Lang::En => t.format("%Y-%m-%d %H:%M UTC").to_string(),
     }
 }
+
+/// The fields one step page shows (see [`forms::Journey::fields_on_page`]), with the values
+/// typed so far and the errors found. The step's title is the page's heading, so the fields
+/// stand without a fieldset of their own (choices bring theirs).
+pub fn step_fields(
+    lang: Lang,
+    def: &forms::FormDefinition,
+    shown: &[&forms::Field],
+    values: &std::collections::BTreeMap<String, String>,
+    errors: &std::collections::BTreeMap<String, String>,
+) -> impl IntoView + use<> {
+    let computed = fields::computed_values(lang, def, values);
+    shown
+        .iter()
+        .map(|f| {
+            let value = match f.kind {
+                forms::FieldKind::Computed => computed.get(&f.id).cloned(),
+                _ => values.get(&f.id).cloned(),
+            };
+            fields::field(lang, f, value, errors.get(&f.id).cloned())
+        })
+        .collect_view()
+}

@@ -1,0 +1,85 @@
+# The admin area: form versions (upload, lint, publish) and the explain view.
+
+## Access and navigation
+
+admin-forms-link = Forms and versions
+admin-forbidden-title = No access to form management
+admin-forbidden-text = Forms and their versions are managed by a municipality's administrators and the federation's administrators. Your account is not one of them. If you need these rights, ask your administrator.
+admin-back-to-inbox = Back to the inbox
+
+## The list of forms and versions
+
+forms-title = Forms and versions
+forms-intro-federation = Every form of the federation with its versions, newest first, and which municipality offers which version.
+forms-intro-tenant = The forms that { $municipalities } offers or published itself, with their versions, newest first, and which municipality offers which version.
+forms-new-version = Check and publish a new form version
+forms-empty = There are no forms yet.
+forms-versions-of = Versions of “{ $title }” ({ $key })
+forms-key = Key
+forms-version = Version
+forms-published-on = Published on
+forms-published-by = Published by
+forms-offered-by = Offered by
+forms-offered-nowhere = no municipality yet
+forms-federation = Federation
+forms-published-moved = Version { $version } of “{ $title }” is published. { $moved ->
+    [one] One service uses
+   *[other] { $moved } services use
+} it for new applications from now on.
+forms-published-nowhere = Version { $version } of “{ $title }” is stored. No municipality offers it yet: new applications use it once a service offers it.
+forms-published-kept = Applications already started and cases already received keep the version they were started with.
+
+## Checking and publishing a definition
+
+upload-title = Check and publish a form version
+upload-back = Back to the forms
+upload-intro = Paste a form's definition and have it checked. If it is fine, you see a summary and can publish the version.
+upload-definition = Form definition
+upload-definition-hint = JSON or YAML, as described in the documentation of the form format. Text that starts with a curly brace is read as JSON, anything else as YAML.
+upload-municipality = For which municipality?
+upload-check = Check
+upload-missing = Paste a form definition.
+upload-problems = { $count ->
+    [one] The definition has one problem.
+   *[other] The definition has { $count } problems.
+}
+upload-problem-whole = whole definition
+upload-choose-municipality = Choose a municipality you manage.
+upload-not-newer = Version { $version } is not newer than the stored version { $latest } of this form. A published version stays as it is: set “version” in the definition to { $next } or higher.
+upload-shared = Another municipality offers this form too, or another municipality published it. Shared forms are published by the federation's administrators.
+upload-version-too-large = The version number is too large.
+upload-clean-title = The definition is fine
+upload-summary-title = Title
+upload-summary-key = Key
+upload-summary-version = Version
+upload-summary-steps = Steps
+upload-summary-fields = Fields
+upload-steps-caption = Steps and their fields
+upload-step = Step
+upload-step-fields = Fields
+upload-effect-federation = Publishing moves every service that offers an older version of this form to this version, in every municipality of the federation. A new form is not offered by any municipality yet.
+upload-effect-tenant = Publishing moves the services of { $municipality } that offer an older version of this form to this version. A new form is not offered by any municipality yet.
+upload-effect-kept = A published version cannot be changed. Applications already started and cases already received keep their version.
+upload-publish = Publish
+
+## The explain view of a case
+
+explain-link = See conditions and computed values
+explain-title = Conditions and computed values
+explain-intro = Every condition, rule and computed value of form version { $version }, evaluated with this case's answers.
+explain-params = Municipality parameters: the form version's defaults, as when the form was filled in.
+explain-back = Back to the case
+explain-none = This form version has no conditions, no rules and no computed values.
+explain-caption = Conditions and computed values of { $reference }
+explain-where = Where
+explain-what = Meaning
+explain-expression = Expression
+explain-value = Result
+explain-true = true
+explain-false = false
+explain-error = Error:
+explain-step-visible = Step “{ $label }” is shown if
+explain-field-visible = Field “{ $label }” is shown if
+explain-field-required = Field “{ $label }” is required if
+explain-field-value = Value of “{ $label }”
+explain-rule = Rule “{ $label }” holds if

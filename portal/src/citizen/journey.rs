@@ -1,0 +1,630 @@
+//! The application journey: one page per step, answers saved in a draft at every step, a
+//! check-your-answers page with a change link per answer, a declaration, and the submission.
+//!
+//! - `GET  /{tenant}/services/{service}/form` shows the first step, blank; nothing is stored.
+//! - `POST` there starts the application: the first step is checked and, when it holds, a
+//!   draft is created for this browser and the citizen goes on to the next step.
+//! - `GET|POST /{tenant}/applications/{id}/steps/{n}` (n counts the definition's steps from 1)
+//!   show and take one step. Buttons: continue (`_action=next`), back (`back`), save and
+//!   continue later (`save`). Whatever was typed is saved with every button, valid or not.
+//! - `GET|POST /{tenant}/applications/{id}/check`: every answer with a change link, the
+//!   declaration, and the submit button.
+//! - `GET /{tenant}/resume/{token}`: the resume link hands the draft to the browser that
+//!   opens it.
+//!
+//! A draft belongs to the browser that started it (the SHA-256 of its session cookie); another
+//! browser gets "not found", even with the right URL. The form version is the draft's own, so
+//! a draft started before a new version was published is finished on its old version.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, Utc};
+use forms::{FieldError, Params, Typed};
+use serde::Deserialize;
+use store::{CaseStatus, Draft, NewCase, NewDraft, NewSession, StoreError, Tenant};
+use uuid::Uuid;
+
+use super::find;
+use super::pages;
+use crate::auth::csrf::{CsrfForm, CsrfRejection};
+use crate::auth::session::{SessionKey, is_token, random_token, sha256_hex};
+use crate::error::{AppError, AppResult};
+use crate::reference;
+use crate::state::{AppState, Offering};
+use crate::web::PageCtx;
+
+/// What a step page was asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Next,
+    Back,
+    Save,
+}
+
+impl Action {
+    fn of(posted: &[(String, String)]) -> Self {
+        match first(posted, "_action") {
+            Some("back") => Self::Back,
+            Some("save") => Self::Save,
+            _ => Self::Next,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StepQuery {
+    /// `check`: came from a change link; continue goes back to the check page.
+    #[serde(default)]
+    r#return: Option<String>,
+    /// `1`: sent back from the check page; show this step's errors at once.
+    #[serde(default)]
+    errors: Option<String>,
+}
+
+fn params() -> Params {
+    // The municipality's own values once they are stored (issue 4, item 1); defaults now.
+    Params::defaults()
+}
+
+fn step_url(tenant: &Tenant, id: Uuid, step: usize) -> String {
+    format!("/{}/applications/{id}/steps/{}", tenant.slug, step + 1)
+}
+
+fn check_url(tenant: &Tenant, id: Uuid) -> String {
+    format!("/{}/applications/{id}/check", tenant.slug)
+}
+
+fn start_url(tenant: &Tenant, offering: &Offering) -> String {
+    format!("/{}/services/{}/form", tenant.slug, offering.service.slug)
+}
+
+fn service_url(tenant: &Tenant, offering: &Offering) -> String {
+    format!("/{}/services/{}", tenant.slug, offering.service.slug)
+}
+
+/// The first step, blank. Nothing is read or written.
+pub async fn start_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((slug, service)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let catalogue = state.catalogue();
+    let (tenant, offering) = find(&catalogue, &slug, &service)?;
+    let typed = Typed::new();
+    let params = params();
+    let journey = offering.form.journey(&typed, &params);
+    let step = journey.first_step();
+    Ok(pages::step(
+        &ctx,
+        tenant,
+        offering,
+        &journey,
+        pages::StepPage {
+            status: StatusCode::OK,
+            step,
+            action: start_url(tenant, offering),
+            back: service_url(tenant, offering),
+            values: typed.clone(),
+            errors: Vec::new(),
+            notice: None,
+            return_to_check: false,
+        },
+    ))
+}
+
+/// The first step posted: checked, and on success (or "save") the draft is created.
+pub async fn start(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path((slug, service)): Path<(String, String)>,
+    posted: Result<CsrfForm, CsrfRejection>,
+) -> AppResult<Response> {
+    let catalogue = state.catalogue();
+    let (tenant, offering) = find(&catalogue, &slug, &service)?;
+    let params = params();
+    let (posted, token_ok) = match posted {
+        Ok(CsrfForm(fields)) => (fields, true),
+        Err(CsrfRejection::Token(fields)) => (fields, false),
+        Err(other) => return Ok(other.into_response()),
+    };
+    let action = Action::of(&posted);
+    let blank = Typed::new();
+    let step = offering.form.journey(&blank, &params).first_step();
+    let mut typed = Typed::new();
+    offering.form.merge_step(step, &mut typed, &posted);
+    let journey = offering.form.journey(&typed, &params);
+    let page = |status, errors, notice| pages::StepPage {
+        status,
+        step,
+        action: start_url(tenant, offering),
+        back: service_url(tenant, offering),
+        values: typed.clone(),
+        errors,
+        notice,
+        return_to_check: false,
+    };
+    if !token_ok {
+        let page = page(
+            StatusCode::FORBIDDEN,
+            Vec::new(),
+            Some(pages::Notice::TokenExpired),
+        );
+        return Ok(pages::step(&ctx, tenant, offering, &journey, page));
+    }
+    if action == Action::Back {
+        return Ok(Redirect::to(&service_url(tenant, offering)).into_response());
+    }
+    let errors = journey.step_errors(step);
+    if action == Action::Next && !errors.is_empty() {
+        // Nothing stored yet: the page keeps every value, the citizen corrects and sends.
+        let page = page(StatusCode::UNPROCESSABLE_ENTITY, errors, None);
+        return Ok(pages::step(&ctx, tenant, offering, &journey, page));
+    }
+
+    let key = SessionKey::from_headers(&headers).unwrap_or_else(SessionKey::generate);
+    let draft = NewDraft {
+        id: Uuid::new_v4(),
+        owner: key.hash(),
+        service_id: offering.service.id,
+        form_id: offering.service.form_id,
+        answers: storable(&offering.form, &typed)?,
+        expires_at: draft_expiry(&state),
+    };
+    state.store().create_draft(tenant.id, &draft).await?;
+    tracing::info!(tenant = %tenant.slug, draft = %draft.id, "application started");
+    let mut res = if action == Action::Save {
+        saved_page(&state, &ctx, &headers, tenant, offering, draft.id, &key).await?
+    } else {
+        match journey.next_step(step) {
+            Some(next) => Redirect::to(&step_url(tenant, draft.id, next)).into_response(),
+            None => Redirect::to(&check_url(tenant, draft.id)).into_response(),
+        }
+    };
+    set_session_cookie(&state, &mut res, &key);
+    Ok(res)
+}
+
+/// The draft this browser owns, with the form version it was started on.
+struct Opened {
+    draft: Draft,
+    offering: Offering,
+    typed: Typed,
+    key: SessionKey,
+}
+
+async fn open(
+    state: &AppState,
+    headers: &HeaderMap,
+    tenant: &Tenant,
+    id: &str,
+) -> AppResult<Option<Opened>> {
+    let Ok(id) = Uuid::parse_str(id) else {
+        return Ok(None);
+    };
+    let Some(key) = SessionKey::from_headers(headers) else {
+        return Ok(None);
+    };
+    let Some(draft) = state.store().draft(tenant.id, id, &key.hash()).await? else {
+        return Ok(None);
+    };
+    let catalogue = state.catalogue();
+    let Some(current) = catalogue
+        .services(tenant.id)
+        .iter()
+        .find(|o| o.service.id == draft.service_id)
+    else {
+        // The municipality no longer offers the service.
+        return Ok(None);
+    };
+    let offering = Offering {
+        service: current.service.clone(),
+        form: state.form(draft.form_id).await?,
+    };
+    let typed = typed_answers(&draft.answers);
+    Ok(Some(Opened {
+        draft,
+        offering,
+        typed,
+        key,
+    }))
+}
+
+/// The answers as the draft keeps them: every value as typed, but none longer than ten times
+/// its field's length limit (at least 1,000 characters), so that an anonymous post cannot park
+/// a megabyte per field. The page itself always shows the value exactly as posted, with the
+/// "too long" message.
+fn storable(form: &forms::FormDefinition, typed: &Typed) -> anyhow::Result<serde_json::Value> {
+    let capped: Typed = typed
+        .iter()
+        .map(|(id, value)| {
+            let limit = form
+                .field(id)
+                .and_then(forms::Field::effective_max_length)
+                .map_or(1_000, |max| (max as usize).saturating_mul(10).max(1_000));
+            let value = match value.char_indices().nth(limit) {
+                Some((cut, _)) => value[..cut].to_owned(),
+                None => value.clone(),
+            };
+            (id.clone(), value)
+        })
+        .collect();
+    Ok(serde_json::to_value(capped)?)
+}
+
+/// `{field: text}` as stored; anything else in the JSON (a hand edit) is ignored.
+fn typed_answers(value: &serde_json::Value) -> Typed {
+    value
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The step number from the URL (from 1) as an index, if the form has that step.
+fn step_index(form: &forms::FormDefinition, n: &str) -> Option<usize> {
+    let n: usize = n.parse().ok()?;
+    (1..=form.steps.len()).contains(&n).then(|| n - 1)
+}
+
+pub async fn step_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path((slug, id, n)): Path<(String, String, String)>,
+    Query(query): Query<StepQuery>,
+) -> AppResult<Response> {
+    let catalogue = state.catalogue();
+    let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
+    let Some(opened) = open(&state, &headers, tenant, &id).await? else {
+        return Ok(pages::draft_unknown(&ctx, tenant));
+    };
+    let form = &opened.offering.form;
+    let step = step_index(form, &n).ok_or(AppError::NotFound)?;
+    let params = params();
+    let journey = form.journey(&opened.typed, &params);
+    let shown = journey.nearest_step(step);
+    if shown != step {
+        // Hidden by an answer changed since: the nearest step that is shown.
+        return Ok(Redirect::to(&step_url(tenant, opened.draft.id, shown)).into_response());
+    }
+    let errors = if query.errors.as_deref() == Some("1") {
+        journey.step_errors(step)
+    } else {
+        Vec::new()
+    };
+    let back = match journey.previous_step(step) {
+        Some(previous) => step_url(tenant, opened.draft.id, previous),
+        None => service_url(tenant, &opened.offering),
+    };
+    let page = pages::StepPage {
+        status: StatusCode::OK,
+        step,
+        action: step_url(tenant, opened.draft.id, step),
+        back,
+        values: opened.typed.clone(),
+        errors,
+        notice: None,
+        return_to_check: query.r#return.as_deref() == Some("check"),
+    };
+    Ok(pages::step(&ctx, tenant, &opened.offering, &journey, page))
+}
+
+pub async fn step_submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path((slug, id, n)): Path<(String, String, String)>,
+    posted: Result<CsrfForm, CsrfRejection>,
+) -> AppResult<Response> {
+    let catalogue = state.catalogue();
+    let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
+    let (posted, token_ok) = match posted {
+        Ok(CsrfForm(fields)) => (fields, true),
+        Err(CsrfRejection::Token(fields)) => (fields, false),
+        Err(other) => return Ok(other.into_response()),
+    };
+    let Some(mut opened) = open(&state, &headers, tenant, &id).await? else {
+        return Ok(pages::draft_unknown(&ctx, tenant));
+    };
+    let form = opened.offering.form.clone();
+    let step = step_index(&form, &n).ok_or(AppError::NotFound)?;
+    let params = params();
+    let action = Action::of(&posted);
+    let return_to_check = first(&posted, "_return") == Some("check");
+    form.merge_step(step, &mut opened.typed, &posted);
+    let journey = form.journey(&opened.typed, &params);
+    let id = opened.draft.id;
+    let back = match journey.previous_step(step) {
+        Some(previous) => step_url(tenant, id, previous),
+        None => service_url(tenant, &opened.offering),
+    };
+    let page = |status, errors, notice| pages::StepPage {
+        status,
+        step,
+        action: step_url(tenant, id, step),
+        back: back.clone(),
+        values: opened.typed.clone(),
+        errors,
+        notice,
+        return_to_check,
+    };
+    if !token_ok {
+        // Nothing is saved from a post without a valid token; the page keeps every value.
+        let page = page(
+            StatusCode::FORBIDDEN,
+            Vec::new(),
+            Some(pages::Notice::TokenExpired),
+        );
+        return Ok(pages::step(&ctx, tenant, &opened.offering, &journey, page));
+    }
+    // Whatever was typed is kept, valid or not, whichever button was pressed.
+    let answers = storable(&form, &opened.typed)?;
+    let saved = state
+        .store()
+        .update_draft(
+            tenant.id,
+            id,
+            &opened.key.hash(),
+            &answers,
+            draft_expiry(&state),
+        )
+        .await?;
+    if !saved {
+        // Submitted from another tab, or handed over by its resume link, just now.
+        return Ok(pages::draft_unknown(&ctx, tenant));
+    }
+    match action {
+        Action::Back => Ok(Redirect::to(&back).into_response()),
+        Action::Save => {
+            saved_page(
+                &state,
+                &ctx,
+                &headers,
+                tenant,
+                &opened.offering,
+                id,
+                &opened.key,
+            )
+            .await
+        }
+        Action::Next => {
+            let errors = journey.step_errors(step);
+            if !errors.is_empty() {
+                let page = page(StatusCode::UNPROCESSABLE_ENTITY, errors, None);
+                return Ok(pages::step(&ctx, tenant, &opened.offering, &journey, page));
+            }
+            let next = match journey.next_step(step) {
+                Some(next) if !return_to_check => step_url(tenant, id, next),
+                _ => check_url(tenant, id),
+            };
+            Ok(Redirect::to(&next).into_response())
+        }
+    }
+}
+
+/// "Save and continue later": a fresh resume link (the previous one stops working), shown
+/// once. Only its hash is stored.
+async fn saved_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    headers: &HeaderMap,
+    tenant: &Tenant,
+    offering: &Offering,
+    id: Uuid,
+    key: &SessionKey,
+) -> AppResult<Response> {
+    let token = random_token();
+    let set = state
+        .store()
+        .set_resume_token(tenant.id, id, &key.hash(), &sha256_hex(&token))
+        .await?;
+    if !set {
+        return Ok(pages::draft_unknown(ctx, tenant));
+    }
+    tracing::info!(tenant = %tenant.slug, draft = %id, "resume link issued");
+    let link = format!(
+        "{}/{}/resume/{token}",
+        crate::web::public_base(state, headers),
+        tenant.slug
+    );
+    Ok(pages::draft_saved(
+        ctx,
+        tenant,
+        offering,
+        &link,
+        &step_url_after_save(tenant, id),
+        draft_expiry(state),
+    ))
+}
+
+/// Where "continue now" leads after saving: the check page sends on to the first step that
+/// still needs an answer.
+fn step_url_after_save(tenant: &Tenant, id: Uuid) -> String {
+    check_url(tenant, id)
+}
+
+pub async fn check_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let catalogue = state.catalogue();
+    let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
+    let Some(opened) = open(&state, &headers, tenant, &id).await? else {
+        return Ok(pages::draft_unknown(&ctx, tenant));
+    };
+    let params = params();
+    let journey = opened.offering.form.journey(&opened.typed, &params);
+    match journey.validate() {
+        Ok(answers) => Ok(pages::check(
+            &ctx,
+            tenant,
+            &opened.offering,
+            &journey,
+            &answers,
+            opened.draft.id,
+            pages::CheckState::default(),
+        )),
+        Err(errors) => Ok(to_first_error(tenant, &opened, &journey, &errors)),
+    }
+}
+
+/// Sends the citizen to the first step that still has an error, showing it.
+fn to_first_error(
+    tenant: &Tenant,
+    opened: &Opened,
+    journey: &forms::Journey<'_>,
+    errors: &[FieldError],
+) -> Response {
+    let step = journey
+        .first_step_with_errors(errors)
+        .unwrap_or_else(|| journey.first_step());
+    let url = format!("{}?errors=1", step_url(tenant, opened.draft.id, step));
+    Redirect::to(&url).into_response()
+}
+
+/// The declaration ticked: the case is stored, the draft deleted, in one transaction.
+pub async fn check_submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, String)>,
+    posted: Result<CsrfForm, CsrfRejection>,
+) -> AppResult<Response> {
+    let catalogue = state.catalogue();
+    let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
+    let (posted, token_ok) = match posted {
+        Ok(CsrfForm(fields)) => (fields, true),
+        Err(CsrfRejection::Token(fields)) => (fields, false),
+        Err(other) => return Ok(other.into_response()),
+    };
+    let Some(opened) = open(&state, &headers, tenant, &id).await? else {
+        return Ok(pages::draft_unknown(&ctx, tenant));
+    };
+    let params = params();
+    let journey = opened.offering.form.journey(&opened.typed, &params);
+    let answers = match journey.validate() {
+        Ok(answers) => answers,
+        Err(errors) => return Ok(to_first_error(tenant, &opened, &journey, &errors)),
+    };
+    let declared = first(&posted, "_declaration") == Some("yes");
+    if !token_ok || !declared {
+        let check = pages::CheckState {
+            status: if token_ok {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::FORBIDDEN
+            },
+            token_expired: !token_ok,
+            declaration_missing: token_ok && !declared,
+            declared,
+        };
+        return Ok(pages::check(
+            &ctx,
+            tenant,
+            &opened.offering,
+            &journey,
+            &answers,
+            opened.draft.id,
+            check,
+        ));
+    }
+
+    let key = &opened.key;
+    let ttl_days = i64::from(state.config().citizen_session_days);
+    let session = NewSession {
+        key_hash: key.hash(),
+        staff_id: None,
+        expires_at: Utc::now() + chrono::Duration::days(ttl_days),
+    };
+    let answers = serde_json::to_value(&answers).map_err(anyhow::Error::from)?;
+    let case_id = Uuid::new_v4();
+    let year = Utc::now().year();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let case = NewCase {
+            id: case_id,
+            reference: reference::generate(&tenant.code, year),
+            service_id: opened.offering.service.id,
+            form_id: opened.draft.form_id,
+            status: CaseStatus::Received,
+            answers: answers.clone(),
+            submitter_session: Some(key.hash()),
+            from_draft: Some(opened.draft.id),
+        };
+        match state
+            .store()
+            .submit_case(tenant.id, &case, Some(&session))
+            .await
+        {
+            Ok(()) => break,
+            Err(StoreError::DuplicateReference) if attempts < 5 => continue,
+            // Submitted a moment ago from another tab.
+            Err(StoreError::DraftGone) => return Ok(pages::draft_unknown(&ctx, tenant)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tracing::info!(tenant = %tenant.slug, case = %case_id, "case received");
+    let mut res =
+        Redirect::to(&format!("/{}/cases/{case_id}/confirmation", tenant.slug)).into_response();
+    // Refreshed, so the confirmation stays reachable for the whole period.
+    set_session_cookie(&state, &mut res, key);
+    Ok(res)
+}
+
+/// Opens a resume link, in any browser, until the draft expires: the draft passes to this
+/// browser, which goes on where the answers stop.
+pub async fn resume(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Path((slug, token)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let catalogue = state.catalogue();
+    let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
+    if !is_token(&token) {
+        return Ok(pages::resume_unknown(&ctx, tenant));
+    }
+    let key = SessionKey::from_headers(&headers).unwrap_or_else(SessionKey::generate);
+    let Some(draft) = state
+        .store()
+        .claim_draft(tenant.id, &sha256_hex(&token), &key.hash())
+        .await?
+    else {
+        return Ok(pages::resume_unknown(&ctx, tenant));
+    };
+    tracing::info!(tenant = %tenant.slug, draft = %draft.id, "application resumed");
+    let mut res = Redirect::to(&check_url(tenant, draft.id)).into_response();
+    set_session_cookie(&state, &mut res, &key);
+    Ok(res)
+}
+
+fn draft_expiry(state: &AppState) -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::days(i64::from(state.config().draft_days))
+}
+
+/// The browser's key as a cookie (set again on every start, resume and submission), for as
+/// long as the drafts and confirmations it opens live.
+fn set_session_cookie(state: &AppState, res: &mut Response, key: &SessionKey) {
+    let config = state.config();
+    let ttl_days = i64::from(config.citizen_session_days.max(config.draft_days));
+    if let Ok(v) = HeaderValue::from_str(&key.set_cookie(ttl_days * 86_400)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// The first value posted under `name`.
+fn first<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
