@@ -16,7 +16,7 @@ use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove
 use crate::config::Config;
 use crate::error::ErrorPage;
 use crate::state::AppState;
-use crate::{citizen, demo, inbox, info, schemas, web};
+use crate::{admin, citizen, demo, inbox, info, schemas, web};
 
 /// Form posts up to 1 MiB; anything larger gets 413. Upload routes (later) get their own.
 pub const FORM_BODY_LIMIT: usize = 1024 * 1024;
@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(citizen::router())
         .merge(inbox::router())
+        .merge(admin::router())
         .merge(info::router())
         .merge(web::router())
         .merge(schemas::router())

@@ -1,6 +1,7 @@
 //! The portal: an axum server rendering Leptos pages, on SQLite or PostgreSQL.
 //! See ARCHITECTURE.md for the map of folders and flows.
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod citizen;

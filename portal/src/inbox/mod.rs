@@ -1,5 +1,6 @@
 //! The clerks' side: login, the inbox of their municipality, and a case with every answer.
 
+mod explain;
 mod pages;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/logout", post(logout))
         .route("/staff/inbox", get(inbox))
         .route("/staff/cases/{id}", get(case_page))
+        .route("/staff/cases/{id}/explain", get(explain_page))
 }
 
 async fn login_page(ctx: PageCtx) -> Response {
@@ -247,23 +249,43 @@ async fn inbox(
     ))
 }
 
+/// A case looked up only in the municipalities this person may see: another one's case is
+/// "not found", exactly like a case that does not exist.
+async fn find_case(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+) -> AppResult<(store::Tenant, store::Case)> {
+    let id = uuid::Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let catalogue = state.catalogue();
+    for tenant in staff.tenants(catalogue.tenants()) {
+        if let Some(case) = state.store().case(tenant.id, id).await? {
+            return Ok((tenant.clone(), case));
+        }
+    }
+    Err(AppError::NotFound)
+}
+
 async fn case_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     staff: Staff,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let catalogue = state.catalogue();
-    // Looked up only in the municipalities this person may see: another one's case is 404.
-    let mut found = None;
-    for tenant in staff.tenants(catalogue.tenants()) {
-        if let Some(case) = state.store().case(tenant.id, id).await? {
-            found = Some((tenant.clone(), case));
-            break;
-        }
-    }
-    let (tenant, case) = found.ok_or(AppError::NotFound)?;
+    let (tenant, case) = find_case(&state, &staff, &id).await?;
     let form = state.form(case.form_id).await?;
     Ok(pages::case(&ctx, &staff, &tenant, &form, &case))
+}
+
+/// Every condition, rule and computed value of the case's own form version, evaluated on
+/// its answers.
+async fn explain_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let (tenant, case) = find_case(&state, &staff, &id).await?;
+    let form = state.form(case.form_id).await?;
+    Ok(explain::page(&ctx, &staff, &tenant, &form, &case))
 }

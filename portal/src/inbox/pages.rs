@@ -110,7 +110,7 @@ pub fn login(
     )
 }
 
-fn staff_shell(ctx: &PageCtx, staff: &Staff, title: String) -> Shell {
+pub(super) fn staff_shell(ctx: &PageCtx, staff: &Staff, title: String) -> Shell {
     let mut shell = ctx.shell(title);
     shell.staff = Some((staff.user.username.clone(), ctx.csrf.token()));
     shell
@@ -122,8 +122,17 @@ pub fn no_tenant(ctx: &PageCtx, staff: &Staff) -> Response {
     views::page(
         &shell,
         StatusCode::OK,
-        view! { <h1>{lang.t("inbox-title")}</h1><p>{lang.t("inbox-no-tenant")}</p> },
+        view! { <h1>{lang.t("inbox-title")}</h1><p>{lang.t("inbox-no-tenant")}</p>{admin_link(ctx, staff)} },
     )
+}
+
+/// The way into the admin area, for admins only (clerks would get a 403 there).
+fn admin_link(ctx: &PageCtx, staff: &Staff) -> Option<impl IntoView + use<>> {
+    crate::admin::is_admin(staff).then(|| {
+        view! {
+            <p class="admin-link"><a href="/staff/forms">{ctx.lang.t("admin-forms-link")}</a></p>
+        }
+    })
 }
 
 pub fn status_text(lang: Lang, status: CaseStatus) -> String {
@@ -215,6 +224,7 @@ pub fn inbox(
         StatusCode::OK,
         view! {
             <h1>{title.to_owned()}</h1>
+            {admin_link(ctx, staff)}
             {switcher}
             {table}
             {empty}
@@ -275,6 +285,7 @@ pub fn case(
                 <div class="summary-row"><dt>{lang.t("inbox-status")}</dt><dd>{status_text(lang, case.status)}</dd></div>
                 <div class="summary-row"><dt>{lang.t("case-form-version")}</dt><dd>{format!("{} v{}", form.id, form.version)}</dd></div>
             </dl>
+            <p><a href=format!("/staff/cases/{}/explain", case.id)>{lang.t("explain-link")}</a></p>
             {steps}
         },
     )

@@ -1,0 +1,194 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+//! The admin pages (form versions: list, check, lint errors, publish, refusals, the 403 page)
+//! and the explain view of a case pass axe-core (WCAG 2.0/2.1 A and AA) in German and in
+//! English; at 320 px nothing scrolls sideways. Screenshots land in the ignored
+//! `screenshots/` folder.
+
+use serde_json::json;
+use tests::chrome::{Chrome, Js};
+use tests::{Db, TestApp};
+
+const DOG_TAX_V1: &str = include_str!("../../portal/demo/forms/hundesteuer-anmeldung.json");
+
+fn dog_tax(version: u32, label: &str) -> String {
+    let mut def: serde_json::Value = serde_json::from_str(DOG_TAX_V1).unwrap();
+    def["version"] = version.into();
+    def["steps"][1]["fields"][0]["label"] = label.into();
+    serde_json::to_string_pretty(&def).unwrap()
+}
+
+/// Goes to `path` (or stays, when `None`), checks the page's language and runs axe, and takes
+/// a screenshot.
+async fn check(chrome: &Chrome, base: &str, path: Option<&str>, what: &str, lang: &str) {
+    if let Some(path) = path {
+        chrome.goto(&format!("{base}{path}")).await;
+    }
+    let html_lang = chrome
+        .client
+        .find(fantoccini::Locator::Css("html"))
+        .await
+        .expect("html")
+        .attr("lang")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert_eq!(html_lang, lang, "lang attribute on {what}");
+    chrome.assert_accessible(&format!("{what} ({lang})")).await;
+    chrome
+        .screenshot(&format!("{lang}-admin-{}", what.replace(' ', "-")))
+        .await;
+}
+
+/// Puts `text` into the definition's text area (typing 6 KB key by key would only be slow).
+async fn paste(chrome: &Chrome, text: &str) {
+    chrome
+        .client
+        .execute(
+            "document.getElementById('f-definition').value = arguments[0];",
+            vec![json!(text)],
+        )
+        .await
+        .expect("paste the definition");
+}
+
+async fn sign_in(chrome: &Chrome, base: &str, username: &str) {
+    chrome.goto(&format!("{base}/staff/login")).await;
+    chrome
+        .fill(&[("username", username), ("password", "demo")])
+        .await;
+    chrome.submit().await;
+    assert!(chrome.url().await.ends_with("/staff/inbox"), "{username}");
+}
+
+async fn sign_out(chrome: &Chrome) {
+    chrome.click_to_navigate(".staff-nav button").await;
+}
+
+async fn walk_the_admin_pages(lang: &str) {
+    let app = TestApp::start(Db::Sqlite).await;
+    let base = app.base.clone();
+    // A case to explain, filed over HTTP.
+    tests::file_dog_tax(&mut app.browser()).await;
+
+    let chrome = Chrome::start(Js::On).await;
+    chrome.goto(&format!("{base}/lang/{lang}?next=/")).await;
+
+    // A clerk: the 403 page.
+    sign_in(&chrome, &base, "clerk.werther").await;
+    check(&chrome, &base, Some("/staff/forms"), "forbidden", lang).await;
+
+    // The explain view of the clerk's case.
+    chrome
+        .goto(&format!("{base}/staff/inbox?tenant=werther"))
+        .await;
+    chrome.click_to_navigate("table.cases a").await;
+    let explain = chrome
+        .client
+        .find(fantoccini::Locator::Css("a[href$='/explain']"))
+        .await
+        .expect("an explain link on the case page");
+    let explain = explain.attr("href").await.ok().flatten().expect("href");
+    check(&chrome, &base, Some(&explain), "explain", lang).await;
+    sign_out(&chrome).await;
+
+    // A federation admin: the list, the empty page, errors, a clean check, the publish.
+    sign_in(&chrome, &base, "federation.admin").await;
+    check(&chrome, &base, Some("/staff/forms"), "forms", lang).await;
+    check(&chrome, &base, Some("/staff/forms/new"), "upload", lang).await;
+    chrome.submit().await;
+    check(&chrome, &base, None, "upload missing", lang).await;
+
+    let broken = dog_tax(2, "").replace("\"hund_name\"", "\"Hund Name\"");
+    paste(&chrome, &broken).await;
+    chrome.submit().await;
+    check(&chrome, &base, None, "upload problems", lang).await;
+
+    paste(&chrome, "id: [unclosed").await;
+    chrome.submit().await;
+    check(&chrome, &base, None, "upload yaml error", lang).await;
+
+    paste(&chrome, &dog_tax(2, "Rufname des Hundes")).await;
+    chrome.submit().await;
+    check(&chrome, &base, None, "upload clean", lang).await;
+    chrome.click_to_navigate("form.publish-form button").await;
+    assert!(chrome.url().await.contains("/staff/forms?published="));
+    check(&chrome, &base, None, "published", lang).await;
+
+    // The same version again: refused.
+    chrome.goto(&format!("{base}/staff/forms/new")).await;
+    paste(&chrome, &dog_tax(2, "Rufname des Hundes")).await;
+    chrome.submit().await;
+    chrome.click_to_navigate("form.publish-form button").await;
+    check(&chrome, &base, None, "upload not newer", lang).await;
+
+    // A lost CSRF cookie: 403, the text kept, a notice.
+    chrome
+        .client
+        .delete_cookie("__Host-portal-csrf")
+        .await
+        .expect("delete cookie");
+    chrome.submit().await;
+    check(&chrome, &base, None, "upload expired", lang).await;
+    sign_out(&chrome).await;
+
+    // A municipality's admin: a shared form is refused.
+    sign_in(&chrome, &base, "admin.werther").await;
+    check(&chrome, &base, Some("/staff/forms"), "forms tenant", lang).await;
+    chrome.goto(&format!("{base}/staff/forms/new")).await;
+    paste(&chrome, &dog_tax(3, "Name")).await;
+    chrome.submit().await;
+    chrome.click_to_navigate("form.publish-form button").await;
+    check(&chrome, &base, None, "upload shared", lang).await;
+
+    chrome.close().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_admin_page_passes_axe_in_german() {
+    walk_the_admin_pages("de").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_admin_page_passes_axe_in_english() {
+    walk_the_admin_pages("en").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_admin_page_scrolls_sideways_on_a_320_pixel_screen() {
+    let app = TestApp::start(Db::Sqlite).await;
+    tests::file_dog_tax(&mut app.browser()).await;
+    let chrome = Chrome::start_sized(Js::On, 320, 640).await;
+    sign_in(&chrome, &app.base, "federation.admin").await;
+    let mut pages = vec!["/staff/forms".to_owned(), "/staff/forms/new".to_owned()];
+    chrome
+        .goto(&format!("{}/staff/inbox?tenant=werther", app.base))
+        .await;
+    chrome.click_to_navigate("table.cases a").await;
+    let case = chrome.url().await;
+    let path = case
+        .split_once("/staff/")
+        .map(|(_, p)| p)
+        .expect("case url");
+    pages.push(format!("/staff/{path}/explain"));
+    for path in &pages {
+        chrome.goto(&format!("{}{path}", app.base)).await;
+        let width = chrome.scroll_width().await;
+        assert!(width <= 320, "{path} is {width} px wide on a 320 px screen");
+    }
+    // The lint errors, with long paths and messages.
+    chrome.goto(&format!("{}/staff/forms/new", app.base)).await;
+    paste(
+        &chrome,
+        &dog_tax(2, "").replace("\"hund_name\"", "\"Hund Name\""),
+    )
+    .await;
+    chrome.submit().await;
+    let width = chrome.scroll_width().await;
+    assert!(width <= 320, "the lint errors are {width} px wide");
+    chrome.screenshot("de-320px-admin-upload-problems").await;
+    chrome.close().await;
+    app.stop().await;
+}
