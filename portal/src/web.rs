@@ -191,6 +191,19 @@ impl PageCtx {
         }
     }
 
+    /// A staff page: the header shows who is signed in, the logout button and, for admins, the
+    /// way into the admin area.
+    pub fn staff_shell(&self, title: String, staff: &crate::auth::staff::Staff) -> Shell {
+        Shell {
+            staff: Some(crate::views::StaffHeader {
+                username: staff.user.username.clone(),
+                csrf_token: self.csrf.token(),
+                admin: crate::admin::is_admin(staff),
+            }),
+            ..self.shell(title)
+        }
+    }
+
     /// A page of one municipality: its colour, its name in the header, its footer links.
     pub fn tenant_shell(&self, title: String, tenant: &store::Tenant) -> Shell {
         Shell {

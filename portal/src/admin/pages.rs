@@ -9,21 +9,15 @@ use store::{FormVersion, Tenant, TenantId};
 use super::{Admin, FormGroup};
 use crate::auth::staff::Staff;
 use crate::i18n::{Arg, Lang};
-use crate::views::{self, Shell};
+use crate::views;
 use crate::web::PageCtx;
-
-fn staff_shell(ctx: &PageCtx, staff: &Staff, title: String) -> Shell {
-    let mut shell = ctx.shell(title);
-    shell.staff = Some((staff.user.username.clone(), ctx.csrf.token()));
-    shell
-}
 
 /// A clerk (or anyone without an admin role) in the admin area: 403, said plainly, with the
 /// way back.
 pub fn forbidden(ctx: &PageCtx, staff: &Staff) -> Response {
     let lang = ctx.lang;
     let title = lang.t("admin-forbidden-title");
-    let shell = staff_shell(ctx, staff, title.to_owned());
+    let shell = ctx.staff_shell(title.to_owned(), staff);
     views::page(
         &shell,
         StatusCode::FORBIDDEN,
@@ -59,7 +53,7 @@ pub fn list(
 ) -> Response {
     let lang = ctx.lang;
     let title = lang.t("forms-title");
-    let shell = staff_shell(ctx, staff, title.to_owned());
+    let shell = ctx.staff_shell(title.to_owned(), staff);
     let intro = match admin {
         Admin::Federation => lang.t("forms-intro-federation").to_owned(),
         Admin::Tenants(mine) => {
@@ -222,15 +216,12 @@ pub fn upload(
         upload.outcome,
         Outcome::Missing | Outcome::Problems(_) | Outcome::Refused { .. }
     );
-    let shell = staff_shell(
-        ctx,
-        staff,
-        if failed {
-            format!("{}: {title}", lang.t("error-title-prefix"))
-        } else {
-            title.to_owned()
-        },
-    );
+    let page_title = if failed {
+        format!("{}: {title}", lang.t("error-title-prefix"))
+    } else {
+        title.to_owned()
+    };
+    let shell = ctx.staff_shell(page_title, staff);
     let token = ctx.csrf.token();
 
     // The error summary (it takes focus) and the message at the field.
@@ -327,7 +318,7 @@ pub fn upload(
                     <label class="label" for=DEFINITION>{lang.t("upload-definition")}</label>
                     <div class="hint" id="f-definition-hint">{lang.t("upload-definition-hint")}</div>
                     {field_error}
-                    <textarea class="textarea" id=DEFINITION name="definition" rows="14" spellcheck="false"
+                    <textarea class="textarea textarea--code" id=DEFINITION name="definition" rows="14" spellcheck="false"
                         autocapitalize="none" aria-describedby=described aria-invalid=has_error.then_some("true")>{upload.text}</textarea>
                 </div>
                 <button type="submit" class="button button--secondary" name="_action" value="check">{lang.t("upload-check")}</button>

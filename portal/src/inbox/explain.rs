@@ -10,7 +10,6 @@ use forms::{Answers, FormDefinition, Outcome, Params, ValueFormat, format_eur};
 use leptos::prelude::*;
 use store::{Case, Tenant};
 
-use super::pages::staff_shell;
 use crate::auth::staff::Staff;
 use crate::i18n::{Arg, Lang};
 use crate::views;
@@ -25,7 +24,7 @@ pub fn page(
 ) -> Response {
     let lang = ctx.lang;
     let title = format!("{} – {}", lang.t("explain-title"), case.reference);
-    let shell = staff_shell(ctx, staff, title.clone());
+    let shell = ctx.staff_shell(title.clone(), staff);
     let answers: Answers = serde_json::from_value(case.answers.clone()).unwrap_or_default();
     // The same parameters the journey evaluated the form with (the defaults, until
     // municipalities store their own).

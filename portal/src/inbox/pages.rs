@@ -10,7 +10,7 @@ use crate::auth::staff::Staff;
 use crate::i18n::{Arg, Lang};
 use crate::inbox::PAGE_SIZE;
 use crate::state::Catalogue;
-use crate::views::{self, Shell};
+use crate::views;
 use crate::web::PageCtx;
 
 pub enum LoginProblem {
@@ -110,29 +110,14 @@ pub fn login(
     )
 }
 
-pub(super) fn staff_shell(ctx: &PageCtx, staff: &Staff, title: String) -> Shell {
-    let mut shell = ctx.shell(title);
-    shell.staff = Some((staff.user.username.clone(), ctx.csrf.token()));
-    shell
-}
-
 pub fn no_tenant(ctx: &PageCtx, staff: &Staff) -> Response {
     let lang = ctx.lang;
-    let shell = staff_shell(ctx, staff, lang.t("inbox-title").to_owned());
+    let shell = ctx.staff_shell(lang.t("inbox-title").to_owned(), staff);
     views::page(
         &shell,
         StatusCode::OK,
-        view! { <h1>{lang.t("inbox-title")}</h1><p>{lang.t("inbox-no-tenant")}</p>{admin_link(ctx, staff)} },
+        view! { <h1>{lang.t("inbox-title")}</h1><p>{lang.t("inbox-no-tenant")}</p> },
     )
-}
-
-/// The way into the admin area, for admins only (clerks would get a 403 there).
-fn admin_link(ctx: &PageCtx, staff: &Staff) -> Option<impl IntoView + use<>> {
-    crate::admin::is_admin(staff).then(|| {
-        view! {
-            <p class="admin-link"><a href="/staff/forms">{ctx.lang.t("admin-forms-link")}</a></p>
-        }
-    })
 }
 
 pub fn status_text(lang: Lang, status: CaseStatus) -> String {
@@ -153,7 +138,7 @@ pub fn inbox(
 ) -> Response {
     let lang = ctx.lang;
     let title = format!("{} – {}", lang.t("inbox-title"), tenant.name);
-    let shell = staff_shell(ctx, staff, title.to_owned());
+    let shell = ctx.staff_shell(title.to_owned(), staff);
     let switcher = (visible.len() > 1).then(|| {
         let links = visible
             .iter()
@@ -224,7 +209,7 @@ pub fn inbox(
         StatusCode::OK,
         view! {
             <h1>{title.to_owned()}</h1>
-            {admin_link(ctx, staff)}
+
             {switcher}
             {table}
             {empty}
@@ -244,7 +229,7 @@ pub fn case(
 ) -> Response {
     let lang = ctx.lang;
     let title = format!("{} {}", lang.t("case-title"), case.reference);
-    let shell = staff_shell(ctx, staff, title.to_owned());
+    let shell = ctx.staff_shell(title.to_owned(), staff);
     let answers: Answers = serde_json::from_value(case.answers.clone()).unwrap_or_default();
     let steps = form
         .steps

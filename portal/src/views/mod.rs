@@ -21,10 +21,19 @@ pub struct Shell {
     pub title: String,
     /// The municipality the page belongs to: its colour, name and footer links.
     pub tenant: Option<Tenant>,
-    /// Signed-in staff member: (username, CSRF token for the logout button).
-    pub staff: Option<(String, String)>,
+    /// Signed-in staff member: name, CSRF token for the logout button, admin or not.
+    pub staff: Option<StaffHeader>,
     /// The path of this page, for the language switch.
     pub path: String,
+}
+
+/// The staff member shown in the header of staff pages.
+#[derive(Clone, Debug)]
+pub struct StaffHeader {
+    pub username: String,
+    pub csrf_token: String,
+    /// Shows the way into the admin area (tenant or federation admins).
+    pub admin: bool,
 }
 
 /// Renders a whole page.
@@ -44,18 +53,27 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
             </div>
         }
     });
-    let staff = shell.staff.clone().map(|(username, token)| {
-        view! {
-            <nav class="staff-nav" aria-label=lang.t("staff-nav-label")>
-                <a href="/staff/inbox">{lang.t("staff-inbox")}</a>
-                <span class="staff-user">{lang.t("staff-signed-in-as")}" "{username}</span>
-                <form method="post" action="/staff/logout" class="inline-form">
-                    <input type="hidden" name="_csrf" value=token/>
-                    <button type="submit" class="link-button">{lang.t("staff-logout")}</button>
-                </form>
-            </nav>
-        }
-    });
+    let staff = shell.staff.clone().map(
+        |StaffHeader {
+             username,
+             csrf_token: token,
+             admin,
+         }| {
+            let forms =
+                admin.then(|| view! { <a href="/staff/forms">{lang.t("admin-forms-link")}</a> });
+            view! {
+                <nav class="staff-nav" aria-label=lang.t("staff-nav-label")>
+                    <a href="/staff/inbox">{lang.t("staff-inbox")}</a>
+                    {forms}
+                    <span class="staff-user">{lang.t("staff-signed-in-as")}" "{username}</span>
+                    <form method="post" action="/staff/logout" class="inline-form">
+                        <input type="hidden" name="_csrf" value=token/>
+                        <button type="submit" class="link-button">{lang.t("staff-logout")}</button>
+                    </form>
+                </nav>
+            }
+        },
+    );
     // The municipality's colour comes from its own small stylesheet (the CSP allows no inline
     // style); the version in the query lets browsers cache it until the colour changes.
     let theme = shell.tenant.as_ref().map(|t| {
