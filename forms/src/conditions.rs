@@ -1,10 +1,13 @@
 //! Evaluating a form's logic on a set of answers: which steps and fields are shown,
 //! which are required, what the computed fields come to, and why.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::definition::{Field, FieldKind, FormDefinition, Rule};
-use crate::logic::{self, Bound, CompileError, Compiled, LogicError, LogicValue, Outcome, Scope};
+use crate::logic::{
+    self, Bound, CompileError, Compiled, ComputedPlan, LogicError, LogicValue, Outcome, Scope, Ty,
+    Types,
+};
 use crate::params::Params;
 use crate::validate::{self, Answers};
 
@@ -177,14 +180,14 @@ impl FormDefinition {
         }
     }
 
-    fn eval_bool(&self, bound: &Bound, source: &str) -> Result<bool, LogicError> {
+    fn eval_bool(&self, bound: &Bound<'_>, source: &str) -> Result<bool, LogicError> {
         self.with_program(source, |p| match p {
             Ok(compiled) => bound.eval_bool(compiled),
             Err(e) => Err(LogicError::Compile(e.clone())),
         })
     }
 
-    fn eval_int(&self, bound: &Bound, source: &str) -> Result<i64, LogicError> {
+    fn eval_int(&self, bound: &Bound<'_>, source: &str) -> Result<i64, LogicError> {
         self.with_program(source, |p| match p {
             Ok(compiled) => bound.eval_int(compiled),
             Err(e) => Err(LogicError::Compile(e.clone())),
@@ -194,14 +197,18 @@ impl FormDefinition {
     /// The answers as expressions see them, before any field is hidden: every field but
     /// `info` (unanswered or invalid ones `null`, unticked checkboxes and consents `false`).
     fn typed(&self, input: Input<'_>) -> BTreeMap<String, LogicValue> {
+        let posted = match input {
+            Input::Posted(posted) => validate::first_values(posted),
+            Input::Answers(_) => HashMap::new(),
+        };
         self.fields()
             .filter(|f| f.kind != FieldKind::Info)
             .map(|field| {
                 let value = match field.kind {
                     FieldKind::Computed => LogicValue::Null,
                     _ => match input {
-                        Input::Posted(posted) => {
-                            let raw = validate::raw(posted, &field.id).unwrap_or("");
+                        Input::Posted(_) => {
+                            let raw = posted.get(field.id.as_str()).copied().unwrap_or("");
                             match validate::check(field, raw, false) {
                                 Ok(Some(value)) => typed_value(field.kind, &value),
                                 _ if field.kind.is_tick_box() => LogicValue::Bool(false),
@@ -252,32 +259,19 @@ impl FormDefinition {
         };
         let mut hidden_steps = BTreeSet::new();
         let mut hidden_fields = BTreeSet::new();
+        let mut settled = None;
         // Each round can only change what the previous one hid; bounded either way.
         for _ in 0..=self.fields().count() + 1 {
-            self.compute(&mut scope, &hidden_fields);
+            let computed = self.compute(&mut scope, &hidden_fields);
             let bound = scope.bind();
-            let mut steps = BTreeSet::new();
-            let mut fields = BTreeSet::new();
-            for (si, step) in self.steps.iter().enumerate() {
-                let step_visible = step
-                    .visible_if
-                    .as_deref()
-                    .is_none_or(|c| self.eval_bool(&bound, c).unwrap_or(true));
-                if !step_visible {
-                    steps.insert(si);
-                }
-                for field in &step.fields {
-                    let visible = step_visible
-                        && field
-                            .visible_if
-                            .as_deref()
-                            .is_none_or(|c| self.eval_bool(&bound, c).unwrap_or(true));
-                    if !visible {
-                        fields.insert(field.id.clone());
-                    }
-                }
+            let (steps, fields) = self.hidden(&bound);
+            if fields == hidden_fields && steps == hidden_steps {
+                // Nothing changed: this scope (hidden answers null, computed values filled
+                // in) is the final one, so the requirements are read from it right away.
+                settled = Some((computed, self.required(&bound, &hidden_fields)));
+                break;
             }
-            let stable = fields == hidden_fields && steps == hidden_steps;
+            drop(bound);
             hidden_steps = steps;
             hidden_fields = fields;
             for (id, value) in &typed {
@@ -288,23 +282,15 @@ impl FormDefinition {
                 };
                 scope.answers.insert(id.clone(), value);
             }
-            if stable {
-                break;
-            }
         }
-        let computed = self.compute(&mut scope, &hidden_fields);
-        let bound = scope.bind();
-        let required = self
-            .input_fields()
-            .filter(|f| !hidden_fields.contains(&f.id))
-            .filter(|f| {
-                f.required
-                    || f.required_if
-                        .as_deref()
-                        .is_some_and(|c| self.eval_bool(&bound, c).unwrap_or(false))
-            })
-            .map(|f| f.id.clone())
-            .collect();
+        let (computed, required) = match settled {
+            Some(settled) => settled,
+            None => {
+                let computed = self.compute(&mut scope, &hidden_fields);
+                let required = self.required(&scope.bind(), &hidden_fields);
+                (computed, required)
+            }
+        };
         Conditions {
             hidden_steps,
             hidden_fields,
@@ -312,6 +298,46 @@ impl FormDefinition {
             computed,
             scope,
         }
+    }
+
+    /// The steps and fields whose `visible_if` (or whose step's) does not hold.
+    fn hidden(&self, bound: &Bound<'_>) -> (BTreeSet<usize>, BTreeSet<String>) {
+        let mut steps = BTreeSet::new();
+        let mut fields = BTreeSet::new();
+        for (si, step) in self.steps.iter().enumerate() {
+            let step_visible = step
+                .visible_if
+                .as_deref()
+                .is_none_or(|c| self.eval_bool(bound, c).unwrap_or(true));
+            if !step_visible {
+                steps.insert(si);
+            }
+            for field in &step.fields {
+                let visible = step_visible
+                    && field
+                        .visible_if
+                        .as_deref()
+                        .is_none_or(|c| self.eval_bool(bound, c).unwrap_or(true));
+                if !visible {
+                    fields.insert(field.id.clone());
+                }
+            }
+        }
+        (steps, fields)
+    }
+
+    /// The visible input fields that are `required` or whose `required_if` holds.
+    fn required(&self, bound: &Bound<'_>, hidden: &BTreeSet<String>) -> BTreeSet<String> {
+        self.input_fields()
+            .filter(|f| !hidden.contains(&f.id))
+            .filter(|f| {
+                f.required
+                    || f.required_if
+                        .as_deref()
+                        .is_some_and(|c| self.eval_bool(bound, c).unwrap_or(false))
+            })
+            .map(|f| f.id.clone())
+            .collect()
     }
 
     /// Fills in the computed fields that are not hidden, in dependency order (repeated
@@ -325,7 +351,8 @@ impl FormDefinition {
         for field in &computed {
             scope.answers.insert(field.id.clone(), LogicValue::Null);
         }
-        for _ in 0..computed.len() {
+        let passes = self.computed_passes(&computed);
+        for pass in 1..=computed.len() {
             let bound = scope.bind();
             let mut changed = false;
             for field in &computed {
@@ -344,14 +371,82 @@ impl FormDefinition {
                     };
                 }
             }
+            drop(bound);
             for (id, n) in &values {
                 scope.answers.insert(id.clone(), LogicValue::Int(*n));
             }
-            if !changed {
+            // Once the known number of passes is done, one more would change nothing.
+            if !changed || passes == Some(pass) {
                 break;
             }
         }
         values
+    }
+
+    /// How many passes the computed fields need: one more than the longest chain of computed
+    /// fields reading one another (1 when none reads another). `None` when unknown (a cycle,
+    /// `answers` used other than as `answers.<field>`, repeated ids): then the passes go on
+    /// until nothing changes. Worked out once, and again if the fields were changed since.
+    fn computed_passes(&self, computed: &[&Field]) -> Option<usize> {
+        let current = |plan: &ComputedPlan| {
+            plan.fields.len() == computed.len()
+                && plan
+                    .fields
+                    .iter()
+                    .zip(computed)
+                    .all(|((id, value), f)| *id == f.id && *value == f.value)
+        };
+        let plan = self.logic.computed_plan(|| self.plan_computed(computed));
+        if current(plan) {
+            plan.passes
+        } else {
+            self.plan_computed(computed).passes
+        }
+    }
+
+    fn plan_computed(&self, computed: &[&Field]) -> ComputedPlan {
+        let fields = computed
+            .iter()
+            .map(|f| (f.id.clone(), f.value.clone()))
+            .collect();
+        let ids: BTreeSet<&str> = computed.iter().map(|f| f.id.as_str()).collect();
+        let mut reads: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for field in computed {
+            let refs = field.value.as_deref().map_or(Some(Vec::new()), |source| {
+                self.with_program(source, |program| match program {
+                    // A value that does not compile is never a number: it reads nothing.
+                    Err(_) => Some(Vec::new()),
+                    Ok(compiled) => {
+                        let (analysis, _) = logic::analyze(compiled, &Untyped);
+                        (!analysis.dynamic).then(|| {
+                            analysis
+                                .answers
+                                .into_iter()
+                                .map(|(id, _)| id)
+                                .filter(|id| ids.contains(id.as_str()))
+                                .collect()
+                        })
+                    }
+                })
+            });
+            match refs {
+                Some(refs) => {
+                    reads.insert(&field.id, refs);
+                }
+                None => {
+                    return ComputedPlan {
+                        fields,
+                        passes: None,
+                    };
+                }
+            }
+        }
+        let passes = if ids.len() == computed.len() {
+            longest_chain(&reads).map(|edges| edges + 1)
+        } else {
+            None
+        };
+        ComputedPlan { fields, passes }
     }
 
     /// Each condition and computed value of the form with its value for these answers,
@@ -377,9 +472,69 @@ impl FormDefinition {
     }
 
     /// Evaluates a rule's check on the scope of `conditions`: `false` or an error fails it.
-    pub(crate) fn rule_holds(&self, rule: &Rule, bound: &Bound) -> bool {
+    pub(crate) fn rule_holds(&self, rule: &Rule, bound: &Bound<'_>) -> bool {
         self.eval_bool(bound, &rule.check).unwrap_or(false)
     }
+}
+
+/// No types: [`logic::analyze`] is used for the references only.
+struct Untyped;
+
+impl Types for Untyped {
+    fn answer(&self, _: &str) -> Option<Ty> {
+        None
+    }
+
+    fn param(&self, _: &str) -> Option<Ty> {
+        None
+    }
+}
+
+/// The most edges on a path through `reads` (field -> the fields it reads); `None` on a cycle.
+fn longest_chain(reads: &BTreeMap<&str, Vec<String>>) -> Option<usize> {
+    /// Depth-first, iterative: `Some(n)` once known, `None` while on the current path.
+    fn depth<'a>(
+        start: &'a str,
+        reads: &'a BTreeMap<&str, Vec<String>>,
+        known: &mut BTreeMap<&'a str, Option<usize>>,
+    ) -> Option<usize> {
+        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
+        known.insert(start, None);
+        while let Some((node, next)) = stack.pop() {
+            let children = reads.get(node).map(Vec::as_slice).unwrap_or_default();
+            if let Some(child) = children.get(next) {
+                stack.push((node, next + 1));
+                match known.get(child.as_str()) {
+                    Some(None) => return None, // on the path: a cycle
+                    Some(Some(_)) => {}
+                    None => {
+                        let child = reads.get_key_value(child.as_str()).map(|(k, _)| *k)?;
+                        known.insert(child, None);
+                        stack.push((child, 0));
+                    }
+                }
+            } else {
+                let below = children
+                    .iter()
+                    .filter_map(|c| known.get(c.as_str()).copied().flatten())
+                    .map(|d| d + 1)
+                    .max()
+                    .unwrap_or(0);
+                known.insert(node, Some(below));
+            }
+        }
+        known.get(start).copied().flatten()
+    }
+    let mut known = BTreeMap::new();
+    let mut longest = 0;
+    for start in reads.keys() {
+        let d = match known.get(start) {
+            Some(Some(d)) => *d,
+            _ => depth(start, reads, &mut known)?,
+        };
+        longest = longest.max(d);
+    }
+    Some(longest)
 }
 
 /// A normalized answer as its typed value.
@@ -395,5 +550,34 @@ fn typed_value(kind: FieldKind, value: &str) -> LogicValue {
         },
         kind if kind.is_tick_box() => LogicValue::Bool(value == "true"),
         _ => LogicValue::Text(value.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(edges: &[(&'static str, &[&str])]) -> Option<usize> {
+        let reads: BTreeMap<&str, Vec<String>> = edges
+            .iter()
+            .map(|(from, to)| (*from, to.iter().map(|s| (*s).to_owned()).collect()))
+            .collect();
+        longest_chain(&reads)
+    }
+
+    #[test]
+    fn longest_chain_counts_edges_and_refuses_cycles() {
+        assert_eq!(chain(&[]), Some(0));
+        assert_eq!(chain(&[("a", &[]), ("b", &[])]), Some(0));
+        assert_eq!(chain(&[("a", &["b"]), ("b", &[])]), Some(1));
+        assert_eq!(chain(&[("c", &["b"]), ("b", &["a"]), ("a", &[])]), Some(2));
+        // A diamond: d reads b and c, both read a.
+        assert_eq!(
+            chain(&[("d", &["b", "c"]), ("b", &["a"]), ("c", &["a"]), ("a", &[])]),
+            Some(2)
+        );
+        assert_eq!(chain(&[("a", &["a"])]), None);
+        assert_eq!(chain(&[("a", &["b"]), ("b", &["c"]), ("c", &["a"])]), None);
+        assert_eq!(chain(&[("x", &[]), ("a", &["b"]), ("b", &["a"])]), None);
     }
 }

@@ -10,7 +10,8 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
-use cel::objects::Key;
+use cel::common::types::{CelBool, CelInt, CelMap, CelMapKey, CelNull, CelString};
+use cel::common::value::Val;
 use cel::{Context, Env, Program, Value};
 
 /// Longest expression accepted, in characters.
@@ -31,12 +32,13 @@ pub enum LogicValue {
 }
 
 impl LogicValue {
-    fn to_cel(&self) -> Value {
+    /// The value as CEL sees it, borrowing the text rather than copying it.
+    fn to_val(&self) -> Box<dyn Val + '_> {
         match self {
-            LogicValue::Null => Value::Null,
-            LogicValue::Bool(b) => Value::Bool(*b),
-            LogicValue::Int(n) => Value::Int(*n),
-            LogicValue::Text(s) => Value::String(Arc::new(s.clone())),
+            LogicValue::Null => Box::new(CelNull),
+            LogicValue::Bool(b) => Box::new(CelBool::from(*b)),
+            LogicValue::Int(n) => Box::new(CelInt::from(*n)),
+            LogicValue::Text(s) => Box::new(CelString::from(s.as_str())),
         }
     }
 }
@@ -203,9 +205,21 @@ fn entry_children<'a>(entry: &'a EntryExpr, f: &mut impl FnMut(&'a IdedExpr)) {
     }
 }
 
-/// Compiled programs of one definition, by source text; filled once.
+/// Compiled programs of one definition, by source text, and how its computed fields are
+/// evaluated; each filled once.
 #[derive(Default, Clone)]
-pub(crate) struct LogicCache(OnceLock<Arc<Programs>>);
+pub(crate) struct LogicCache {
+    programs: OnceLock<Arc<Programs>>,
+    computed: OnceLock<Arc<ComputedPlan>>,
+}
+
+/// How many passes over the computed fields reach their values, worked out for the listed
+/// fields (`id`, `value`); `passes` is `None` when that cannot be known beforehand.
+#[derive(Debug)]
+pub(crate) struct ComputedPlan {
+    pub(crate) fields: Vec<(String, Option<String>)>,
+    pub(crate) passes: Option<usize>,
+}
 
 pub(crate) type Programs = HashMap<String, Result<Compiled, CompileError>>;
 
@@ -225,8 +239,12 @@ impl PartialEq for LogicCache {
 impl Eq for LogicCache {}
 
 impl LogicCache {
+    pub(crate) fn computed_plan(&self, plan: impl FnOnce() -> ComputedPlan) -> &ComputedPlan {
+        self.computed.get_or_init(|| Arc::new(plan()))
+    }
+
     pub(crate) fn get_or_init<'a>(&self, sources: impl FnOnce() -> Vec<&'a str>) -> &Programs {
-        self.0.get_or_init(|| {
+        self.programs.get_or_init(|| {
             let mut programs = Programs::new();
             for source in sources() {
                 if !programs.contains_key(source) {
@@ -246,24 +264,26 @@ pub struct Scope {
     pub tenant: BTreeMap<String, LogicValue>,
 }
 
-fn to_map(values: &BTreeMap<String, LogicValue>) -> Value {
-    let map: HashMap<Key, Value> = values
+/// A map of CEL values whose keys and texts borrow from `values`: binding a scope copies no
+/// string (it is done several times per post, for every field of the form).
+fn to_map(values: &BTreeMap<String, LogicValue>) -> Box<dyn Val + '_> {
+    let map: HashMap<CelMapKey<'_>, Box<dyn Val + '_>> = values
         .iter()
-        .map(|(k, v)| (Key::String(Arc::new(k.clone())), v.to_cel()))
+        .map(|(k, v)| (CelMapKey::from(k.as_str()), v.to_val()))
         .collect();
-    Value::Map(cel::objects::Map { map: Arc::new(map) })
+    Box::new(CelMap::from(map))
 }
 
 /// A scope turned into CEL variables, ready to evaluate many expressions.
-pub(crate) struct Bound {
-    context: Context<'static, 'static>,
+pub(crate) struct Bound<'s> {
+    context: Context<'s, 's>,
 }
 
 impl Scope {
-    pub(crate) fn bind(&self) -> Bound {
+    pub(crate) fn bind(&self) -> Bound<'_> {
         let mut context = Context::with_env(env());
-        context.add_variable_from_value("answers", to_map(&self.answers));
-        context.add_variable_from_value("tenant", to_map(&self.tenant));
+        context.add_variable_as_val("answers", to_map(&self.answers));
+        context.add_variable_as_val("tenant", to_map(&self.tenant));
         Bound { context }
     }
 }
@@ -300,7 +320,7 @@ fn describe(value: &Value) -> String {
     }
 }
 
-impl Bound {
+impl Bound<'_> {
     fn run(&self, compiled: &Compiled) -> Result<Value, LogicError> {
         compiled
             .program

@@ -1,6 +1,6 @@
 //! Turning a posted form into normalized answers, or into field errors.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +74,16 @@ pub(crate) fn raw<'a>(posted: &'a [(String, String)], key: &str) -> Option<&'a s
         .map(|(_, value)| value.as_str())
 }
 
+/// The first value posted under each key (a key posted twice counts once, the first time),
+/// to look every field up once rather than search the post per field.
+pub(crate) fn first_values(posted: &[(String, String)]) -> HashMap<&str, &str> {
+    let mut first = HashMap::with_capacity(posted.len());
+    for (key, value) in posted {
+        first.entry(key.as_str()).or_insert(value.as_str());
+    }
+    first
+}
+
 impl FormDefinition {
     /// Validates a posted form with every parameter at its default
     /// (see [`FormDefinition::validate_with`]).
@@ -94,11 +104,12 @@ impl FormDefinition {
         params: &Params,
     ) -> Result<Answers, Rejected> {
         let conditions = self.conditions(posted, params);
+        let posted = first_values(posted);
         let mut values = BTreeMap::new();
         let mut answers = BTreeMap::new();
         let mut errors = Vec::new();
         for field in self.input_fields() {
-            let raw = raw(posted, &field.id);
+            let raw = posted.get(field.id.as_str()).copied();
             if let Some(raw) = raw {
                 values.insert(field.id.clone(), raw.to_owned());
             }

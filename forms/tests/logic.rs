@@ -336,3 +336,52 @@ fn a_definition_changed_after_loading_evaluates_its_new_expression() {
         .unwrap();
     assert_eq!(answers.get("nachweis"), Some("bleibt"));
 }
+
+/// Computed fields that read each other, declared last-first, in a definition built without
+/// the lint too (a cycle): the values are those of repeating the passes until nothing changes.
+#[test]
+fn computed_fields_reading_each_other_get_their_values_in_any_order() {
+    let src = r#"{
+      "id": "kette", "version": 1, "title": "Kette", "summary": "Berechnete Felder.",
+      "fee": { "kind": "none" },
+      "steps": [{ "title": "Alles", "fields": [
+        { "id": "n", "type": "number", "label": "N" },
+        { "id": "d", "type": "computed", "label": "D", "value": "answers.c == null ? 7 : answers.c + answers.b" },
+        { "id": "c", "type": "computed", "label": "C", "value": "answers.b * 2" },
+        { "id": "b", "type": "computed", "label": "B", "value": "answers.a + 1" },
+        { "id": "a", "type": "computed", "label": "A", "value": "answers.n == null ? 0 : answers.n" },
+        { "id": "e", "type": "computed", "label": "E", "value": "42" }
+      ]}]
+    }"#;
+    let form = FormDefinition::from_json(src).unwrap();
+    let params = Params::defaults();
+    let values = |n: &str| {
+        let c = form.conditions(&post(&[("n", n)]), &params);
+        ["a", "b", "c", "d", "e"].map(|id| c.computed(id))
+    };
+    assert_eq!(
+        values("5"),
+        [Some(5), Some(6), Some(12), Some(18), Some(42)]
+    );
+    assert_eq!(values(""), [Some(0), Some(1), Some(2), Some(3), Some(42)]);
+    let answers = form.validate(&post(&[("n", "1")])).unwrap();
+    assert_eq!(answers.get("d"), Some("6"));
+
+    // A cycle (refused by the lint, possible through serde): no error, no hang.
+    let mut cyclic: FormDefinition = serde_json::from_str(src).unwrap();
+    assert!(cyclic.lint().is_ok());
+    cyclic.steps[0].fields[4].value = Some("answers.d + 1".into());
+    assert!(cyclic.lint().is_err());
+    let c = cyclic.conditions(&post(&[("n", "1")]), &params);
+    assert_eq!(c.computed("e"), Some(42));
+    // Changing a loaded definition is seen too (the evaluation order is worked out again).
+    let mut changed = form.clone();
+    let _ = changed.conditions(&post(&[]), &params);
+    changed.steps[0].fields[5].value = Some("answers.d * 10".into());
+    assert_eq!(
+        changed
+            .conditions(&post(&[("n", "5")]), &params)
+            .computed("e"),
+        Some(180)
+    );
+}
