@@ -59,7 +59,7 @@ enum FormsCommand {
     },
     /// Load and lint a form definition; prints `ok: <id> v<version>, N fields` or the problems.
     Check {
-        /// The form definition JSON file.
+        /// The form definition file (`.json`, `.yaml` or `.yml`).
         file: PathBuf,
     },
     /// Print the JSON Schema of the form definition format (for editors).
