@@ -181,4 +181,3 @@ pub fn large_form() -> (FormDefinition, Vec<(String, String)>) {
     assert_eq!(form.rules.len(), STEPS * RULES_PER_STEP);
     (form, posted)
 }
-

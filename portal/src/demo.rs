@@ -6,8 +6,8 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use forms::FormDefinition;
 use store::{
-    AccentColour, ExternalUrl, NewForm, NewService, NewStaff, NewTenant, Role, RoleKind, Store,
-    TenantProfile,
+    AccentColour, ExternalUrl, NewForm, NewService, NewStaff, NewTenant, ParameterChanges, Role,
+    RoleKind, Store, TenantProfile,
 };
 
 /// A demo municipality. Addresses, phone numbers (Erfurt's area code with the 555 range used
@@ -100,6 +100,20 @@ impl DemoTenant {
     }
 }
 
+/// First dog, each further dog, dangerous dog: cents a year.
+type DogTaxRates = (i64, i64, i64);
+
+/// Each demo municipality's dog-tax rates in cents a year (first dog, each further dog,
+/// dangerous dog). The amounts are invented, in the range Thuringian towns charge. Werther
+/// keeps the form's defaults (48/96/600 €), which the walking-skeleton tests file against.
+/// `None`: no value stored, the default applies.
+const DOG_TAX_RATES: &[(&str, Option<DogTaxRates>)] = &[
+    ("ellrich", Some((6000, 12000, 72000))),
+    ("heringen-helme", Some((5400, 10800, 54000))),
+    ("werther", None),
+    ("kyffhaeuserland", Some((4500, 9000, 60000))),
+];
+
 const FORMS: &[&str] = &[
     include_str!("../demo/forms/hundesteuer-anmeldung.json"),
     include_str!("../demo/forms/gewerbeanmeldung.json"),
@@ -160,6 +174,21 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<()> {
                     .await?;
             }
         }
+        if let Some((_, Some((first, further, dangerous)))) =
+            DOG_TAX_RATES.iter().find(|(s, _)| *s == slug)
+        {
+            let rates: ParameterChanges = [
+                ("steuer_erster_hund", first),
+                ("steuer_weiterer_hund", further),
+                ("steuer_gefaehrlicher_hund", dangerous),
+            ]
+            .into_iter()
+            .map(|(id, cents)| (id.to_owned(), Some(serde_json::json!(cents))))
+            .collect();
+            store
+                .set_form_parameters(tenant.id, "hundesteuer-anmeldung", &rates, None)
+                .await?;
+        }
         for (prefix, kind) in [("clerk", RoleKind::Clerk), ("admin", RoleKind::TenantAdmin)] {
             store
                 .create_staff(&NewStaff {
@@ -214,6 +243,25 @@ mod tests {
             assert!(p.town_hall_address.contains(t.name), "{}", t.name);
             assert!(p.accessibility_reviewed_on.is_some(), "{}", t.name);
         }
+    }
+
+    #[test]
+    fn the_demo_dog_tax_rates_name_parameters_the_form_declares() {
+        let form = FormDefinition::from_json(FORMS[0]).unwrap();
+        assert_eq!(form.id, "hundesteuer-anmeldung");
+        for id in [
+            "steuer_erster_hund",
+            "steuer_weiterer_hund",
+            "steuer_gefaehrlicher_hund",
+        ] {
+            assert!(form.parameter(id).is_some(), "{id}");
+        }
+        assert_eq!(DOG_TAX_RATES.len(), TENANTS.len());
+        assert!(
+            DOG_TAX_RATES
+                .iter()
+                .all(|(slug, _)| TENANTS.iter().any(|t| t.slug == *slug))
+        );
     }
 
     #[test]

@@ -3,13 +3,15 @@
 //! The catalogue (municipalities, their services and the parsed form definitions) is read
 //! from the store at start-up and refreshed every 30 seconds, so that public pages need no
 //! database round trip. Form versions are immutable, so a parsed definition never goes stale.
+//! It also holds each municipality's own parameter values (rates) by form key, so that every
+//! evaluation of a form's logic uses the municipality's values without a query.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use forms::FormDefinition;
+use forms::{FormDefinition, ParamValue, Params};
 use store::{FormId, Service, Store, Tenant, TenantId};
 
 use crate::config::Config;
@@ -130,7 +132,13 @@ fn derive_key(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
 pub struct Offering {
     pub service: Service,
     pub form: Arc<FormDefinition>,
+    /// The municipality's own values for the form's parameters, checked against this version
+    /// (a value of the wrong type, or for an id the version does not declare, is left out).
+    pub params: Params,
 }
+
+/// A municipality's stored parameter values, by form key, then parameter id.
+type TenantParams = HashMap<String, BTreeMap<String, ParamValue>>;
 
 #[derive(Default)]
 pub struct Catalogue {
@@ -139,6 +147,7 @@ pub struct Catalogue {
     by_slug: HashMap<String, usize>,
     services: HashMap<TenantId, Vec<Offering>>,
     forms: HashMap<FormId, Arc<FormDefinition>>,
+    params: HashMap<TenantId, TenantParams>,
 }
 
 impl Catalogue {
@@ -146,7 +155,9 @@ impl Catalogue {
         let tenants = store.tenants().await.context("loading municipalities")?;
         let mut forms: HashMap<FormId, Arc<FormDefinition>> = HashMap::new();
         let mut services = HashMap::new();
+        let mut params = HashMap::new();
         for tenant in &tenants {
+            let stored = tenant_params(store, tenant).await?;
             let mut offerings = Vec::new();
             for service in store
                 .services(tenant.id)
@@ -167,9 +178,15 @@ impl Catalogue {
                         parsed
                     }
                 };
-                offerings.push(Offering { service, form });
+                let own = checked_params(tenant, &form, stored.get(&form.id));
+                offerings.push(Offering {
+                    service,
+                    form,
+                    params: own,
+                });
             }
             services.insert(tenant.id, offerings);
+            params.insert(tenant.id, stored);
         }
         let by_slug = tenants
             .iter()
@@ -181,7 +198,15 @@ impl Catalogue {
             by_slug,
             services,
             forms,
+            params,
         })
+    }
+
+    /// A municipality's parameter values for `form` (any version of its key, e.g. the older
+    /// one a draft was started on), checked against that version.
+    pub fn params(&self, tenant: &Tenant, form: &FormDefinition) -> Params {
+        let stored = self.params.get(&tenant.id).and_then(|p| p.get(&form.id));
+        checked_params(tenant, form, stored)
     }
 
     pub fn tenants(&self) -> &[Tenant] {
@@ -218,5 +243,112 @@ impl Catalogue {
 
     pub fn form(&self, id: FormId) -> Option<&Arc<FormDefinition>> {
         self.forms.get(&id)
+    }
+}
+
+/// A municipality's stored values by form key. A value that is neither an integer nor a text
+/// is left out, with a warning (never the value itself: it names no one, but logs carry ids
+/// only).
+async fn tenant_params(store: &dyn Store, tenant: &Tenant) -> anyhow::Result<TenantParams> {
+    let mut out: TenantParams = HashMap::new();
+    for stored in store
+        .tenant_form_parameters(tenant.id)
+        .await
+        .context("loading parameter values")?
+    {
+        match serde_json::from_value::<ParamValue>(stored.value) {
+            Ok(value) => {
+                out.entry(stored.form_key)
+                    .or_default()
+                    .insert(stored.param_id, value);
+            }
+            Err(_) => tracing::warn!(
+                tenant = %tenant.slug,
+                form = %stored.form_key,
+                parameter = %stored.param_id,
+                "stored parameter value is neither a number nor a text; the default applies"
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// The values `form` declares, of the kind it declares; a value of the wrong kind is left out
+/// with a warning (the default applies), one for an id this version does not declare silently
+/// (a rate is stored by key and may belong to another version).
+fn checked_params(
+    tenant: &Tenant,
+    form: &FormDefinition,
+    stored: Option<&BTreeMap<String, ParamValue>>,
+) -> Params {
+    let Some(stored) = stored else {
+        return Params::defaults();
+    };
+    let declared = Params(
+        stored
+            .iter()
+            .filter(|(id, _)| form.parameter(id).is_some())
+            .map(|(id, v)| (id.clone(), v.clone()))
+            .collect(),
+    );
+    let problems = form.check_params(&declared);
+    if problems.is_empty() {
+        return declared;
+    }
+    let mut params = declared;
+    for problem in problems {
+        let id = problem
+            .path
+            .strip_prefix("tenant.")
+            .unwrap_or(&problem.path);
+        tracing::warn!(
+            tenant = %tenant.slug,
+            form = %form.id,
+            version = form.version,
+            parameter = %id,
+            problem = %problem.message,
+            "stored parameter value ignored; the default applies"
+        );
+        params.0.remove(id);
+    }
+    params
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const DOG_TAX: &str = include_str!("../demo/forms/hundesteuer-anmeldung.json");
+
+    fn town() -> Tenant {
+        Tenant {
+            id: TenantId(1),
+            slug: "werther".to_owned(),
+            name: "Werther".to_owned(),
+            code: "WER".to_owned(),
+            profile: store::TenantProfile::default(),
+            demo: false,
+        }
+    }
+
+    #[test]
+    fn only_declared_values_of_the_declared_kind_are_used() {
+        let form = FormDefinition::from_json(DOG_TAX).unwrap();
+        let stored: BTreeMap<String, ParamValue> = [
+            ("steuer_erster_hund", ParamValue::Int(5400)),
+            ("steuer_weiterer_hund", ParamValue::Text("viel".into())),
+            ("aus_einer_anderen_version", ParamValue::Int(1)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let params = checked_params(&town(), &form, Some(&stored));
+        assert_eq!(
+            params,
+            Params::defaults().with("steuer_erster_hund", ParamValue::Int(5400))
+        );
+        assert_eq!(checked_params(&town(), &form, None), Params::defaults());
     }
 }

@@ -65,8 +65,9 @@ pub trait Store: Send + Sync + 'static {
     // --- installation ---------------------------------------------------------------------
     /// True when the database holds demo data (tenants, forms or staff seeded by demo mode).
     async fn holds_demo_data(&self) -> Result<bool>;
-    /// Deletes everything demo mode created (demo tenants with their services, cases and
-    /// sessions, demo forms, demo staff). Returns the number of tenants removed.
+    /// Deletes everything demo mode created (demo tenants with their services, cases,
+    /// sessions and parameter values, demo forms, demo staff). Returns the number of tenants
+    /// removed.
     async fn remove_demo_data(&self) -> Result<u64>;
 
     // --- tenants (the municipalities) -----------------------------------------------------
@@ -97,6 +98,22 @@ pub trait Store: Send + Sync + 'static {
     /// The tenant's services, ordered by slug.
     async fn services(&self, tenant: TenantId) -> Result<Vec<Service>>;
     async fn service(&self, tenant: TenantId, slug: &str) -> Result<Option<Service>>;
+
+    // --- a municipality's parameter values for shared forms (by form key) -------------------
+    /// The tenant's own values for the parameters of form `key`, ordered by parameter id.
+    async fn form_parameters(&self, tenant: TenantId, key: &str) -> Result<Vec<FormParameter>>;
+    /// The tenant's own values for every form key, ordered by key, then parameter id (what
+    /// the catalogue loads).
+    async fn tenant_form_parameters(&self, tenant: TenantId) -> Result<Vec<FormParameter>>;
+    /// Applies `changes` to the tenant's values for form `key` in one transaction, stamped
+    /// with `by` and the time: all of them or, on an error, none.
+    async fn set_form_parameters(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        changes: &ParameterChanges,
+        by: Option<StaffId>,
+    ) -> Result<()>;
 
     // --- cases -----------------------------------------------------------------------------
     /// Stores a submitted case, and the submitting browser's session when it is new, in one

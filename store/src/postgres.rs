@@ -13,10 +13,11 @@ use sqlx::{Connection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormRecord, FormScope,
-    FormVersion, LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff,
-    NewTenant, Offer, Page, Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord,
-    StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
+    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormParameter, FormRecord,
+    FormScope, FormVersion, LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession,
+    NewStaff, NewTenant, Offer, Page, ParameterChanges, Published, Result, Role, RoleKind, Service,
+    ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId,
+    TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -221,6 +222,16 @@ impl PgStore {
     }
 }
 
+fn form_parameter_from(row: &PgRow) -> Result<FormParameter> {
+    Ok(FormParameter {
+        form_key: row.try_get("form_key")?,
+        param_id: row.try_get("param_id")?,
+        value: row.try_get::<Json<serde_json::Value>, _>("value")?.0,
+        updated_at: row.try_get("updated_at")?,
+        updated_by: row.try_get::<Option<i64>, _>("updated_by")?.map(StaffId),
+    })
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> Backend {
@@ -267,6 +278,7 @@ impl Store for PgStore {
             "delete from cases where tenant_id in (select id from tenants where demo)",
             "delete from drafts where tenant_id in (select id from tenants where demo)",
             "delete from services where tenant_id in (select id from tenants where demo)",
+            "delete from form_parameters where tenant_id in (select id from tenants where demo)",
             "delete from staff_roles where tenant_id in (select id from tenants where demo)",
             "delete from sessions where staff_id in (select id from staff where demo)",
             "delete from staff where demo",
@@ -552,6 +564,79 @@ impl Store for PgStore {
         .as_ref()
         .map(service_from)
         .transpose()
+    }
+
+    async fn form_parameters(&self, tenant: TenantId, key: &str) -> Result<Vec<FormParameter>> {
+        sqlx::query(
+            "select form_key, param_id, value, updated_at, updated_by from form_parameters \
+             where tenant_id = $1 and form_key = $2 order by param_id",
+        )
+        .bind(tenant.0)
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(form_parameter_from)
+        .collect()
+    }
+
+    async fn tenant_form_parameters(&self, tenant: TenantId) -> Result<Vec<FormParameter>> {
+        sqlx::query(
+            "select form_key, param_id, value, updated_at, updated_by from form_parameters \
+             where tenant_id = $1 order by form_key, param_id",
+        )
+        .bind(tenant.0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(form_parameter_from)
+        .collect()
+    }
+
+    async fn set_form_parameters(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        changes: &ParameterChanges,
+        by: Option<StaffId>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let at = Utc::now();
+        for (id, value) in changes {
+            match value {
+                Some(value) => {
+                    sqlx::query(
+                        "insert into form_parameters \
+                         (tenant_id, form_key, param_id, value, updated_at, updated_by) \
+                         values ($1, $2, $3, $4, $5, $6) \
+                         on conflict (tenant_id, form_key, param_id) do update set \
+                         value = excluded.value, updated_at = excluded.updated_at, \
+                         updated_by = excluded.updated_by",
+                    )
+                    .bind(tenant.0)
+                    .bind(key)
+                    .bind(id)
+                    .bind(Json(value))
+                    .bind(at)
+                    .bind(by.map(|s| s.0))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "delete from form_parameters \
+                         where tenant_id = $1 and form_key = $2 and param_id = $3",
+                    )
+                    .bind(tenant.0)
+                    .bind(key)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn submit_case(

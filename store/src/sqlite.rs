@@ -21,10 +21,11 @@ use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormRecord, FormScope,
-    FormVersion, LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff,
-    NewTenant, Offer, Page, Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord,
-    StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
+    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormParameter, FormRecord,
+    FormScope, FormVersion, LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession,
+    NewStaff, NewTenant, Offer, Page, ParameterChanges, Published, Result, Role, RoleKind, Service,
+    ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId,
+    TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -226,6 +227,18 @@ fn draft_from(row: &SqliteRow) -> Result<Draft> {
     })
 }
 
+fn form_parameter_from(row: &SqliteRow) -> Result<FormParameter> {
+    let value: String = row.try_get("value")?;
+    Ok(FormParameter {
+        form_key: row.try_get("form_key")?,
+        param_id: row.try_get("param_id")?,
+        value: serde_json::from_str(&value)
+            .map_err(|_| StoreError::Corrupt("parameter value is not JSON".into()))?,
+        updated_at: parse_ts(&row.try_get::<String, _>("updated_at")?)?,
+        updated_by: row.try_get::<Option<i64>, _>("updated_by")?.map(StaffId),
+    })
+}
+
 fn draft_answers(answers: &serde_json::Value) -> Result<String> {
     serde_json::to_string(answers)
         .map_err(|_| StoreError::Corrupt("draft answers cannot be serialised".into()))
@@ -349,6 +362,7 @@ impl Store for SqliteStore {
             "delete from cases where tenant_id in (select id from tenants where demo)",
             "delete from drafts where tenant_id in (select id from tenants where demo)",
             "delete from services where tenant_id in (select id from tenants where demo)",
+            "delete from form_parameters where tenant_id in (select id from tenants where demo)",
             "delete from staff_roles where tenant_id in (select id from tenants where demo)",
             "delete from sessions where staff_id in (select id from staff where demo)",
             "delete from staff where demo",
@@ -633,6 +647,80 @@ impl Store for SqliteStore {
         .as_ref()
         .map(service_from)
         .transpose()
+    }
+
+    async fn form_parameters(&self, tenant: TenantId, key: &str) -> Result<Vec<FormParameter>> {
+        sqlx::query(
+            "select form_key, param_id, value, updated_at, updated_by from form_parameters \
+             where tenant_id = ? and form_key = ? order by param_id",
+        )
+        .bind(tenant.0)
+        .bind(key)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(form_parameter_from)
+        .collect()
+    }
+
+    async fn tenant_form_parameters(&self, tenant: TenantId) -> Result<Vec<FormParameter>> {
+        sqlx::query(
+            "select form_key, param_id, value, updated_at, updated_by from form_parameters \
+             where tenant_id = ? order by form_key, param_id",
+        )
+        .bind(tenant.0)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(form_parameter_from)
+        .collect()
+    }
+
+    async fn set_form_parameters(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        changes: &ParameterChanges,
+        by: Option<StaffId>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let at = now();
+        for (id, value) in changes {
+            match value {
+                Some(value) => {
+                    sqlx::query(
+                        "insert into form_parameters \
+                         (tenant_id, form_key, param_id, value, updated_at, updated_by, created_at) \
+                         values (?, ?, ?, ?, ?, ?, ?) \
+                         on conflict (tenant_id, form_key, param_id) do update set \
+                         value = excluded.value, updated_at = excluded.updated_at, \
+                         updated_by = excluded.updated_by",
+                    )
+                    .bind(tenant.0)
+                    .bind(key)
+                    .bind(id)
+                    .bind(value.to_string())
+                    .bind(&at)
+                    .bind(by.map(|s| s.0))
+                    .bind(&at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "delete from form_parameters \
+                         where tenant_id = ? and form_key = ? and param_id = ?",
+                    )
+                    .bind(tenant.0)
+                    .bind(key)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn submit_case(

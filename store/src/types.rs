@@ -490,3 +490,21 @@ pub struct Published {
     /// Services moved from an older version of the key to this one (0 for a brand-new key).
     pub moved: u64,
 }
+
+/// A municipality's own value for one parameter of a form, by form key: it holds for every
+/// version of the key that declares the parameter (a rate outlives a new version).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormParameter {
+    pub form_key: String,
+    pub param_id: String,
+    /// A JSON number (cents for money) or string; the portal checks it against the version.
+    pub value: serde_json::Value,
+    pub updated_at: DateTime<Utc>,
+    /// Who set it; `None` when seeded or when that staff account is gone.
+    pub updated_by: Option<StaffId>,
+}
+
+/// Changes to a municipality's parameter values for one form key, by parameter id:
+/// `Some(value)` sets or replaces, `None` clears (the default applies again). Ids not named
+/// keep their values.
+pub type ParameterChanges = std::collections::BTreeMap<String, Option<serde_json::Value>>;

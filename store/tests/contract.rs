@@ -106,9 +106,10 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, SubsecRound, Utc};
 use serde_json::json;
 use store::{
-    AccentColour, Backend, CaseStatus, Draft, ExternalUrl, FailedLogin, FormId, FormScope,
-    LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff, NewTenant, Page,
-    Role, RoleKind, Service, StaffId, Store, StoreError, Tenant, TenantId, TenantProfile,
+    AccentColour, Backend, CaseStatus, Draft, ExternalUrl, FailedLogin, FormId, FormParameter,
+    FormScope, LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff,
+    NewTenant, Page, ParameterChanges, Role, RoleKind, Service, StaffId, Store, StoreError, Tenant,
+    TenantId, TenantProfile,
 };
 use uuid::Uuid;
 
@@ -193,6 +194,10 @@ contract!(
     other_tenant_cannot_publish_over_a_form_another_published,
     a_tenant_publish_never_moves_another_tenants_service,
     other_tenant_cannot_list_form_versions,
+    parameter_values_are_set_replaced_and_cleared_per_form_key,
+    other_tenant_cannot_read_parameter_values,
+    other_tenant_cannot_change_parameter_values,
+    removing_demo_data_removes_a_demo_municipalitys_parameter_values,
 );
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -2820,4 +2825,240 @@ async fn other_tenant_cannot_list_form_versions(db: Db) {
     let shared = store.form_versions(FormScope::Tenant(b.id)).await.unwrap();
     let shared = shared.iter().find(|v| v.key == "geteilt").unwrap();
     assert_eq!(shared.offered_by.len(), 2);
+}
+
+// --- a municipality's parameter values -----------------------------------------------------
+
+const DOG_TAX: &str = "hundesteuer-anmeldung";
+
+fn changes(pairs: &[(&str, Option<serde_json::Value>)]) -> ParameterChanges {
+    pairs
+        .iter()
+        .map(|(id, v)| ((*id).to_owned(), v.clone()))
+        .collect()
+}
+
+/// (key, id, value) of each stored value, in the store's order.
+fn values_of(params: &[FormParameter]) -> Vec<(String, String, serde_json::Value)> {
+    params
+        .iter()
+        .map(|p| (p.form_key.clone(), p.param_id.clone(), p.value.clone()))
+        .collect()
+}
+
+fn value(key: &str, id: &str, v: serde_json::Value) -> (String, String, serde_json::Value) {
+    (key.to_owned(), id.to_owned(), v)
+}
+
+async fn parameter_values_are_set_replaced_and_cleared_per_form_key(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let admin = staff_member(store, "admin.aach").await;
+    assert!(
+        store
+            .form_parameters(a.id, DOG_TAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let before = Utc::now().trunc_subsecs(6) - chrono::Duration::seconds(1);
+    store
+        .set_form_parameters(
+            a.id,
+            DOG_TAX,
+            &changes(&[
+                ("steuer_weiterer_hund", Some(json!(10800))),
+                ("steuer_erster_hund", Some(json!(5400))),
+                ("ort", Some(json!("Größe ß"))),
+            ]),
+            Some(admin),
+        )
+        .await
+        .unwrap();
+    store
+        .set_form_parameters(
+            a.id,
+            "gewerbeanmeldung",
+            &changes(&[("gebuehr", Some(json!(2600)))]),
+            None,
+        )
+        .await
+        .unwrap();
+
+    let read = store.form_parameters(a.id, DOG_TAX).await.unwrap();
+    assert_eq!(
+        values_of(&read),
+        [
+            value(DOG_TAX, "ort", json!("Größe ß")),
+            value(DOG_TAX, "steuer_erster_hund", json!(5400)),
+            value(DOG_TAX, "steuer_weiterer_hund", json!(10800)),
+        ]
+    );
+    assert!(read.iter().all(|p| p.updated_by == Some(admin)));
+    assert!(read.iter().all(|p| p.updated_at >= before));
+
+    // Replace one, clear one; the one not named keeps its value; clearing twice is fine.
+    store
+        .set_form_parameters(
+            a.id,
+            DOG_TAX,
+            &changes(&[
+                ("steuer_erster_hund", Some(json!(6000))),
+                ("ort", None),
+                ("nie_gesetzt", None),
+            ]),
+            None,
+        )
+        .await
+        .unwrap();
+    let read = store.form_parameters(a.id, DOG_TAX).await.unwrap();
+    assert_eq!(
+        values_of(&read),
+        [
+            value(DOG_TAX, "steuer_erster_hund", json!(6000)),
+            value(DOG_TAX, "steuer_weiterer_hund", json!(10800)),
+        ]
+    );
+    assert_eq!(read[0].updated_by, None);
+    assert_eq!(read[1].updated_by, Some(admin));
+
+    // Every key at once, for the catalogue.
+    assert_eq!(
+        values_of(&store.tenant_form_parameters(a.id).await.unwrap()),
+        [
+            value("gewerbeanmeldung", "gebuehr", json!(2600)),
+            value(DOG_TAX, "steuer_erster_hund", json!(6000)),
+            value(DOG_TAX, "steuer_weiterer_hund", json!(10800)),
+        ]
+    );
+
+    // Values outlive a reopened store.
+    let reopened = store::connect(&db.url).await.unwrap();
+    assert_eq!(
+        values_of(&reopened.form_parameters(a.id, DOG_TAX).await.unwrap()),
+        values_of(&read)
+    );
+}
+
+/// Municipality A with its own dog-tax rates.
+async fn rates_of_a(store: &dyn Store) -> (Tenant, Tenant, Vec<FormParameter>) {
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    store
+        .set_form_parameters(
+            a.id,
+            DOG_TAX,
+            &changes(&[
+                ("steuer_erster_hund", Some(json!(6000))),
+                ("steuer_weiterer_hund", Some(json!(12000))),
+            ]),
+            None,
+        )
+        .await
+        .unwrap();
+    let stored = store.form_parameters(a.id, DOG_TAX).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    (a, b, stored)
+}
+
+async fn other_tenant_cannot_read_parameter_values(db: Db) {
+    let store = &*db.store;
+    let (_a, b, _) = rates_of_a(store).await;
+    assert!(
+        store
+            .form_parameters(b.id, DOG_TAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.tenant_form_parameters(b.id).await.unwrap().is_empty());
+}
+
+async fn other_tenant_cannot_change_parameter_values(db: Db) {
+    let store = &*db.store;
+    let (a, b, stored) = rates_of_a(store).await;
+    // B sets the same ids, then clears them: its own values come and go, A's stay.
+    store
+        .set_form_parameters(
+            b.id,
+            DOG_TAX,
+            &changes(&[("steuer_erster_hund", Some(json!(1)))]),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.form_parameters(a.id, DOG_TAX).await.unwrap(), stored);
+    assert_eq!(
+        values_of(&store.form_parameters(b.id, DOG_TAX).await.unwrap()),
+        [value(DOG_TAX, "steuer_erster_hund", json!(1))]
+    );
+    store
+        .set_form_parameters(
+            b.id,
+            DOG_TAX,
+            &changes(&[("steuer_erster_hund", None), ("steuer_weiterer_hund", None)]),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.form_parameters(a.id, DOG_TAX).await.unwrap(), stored);
+    assert!(
+        store
+            .form_parameters(b.id, DOG_TAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.tenant_form_parameters(a.id).await.unwrap(), stored);
+}
+
+async fn removing_demo_data_removes_a_demo_municipalitys_parameter_values(db: Db) {
+    let store = &*db.store;
+    let real = tenant(store, "aach", "AAC").await;
+    let demo = store
+        .create_tenant(&new_tenant("demo", "DEM", true))
+        .await
+        .unwrap();
+    // A demo federation admin once set a real municipality's rate.
+    let demo_admin = store
+        .create_staff(&NewStaff {
+            username: "federation.admin".into(),
+            password_hash: "x".into(),
+            roles: vec![Role {
+                kind: RoleKind::FederationAdmin,
+                tenant: None,
+            }],
+            demo: true,
+        })
+        .await
+        .unwrap();
+    for t in [&real, &demo] {
+        store
+            .set_form_parameters(
+                t.id,
+                DOG_TAX,
+                &changes(&[("steuer_erster_hund", Some(json!(4500)))]),
+                Some(demo_admin),
+            )
+            .await
+            .unwrap();
+    }
+
+    assert_eq!(store.remove_demo_data().await.unwrap(), 1);
+
+    assert!(
+        store
+            .form_parameters(demo.id, DOG_TAX)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let kept = store.form_parameters(real.id, DOG_TAX).await.unwrap();
+    assert_eq!(
+        values_of(&kept),
+        [value(DOG_TAX, "steuer_erster_hund", json!(4500))]
+    );
+    // The value stays; who set it is gone with the demo account.
+    assert_eq!(kept[0].updated_by, None);
 }

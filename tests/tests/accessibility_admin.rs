@@ -1,7 +1,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-//! The admin pages (form versions: list, check, lint errors, publish, refusals, the 403 page)
-//! and the explain view of a case pass axe-core (WCAG 2.0/2.1 A and AA) in German and in
+//! The admin pages (form versions: list, check, lint errors, publish, refusals, the 403 page;
+//! a municipality's parameter values: the form, its errors, saved) and the explain view of a case pass axe-core (WCAG 2.0/2.1 A and AA) in German and in
 //! English; at 320 px nothing scrolls sideways. Screenshots land in the ignored
 //! `screenshots/` folder.
 
@@ -9,6 +9,7 @@ use serde_json::json;
 use tests::chrome::{Chrome, Js};
 use tests::{Db, TestApp};
 
+const PARAMETERS: &str = "/staff/forms/hundesteuer-anmeldung/parameters?tenant=werther";
 const DOG_TAX_V1: &str = include_str!("../../portal/demo/forms/hundesteuer-anmeldung.json");
 
 fn dog_tax(version: u32, label: &str) -> String {
@@ -136,6 +137,15 @@ async fn walk_the_admin_pages(lang: &str) {
     // A municipality's admin: a shared form is refused.
     sign_in(&chrome, &base, "admin.werther").await;
     check(&chrome, &base, Some("/staff/forms"), "forms tenant", lang).await;
+    // Its own dog-tax rates: the page, a bad amount (422 with the summary), saved.
+    check(&chrome, &base, Some(PARAMETERS), "parameters", lang).await;
+    chrome.fill(&[("steuer_erster_hund", "viel")]).await;
+    chrome.submit().await;
+    check(&chrome, &base, None, "parameters errors", lang).await;
+    chrome.fill(&[("steuer_erster_hund", "56,00")]).await;
+    chrome.submit().await;
+    assert!(chrome.url().await.contains("saved=1"));
+    check(&chrome, &base, None, "parameters saved", lang).await;
     chrome.goto(&format!("{base}/staff/forms/new")).await;
     paste(&chrome, &dog_tax(3, "Name")).await;
     chrome.submit().await;
@@ -162,7 +172,11 @@ async fn no_admin_page_scrolls_sideways_on_a_320_pixel_screen() {
     tests::file_dog_tax(&mut app.browser()).await;
     let chrome = Chrome::start_sized(Js::On, 320, 640).await;
     sign_in(&chrome, &app.base, "federation.admin").await;
-    let mut pages = vec!["/staff/forms".to_owned(), "/staff/forms/new".to_owned()];
+    let mut pages = vec![
+        "/staff/forms".to_owned(),
+        "/staff/forms/new".to_owned(),
+        PARAMETERS.to_owned(),
+    ];
     chrome
         .goto(&format!("{}/staff/inbox?tenant=werther", app.base))
         .await;

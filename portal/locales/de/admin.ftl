@@ -1,4 +1,5 @@
-# The admin area: form versions (upload, lint, publish) and the explain view.
+# The admin area: form versions (upload, lint, publish), municipalities' parameter values and
+# the explain view.
 
 ## Access and navigation
 
@@ -67,7 +68,7 @@ upload-publish = Veröffentlichen
 explain-link = Bedingungen und berechnete Werte ansehen
 explain-title = Bedingungen und berechnete Werte
 explain-intro = Jede Bedingung, jede Regel und jeder berechnete Wert der Formularversion { $version }, ausgewertet mit den Antworten dieses Vorgangs.
-explain-params = Gemeindeparameter: die Standardwerte der Formularversion, wie beim Ausfüllen.
+explain-params = Gemeindeparameter: die Werte, die die Gemeinde jetzt festgelegt hat, sonst die Standardwerte der Formularversion. Die gespeicherten Beträge des Vorgangs wurden beim Absenden berechnet.
 explain-back = Zurück zum Vorgang
 explain-none = Diese Formularversion enthält keine Bedingungen, keine Regeln und keine berechneten Werte.
 explain-caption = Bedingungen und berechnete Werte zu { $reference }
@@ -83,3 +84,15 @@ explain-field-visible = Feld „{ $label }“ wird gezeigt, wenn
 explain-field-required = Feld „{ $label }“ ist Pflicht, wenn
 explain-field-value = Wert von „{ $label }“
 explain-rule = Regel „{ $label }“ ist erfüllt, wenn
+
+## A municipality's own values for a form's parameters
+
+forms-parameters = Eigene Werte der Gemeinden für dieses Formular, zum Beispiel Steuersätze:
+forms-parameters-link = Werte von { $municipality } für „{ $title }“ festlegen
+params-title = Werte von { $municipality }: { $title }
+params-intro = Mit diesen Werten rechnet das Formular ({ $version }) für Ihre Gemeinde, zum Beispiel die voraussichtliche Steuer. Sie gelten ab dem Speichern für alle neuen Berechnungen, auch in späteren Versionen des Formulars. Eingegangene Anträge behalten die Beträge, mit denen sie gestellt wurden.
+params-empty-default = Lassen Sie ein Feld leer, gilt der Standardwert des Formulars.
+params-default = Standardwert: { $value }.
+params-save = Werte speichern
+params-saved = Die Werte sind gespeichert. Neue Anträge verwenden sie ab sofort.
+params-none = Dieses Formular hat keine Werte, die eine Gemeinde festlegen kann.

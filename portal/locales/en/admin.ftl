@@ -1,4 +1,5 @@
-# The admin area: form versions (upload, lint, publish) and the explain view.
+# The admin area: form versions (upload, lint, publish), municipalities' parameter values and
+# the explain view.
 
 ## Access and navigation
 
@@ -67,7 +68,7 @@ upload-publish = Publish
 explain-link = See conditions and computed values
 explain-title = Conditions and computed values
 explain-intro = Every condition, rule and computed value of form version { $version }, evaluated with this case's answers.
-explain-params = Municipality parameters: the form version's defaults, as when the form was filled in.
+explain-params = Municipality parameters: the values the municipality has set now, else the form version's defaults. The amounts stored with the case were calculated when it was submitted.
 explain-back = Back to the case
 explain-none = This form version has no conditions, no rules and no computed values.
 explain-caption = Conditions and computed values of { $reference }
@@ -83,3 +84,15 @@ explain-field-visible = Field “{ $label }” is shown if
 explain-field-required = Field “{ $label }” is required if
 explain-field-value = Value of “{ $label }”
 explain-rule = Rule “{ $label }” holds if
+
+## A municipality's own values for a form's parameters
+
+forms-parameters = The municipalities' own values for this form, for example tax rates:
+forms-parameters-link = Set the values of { $municipality } for “{ $title }”
+params-title = Values of { $municipality }: { $title }
+params-intro = The form ({ $version }) uses these values for your municipality, for example to calculate the expected tax. Once saved, they apply to every new calculation, in later versions of the form too. Applications already received keep the amounts they were made with.
+params-empty-default = Leave a field empty to use the form's default value.
+params-default = Default: { $value }.
+params-save = Save values
+params-saved = The values are saved. New applications use them from now on.
+params-none = This form has no values a municipality can set.

@@ -1,11 +1,13 @@
 //! The admin area: form versions. `/staff/forms` lists the form keys with their versions and
 //! which municipality offers which; `/staff/forms/new` checks a pasted definition and
-//! publishes it as a new, immutable version (docs/admin.md).
+//! publishes it as a new, immutable version; `/staff/forms/{key}/parameters?tenant={slug}`
+//! sets a municipality's own values for a form's parameters (docs/admin.md).
 //!
 //! Federation admins act on every form; a municipality's admin on the forms of the
 //! municipalities they administer. Clerks get a 403 page.
 
 mod pages;
+mod parameters;
 mod publish;
 
 use axum::Router;
@@ -20,10 +22,16 @@ use crate::state::AppState;
 use crate::web::PageCtx;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/staff/forms", get(list)).route(
-        "/staff/forms/new",
-        get(publish::new_page).post(publish::check_or_publish),
-    )
+    Router::new()
+        .route("/staff/forms", get(list))
+        .route(
+            "/staff/forms/new",
+            get(publish::new_page).post(publish::check_or_publish),
+        )
+        .route(
+            "/staff/forms/{key}/parameters",
+            get(parameters::page).post(parameters::save),
+        )
 }
 
 /// What a staff member administers.
@@ -35,6 +43,14 @@ pub enum Admin<'a> {
 }
 
 impl Admin<'_> {
+    /// Whether this admin acts for the municipality.
+    pub fn manages(&self, tenant: &Tenant) -> bool {
+        match self {
+            Self::Federation => true,
+            Self::Tenants(mine) => mine.iter().any(|t| t.id == tenant.id),
+        }
+    }
+
     /// The scopes whose forms this admin sees: all, or one per municipality.
     fn scopes(&self) -> Vec<FormScope> {
         match self {
@@ -77,6 +93,9 @@ pub struct FormGroup {
     pub key: String,
     pub title: String,
     pub versions: Vec<FormVersion>,
+    /// The municipalities (in this admin's scope) that offer a version of the key with
+    /// parameters, each with a link to set its own values.
+    pub parameters_of: Vec<Tenant>,
 }
 
 #[derive(Deserialize)]
@@ -116,9 +135,25 @@ async fn list(
                     key: version.key.clone(),
                     title,
                     versions: vec![version],
+                    parameters_of: Vec::new(),
                 });
             }
         }
+    }
+
+    for group in &mut groups {
+        group.parameters_of = catalogue
+            .tenants()
+            .iter()
+            .filter(|t| admin.manages(t))
+            .filter(|t| {
+                catalogue
+                    .services(t.id)
+                    .iter()
+                    .any(|o| o.form.id == group.key && !o.form.parameters.is_empty())
+            })
+            .cloned()
+            .collect();
     }
 
     // The notice after a publish, only for a version this admin can see.

@@ -118,9 +118,31 @@ fn group(lang: Lang, tenants: &[Tenant], g: &FormGroup) -> impl IntoView + use<>
         .map(|v| version_row(lang, tenants, &g.key, v))
         .collect_view();
     let region = label.clone();
+    let parameters = (!g.parameters_of.is_empty()).then(|| {
+        let links = g
+            .parameters_of
+            .iter()
+            .map(|t| {
+                let href = format!("/staff/forms/{}/parameters?tenant={}", g.key, t.slug);
+                let text = lang.t_args(
+                    "forms-parameters-link",
+                    &[
+                        ("municipality", Arg::from(t.name.clone())),
+                        ("title", Arg::from(g.title.clone())),
+                    ],
+                );
+                view! { <li><a href=href>{text}</a></li> }
+            })
+            .collect_view();
+        view! {
+            <p>{lang.t("forms-parameters")}</p>
+            <ul class="parameter-links">{links}</ul>
+        }
+    });
     view! {
         <h2>{g.title.clone()}</h2>
         <p>{lang.t("forms-key")}": "<code>{g.key.clone()}</code></p>
+        {parameters}
         <div class="table-wrapper" role="region" aria-label=region tabindex="0">
             <table class="form-versions">
                 <caption class="visually-hidden">{label}</caption>
@@ -456,4 +478,103 @@ fn clean_result(
             </form>
         </section>
     }
+}
+
+/// A municipality's own values for a form's parameters.
+pub fn parameters(
+    ctx: &PageCtx,
+    staff: &Staff,
+    status: StatusCode,
+    page: super::parameters::ParamsPage<'_>,
+) -> Response {
+    use super::parameters::Notice;
+    let lang = ctx.lang;
+    let code = lang.code();
+    let form_title = page.form.title.get(code).to_owned();
+    let title = lang.t_args(
+        "params-title",
+        &[
+            ("title", Arg::from(form_title.clone())),
+            ("municipality", Arg::from(page.tenant.name.clone())),
+        ],
+    );
+    let page_title = if page.errors.is_empty() {
+        title.clone()
+    } else {
+        format!("{}: {title}", lang.t("error-title-prefix"))
+    };
+    let shell = ctx.staff_shell(page_title, staff);
+    let token = ctx.csrf.token();
+    let alert = if !page.errors.is_empty() {
+        let summary = page
+            .errors
+            .iter()
+            .filter_map(|(id, message)| {
+                let field = page.inputs.field(id)?;
+                Some((views::fields::anchor(field), message.clone()))
+            })
+            .collect();
+        Some(views::error_summary(lang, summary).into_any())
+    } else {
+        match page.notice {
+            Some(Notice::TokenExpired) => Some(
+                views::notice_alert(
+                    lang.t("csrf-expired-title").to_owned(),
+                    lang.t("csrf-expired-text").to_owned(),
+                )
+                .into_any(),
+            ),
+            Some(Notice::Saved) => Some(
+                view! {
+                    <div class="notice" role="status">
+                        <p>{lang.t("params-saved")}</p>
+                    </div>
+                }
+                .into_any(),
+            ),
+            None => None,
+        }
+    };
+    let fields = page
+        .inputs
+        .fields()
+        .map(|f| {
+            let error = page
+                .errors
+                .iter()
+                .find(|(id, _)| *id == f.id)
+                .map(|(_, m)| m.clone());
+            views::fields::field(lang, f, page.values.get(&f.id).cloned(), error)
+        })
+        .collect_view();
+    let none = page.form.parameters.is_empty();
+    let action = format!(
+        "/staff/forms/{}/parameters?tenant={}",
+        page.form.id, page.tenant.slug
+    );
+    let form = (!none).then(|| {
+        view! {
+            <form method="post" action=action novalidate=true>
+                <input type="hidden" name="_csrf" value=token/>
+                {fields}
+                <button type="submit" class="button">{lang.t("params-save")}</button>
+            </form>
+        }
+    });
+    let empty = none.then(|| view! { <p>{lang.t("params-none")}</p> });
+    let version = format!("{} v{}", page.form.id, page.form.version);
+    views::page(
+        &shell,
+        status,
+        view! {
+            <p><a href="/staff/forms">{lang.t("upload-back")}</a></p>
+            {alert}
+            <p class="caption">{page.tenant.name.clone()}" · "{form_title}</p>
+            <h1>{title}</h1>
+            <p>{lang.t_args("params-intro", &[("version", Arg::from(version))])}</p>
+            <p>{lang.t("params-empty-default")}</p>
+            {form}
+            {empty}
+        },
+    )
 }

@@ -21,7 +21,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Utc};
-use forms::{FieldError, Params, Typed};
+use forms::{FieldError, Typed};
 use serde::Deserialize;
 use store::{CaseStatus, Draft, NewCase, NewDraft, NewSession, StoreError, Tenant};
 use uuid::Uuid;
@@ -63,11 +63,6 @@ pub struct StepQuery {
     errors: Option<String>,
 }
 
-fn params() -> Params {
-    // The municipality's own values once they are stored (issue 4, item 1); defaults now.
-    Params::defaults()
-}
-
 fn step_url(tenant: &Tenant, id: Uuid, step: usize) -> String {
     format!("/{}/applications/{id}/steps/{}", tenant.slug, step + 1)
 }
@@ -93,8 +88,9 @@ pub async fn start_page(
     let catalogue = state.catalogue();
     let (tenant, offering) = find(&catalogue, &slug, &service)?;
     let typed = Typed::new();
-    let params = params();
-    let journey = offering.form.journey(&typed, &params);
+    // The municipality's own rates, here and wherever the journey evaluates the form.
+    let params = &offering.params;
+    let journey = offering.form.journey(&typed, params);
     let step = journey.first_step();
     Ok(pages::step(
         &ctx,
@@ -124,7 +120,7 @@ pub async fn start(
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let (tenant, offering) = find(&catalogue, &slug, &service)?;
-    let params = params();
+    let params = &offering.params;
     let (posted, token_ok) = match posted {
         Ok(CsrfForm(fields)) => (fields, true),
         Err(CsrfRejection::Token(fields)) => (fields, false),
@@ -132,10 +128,10 @@ pub async fn start(
     };
     let action = Action::of(&posted);
     let blank = Typed::new();
-    let step = offering.form.journey(&blank, &params).first_step();
+    let step = offering.form.journey(&blank, params).first_step();
     let mut typed = Typed::new();
     offering.form.merge_step(step, &mut typed, &posted);
-    let journey = offering.form.journey(&typed, &params);
+    let journey = offering.form.journey(&typed, params);
     let page = |status, errors, notice| pages::StepPage {
         status,
         step,
@@ -219,9 +215,18 @@ async fn open(
         // The municipality no longer offers the service.
         return Ok(None);
     };
+    // The draft's own form version, with the municipality's values checked against it.
+    let (form, params) = if draft.form_id == current.service.form_id {
+        (current.form.clone(), current.params.clone())
+    } else {
+        let form = state.form(draft.form_id).await?;
+        let params = catalogue.params(tenant, &form);
+        (form, params)
+    };
     let offering = Offering {
         service: current.service.clone(),
-        form: state.form(draft.form_id).await?,
+        form,
+        params,
     };
     let typed = typed_answers(&draft.answers);
     Ok(Some(Opened {
@@ -286,8 +291,8 @@ pub async fn step_page(
     };
     let form = &opened.offering.form;
     let step = step_index(form, &n).ok_or(AppError::NotFound)?;
-    let params = params();
-    let journey = form.journey(&opened.typed, &params);
+    let params = &opened.offering.params;
+    let journey = form.journey(&opened.typed, params);
     let shown = journey.nearest_step(step);
     if shown != step {
         // Hidden by an answer changed since: the nearest step that is shown.
@@ -334,7 +339,7 @@ pub async fn step_submit(
     };
     let form = opened.offering.form.clone();
     let step = step_index(&form, &n).ok_or(AppError::NotFound)?;
-    let params = params();
+    let params = opened.offering.params.clone();
     let action = Action::of(&posted);
     let return_to_check = first(&posted, "_return") == Some("check");
     form.merge_step(step, &mut opened.typed, &posted);
@@ -460,8 +465,8 @@ pub async fn check_page(
     let Some(opened) = open(&state, &headers, tenant, &id).await? else {
         return Ok(pages::draft_unknown(&ctx, tenant));
     };
-    let params = params();
-    let journey = opened.offering.form.journey(&opened.typed, &params);
+    let params = &opened.offering.params;
+    let journey = opened.offering.form.journey(&opened.typed, params);
     match journey.validate() {
         Ok(answers) => Ok(pages::check(
             &ctx,
@@ -508,8 +513,8 @@ pub async fn check_submit(
     let Some(opened) = open(&state, &headers, tenant, &id).await? else {
         return Ok(pages::draft_unknown(&ctx, tenant));
     };
-    let params = params();
-    let journey = opened.offering.form.journey(&opened.typed, &params);
+    let params = &opened.offering.params;
+    let journey = opened.offering.form.journey(&opened.typed, params);
     let answers = match journey.validate() {
         Ok(answers) => answers,
         Err(errors) => return Ok(to_first_error(tenant, &opened, &journey, &errors)),

@@ -238,7 +238,7 @@ pub fn step(
             <form method="post" action=state.action novalidate=true>
                 <input type="hidden" name="_csrf" value=token/>
                 {state.return_to_check.then(|| view! { <input type="hidden" name="_return" value="check"/> })}
-                {views::step_fields(lang, def, &shown, &state.values, &messages)}
+                {views::step_fields(lang, def, &offering.params, &shown, &state.values, &messages)}
                 <div class="button-group">
                     <button type="submit" name="_action" value="next" class="button">{continue_label}</button>
                     <button type="submit" name="_action" value="save" class="button button--secondary">

@@ -20,15 +20,16 @@ pub fn page(
     staff: &Staff,
     tenant: &Tenant,
     form: &FormDefinition,
+    params: &Params,
     case: &Case,
 ) -> Response {
     let lang = ctx.lang;
     let title = format!("{} – {}", lang.t("explain-title"), case.reference);
     let shell = ctx.staff_shell(title.clone(), staff);
     let answers: Answers = serde_json::from_value(case.answers.clone()).unwrap_or_default();
-    // The same parameters the journey evaluated the form with (the defaults, until
-    // municipalities store their own).
-    let explanations = form.explain(&answers, &Params::defaults());
+    // The municipality's parameter values as they are now (a rate changed since the case
+    // was filed shows its new value here; the case's answers keep the amount computed then).
+    let explanations = form.explain(&answers, params);
     let meanings = meanings(lang, form);
     let caption = lang.t_args(
         "explain-caption",

@@ -287,5 +287,6 @@ async fn explain_page(
 ) -> AppResult<Response> {
     let (tenant, case) = find_case(&state, &staff, &id).await?;
     let form = state.form(case.form_id).await?;
-    Ok(explain::page(&ctx, &staff, &tenant, &form, &case))
+    let params = state.catalogue().params(&tenant, &form);
+    Ok(explain::page(&ctx, &staff, &tenant, &form, &params, &case))
 }

@@ -51,10 +51,11 @@ pub fn message(lang: Lang, def: &FormDefinition, field: &Field, error: &ErrorCod
 pub fn form_fields(
     lang: Lang,
     def: &FormDefinition,
+    params: &Params,
     values: &BTreeMap<String, String>,
     errors: &BTreeMap<String, String>,
 ) -> impl IntoView + use<> {
-    let computed = computed_values(lang, def, values);
+    let computed = computed_values(lang, def, params, values);
     def.steps
         .iter()
         .map(|step| {
@@ -79,11 +80,12 @@ pub fn form_fields(
         .collect_view()
 }
 
-/// The computed fields' values for the answers typed so far, formatted for display. (With
-/// the municipality's own parameters once they are stored; the defaults until then.)
+/// The computed fields' values for the answers typed so far, with the municipality's own
+/// parameter values (`tenant.<id>`), formatted for display.
 pub(crate) fn computed_values(
     lang: Lang,
     def: &FormDefinition,
+    params: &Params,
     values: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     // A blank form shows "calculated from your answers"; evaluating CEL for nothing would
@@ -93,7 +95,7 @@ pub(crate) fn computed_values(
     }
     let posted: Vec<(String, String)> =
         values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let conditions = def.conditions(&posted, &Params::defaults());
+    let conditions = def.conditions(&posted, params);
     def.fields()
         .filter(|f| f.kind == FieldKind::Computed)
         .filter_map(|f| {

@@ -227,16 +227,18 @@ pub fn format_date(lang: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The fields one step page shows (see [`forms::Journey::fields_on_page`]), with the values
-/// typed so far and the errors found. The step's title is the page's heading, so the fields
-/// stand without a fieldset of their own (choices bring theirs).
+/// typed so far (computed ones with the municipality's `params`) and the errors found. The
+/// step's title is the page's heading, so the fields stand without a fieldset of their own
+/// (choices bring theirs).
 pub fn step_fields(
     lang: Lang,
     def: &forms::FormDefinition,
+    params: &forms::Params,
     shown: &[&forms::Field],
     values: &std::collections::BTreeMap<String, String>,
     errors: &std::collections::BTreeMap<String, String>,
 ) -> impl IntoView + use<> {
-    let computed = fields::computed_values(lang, def, values);
+    let computed = fields::computed_values(lang, def, params, values);
     shown
         .iter()
         .map(|f| {
