@@ -135,6 +135,58 @@ pub struct Offering {
     /// The municipality's own values for the form's parameters, checked against this version
     /// (a value of the wrong type, or for an id the version does not declare, is left out).
     pub params: Params,
+    /// What the first page of a blank application shows, worked out on first use.
+    pub blank: std::sync::OnceLock<BlankStart>,
+}
+
+/// The first page of a blank application: the same for every visitor of an offering (the
+/// form's logic on no answers, with the municipality's parameters), so the form page does not
+/// evaluate the logic per request. Only this logic result is kept; the page is still rendered
+/// per request, with its own CSRF token.
+#[derive(Clone, Debug)]
+pub struct BlankStart {
+    pub step: usize,
+    /// Indexes into the step's fields of those the page shows.
+    pub fields: Vec<usize>,
+    pub progress: forms::Progress,
+}
+
+impl Offering {
+    pub fn new(service: Service, form: Arc<FormDefinition>, params: Params) -> Self {
+        Self {
+            service,
+            form,
+            params,
+            blank: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn blank_start(&self) -> &BlankStart {
+        self.blank.get_or_init(|| {
+            let typed = forms::Typed::new();
+            let journey = self.form.journey(&typed, &self.params);
+            let step = journey.first_step();
+            let shown = journey.fields_on_page(step);
+            let fields = self
+                .form
+                .steps
+                .get(step)
+                .map(|s| {
+                    s.fields
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| shown.iter().any(|g| g.id == f.id))
+                        .map(|(i, _)| i)
+                        .collect()
+                })
+                .unwrap_or_default();
+            BlankStart {
+                step,
+                fields,
+                progress: journey.progress(step),
+            }
+        })
+    }
 }
 
 /// A municipality's stored parameter values, by form key, then parameter id.
@@ -179,11 +231,7 @@ impl Catalogue {
                     }
                 };
                 let own = checked_params(tenant, &form, stored.get(&form.id));
-                offerings.push(Offering {
-                    service,
-                    form,
-                    params: own,
-                });
+                offerings.push(Offering::new(service, form, own));
             }
             services.insert(tenant.id, offerings);
             params.insert(tenant.id, stored);

@@ -88,15 +88,22 @@ pub async fn start_page(
     let catalogue = state.catalogue();
     let (tenant, offering) = find(&catalogue, &slug, &service)?;
     let typed = Typed::new();
-    // The municipality's own rates, here and wherever the journey evaluates the form.
-    let params = &offering.params;
-    let journey = offering.form.journey(&typed, params);
-    let step = journey.first_step();
+    // The same for every visitor: the logic on no answers is worked out once per offering.
+    let blank = offering.blank_start();
+    let step = blank.step;
+    let shown = pages::StepView {
+        shown: blank
+            .fields
+            .iter()
+            .filter_map(|&i| offering.form.steps.get(step)?.fields.get(i))
+            .collect(),
+        progress: blank.progress,
+    };
     Ok(pages::step(
         &ctx,
         tenant,
         offering,
-        &journey,
+        shown,
         pages::StepPage {
             status: StatusCode::OK,
             step,
@@ -148,7 +155,13 @@ pub async fn start(
             Vec::new(),
             Some(pages::Notice::TokenExpired),
         );
-        return Ok(pages::step(&ctx, tenant, offering, &journey, page));
+        return Ok(pages::step(
+            &ctx,
+            tenant,
+            offering,
+            pages::StepView::of(&journey, step),
+            page,
+        ));
     }
     if action == Action::Back {
         return Ok(Redirect::to(&service_url(tenant, offering)).into_response());
@@ -157,7 +170,13 @@ pub async fn start(
     if action == Action::Next && !errors.is_empty() {
         // Nothing stored yet: the page keeps every value, the citizen corrects and sends.
         let page = page(StatusCode::UNPROCESSABLE_ENTITY, errors, None);
-        return Ok(pages::step(&ctx, tenant, offering, &journey, page));
+        return Ok(pages::step(
+            &ctx,
+            tenant,
+            offering,
+            pages::StepView::of(&journey, step),
+            page,
+        ));
     }
 
     let key = SessionKey::from_headers(&headers).unwrap_or_else(SessionKey::generate);
@@ -223,11 +242,7 @@ async fn open(
         let params = catalogue.params(tenant, &form);
         (form, params)
     };
-    let offering = Offering {
-        service: current.service.clone(),
-        form,
-        params,
-    };
+    let offering = Offering::new(current.service.clone(), form, params);
     let typed = typed_answers(&draft.answers);
     Ok(Some(Opened {
         draft,
@@ -317,7 +332,13 @@ pub async fn step_page(
         notice: None,
         return_to_check: query.r#return.as_deref() == Some("check"),
     };
-    Ok(pages::step(&ctx, tenant, &opened.offering, &journey, page))
+    Ok(pages::step(
+        &ctx,
+        tenant,
+        &opened.offering,
+        pages::StepView::of(&journey, step),
+        page,
+    ))
 }
 
 pub async fn step_submit(
@@ -366,7 +387,13 @@ pub async fn step_submit(
             Vec::new(),
             Some(pages::Notice::TokenExpired),
         );
-        return Ok(pages::step(&ctx, tenant, &opened.offering, &journey, page));
+        return Ok(pages::step(
+            &ctx,
+            tenant,
+            &opened.offering,
+            pages::StepView::of(&journey, step),
+            page,
+        ));
     }
     // Whatever was typed is kept, valid or not, whichever button was pressed.
     let answers = storable(&form, &opened.typed)?;
@@ -402,7 +429,13 @@ pub async fn step_submit(
             let errors = journey.step_errors(step);
             if !errors.is_empty() {
                 let page = page(StatusCode::UNPROCESSABLE_ENTITY, errors, None);
-                return Ok(pages::step(&ctx, tenant, &opened.offering, &journey, page));
+                return Ok(pages::step(
+                    &ctx,
+                    tenant,
+                    &opened.offering,
+                    pages::StepView::of(&journey, step),
+                    page,
+                ));
             }
             let next = match journey.next_step(step) {
                 Some(next) if !return_to_check => step_url(tenant, id, next),

@@ -177,11 +177,26 @@ fn error_messages(
     (messages, summary)
 }
 
+/// Which fields a step page shows, and where the step stands in the journey.
+pub struct StepView<'a> {
+    pub shown: Vec<&'a forms::Field>,
+    pub progress: forms::Progress,
+}
+
+impl<'a> StepView<'a> {
+    pub fn of(journey: &'a Journey<'_>, step: usize) -> Self {
+        Self {
+            shown: journey.fields_on_page(step),
+            progress: journey.progress(step),
+        }
+    }
+}
+
 pub fn step(
     ctx: &PageCtx,
     tenant: &Tenant,
     offering: &Offering,
-    journey: &Journey<'_>,
+    view: StepView<'_>,
     state: StepPage,
 ) -> Response {
     let lang = ctx.lang;
@@ -192,7 +207,7 @@ pub fn step(
     };
     let step_title = current.title.get(lang.code()).to_owned();
     let (messages, summary) = error_messages(lang, def, &state.errors);
-    let progress = journey.progress(state.step);
+    let progress = view.progress;
     let page_title = if summary.is_empty() {
         format!("{step_title} – {title}")
     } else {
@@ -217,7 +232,7 @@ pub fn step(
             ("total", Arg::from(progress.total)),
         ],
     );
-    let shown = journey.fields_on_page(state.step);
+    let shown = view.shown;
     let token = ctx.csrf.token();
     let back = state.back.clone();
     let continue_label = if state.return_to_check {
