@@ -382,6 +382,28 @@ impl Chrome {
         }
     }
 
+    /// Goes to `base` + `path` (or stays, when `None`), checks the page's `lang` attribute, runs
+    /// axe, and saves a screenshot named `{lang}-{name}` (spaces in `name` become hyphens).
+    pub async fn check_page(&self, base: &str, path: Option<&str>, name: &str, lang: &str) {
+        if let Some(path) = path {
+            self.goto(&format!("{base}{path}")).await;
+        }
+        let html_lang = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .expect("html")
+            .attr("lang")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        assert_eq!(html_lang, lang, "lang attribute on {name}");
+        self.assert_accessible(&format!("{name} ({lang})")).await;
+        self.screenshot(&format!("{lang}-{}", name.replace(' ', "-")))
+            .await;
+    }
+
     /// Fills those of `answers` that the current page shows (one step of a form), skipping
     /// the others.
     pub async fn fill_shown(&self, answers: &[(&str, &str)]) {

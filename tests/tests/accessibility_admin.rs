@@ -19,26 +19,10 @@ fn dog_tax(version: u32, label: &str) -> String {
     serde_json::to_string_pretty(&def).unwrap()
 }
 
-/// Goes to `path` (or stays, when `None`), checks the page's language and runs axe, and takes
-/// a screenshot.
+/// Goes to `path` (or stays, when `None`), checks the language, runs axe, takes a screenshot.
 async fn check(chrome: &Chrome, base: &str, path: Option<&str>, what: &str, lang: &str) {
-    if let Some(path) = path {
-        chrome.goto(&format!("{base}{path}")).await;
-    }
-    let html_lang = chrome
-        .client
-        .find(fantoccini::Locator::Css("html"))
-        .await
-        .expect("html")
-        .attr("lang")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    assert_eq!(html_lang, lang, "lang attribute on {what}");
-    chrome.assert_accessible(&format!("{what} ({lang})")).await;
     chrome
-        .screenshot(&format!("{lang}-admin-{}", what.replace(' ', "-")))
+        .check_page(base, path, &format!("admin {what}"), lang)
         .await;
 }
 

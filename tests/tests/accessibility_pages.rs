@@ -7,26 +7,9 @@
 use tests::chrome::{Chrome, Js};
 use tests::{DEMO_SERVICES, Db, TestApp};
 
-/// Goes to `path` (or stays, when `None`), checks it with axe, and takes a screenshot.
+/// Goes to `path` (or stays, when `None`), checks the language, runs axe, takes a screenshot.
 async fn check(chrome: &Chrome, base: &str, path: Option<&str>, what: &str, lang: &str) {
-    if let Some(path) = path {
-        chrome.goto(&format!("{base}{path}")).await;
-    }
-    let html_lang = chrome
-        .client
-        .find(fantoccini::Locator::Css("html"))
-        .await
-        .expect("html")
-        .attr("lang")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    assert_eq!(html_lang, lang, "lang attribute on {what}");
-    chrome.assert_accessible(&format!("{what} ({lang})")).await;
-    chrome
-        .screenshot(&format!("{lang}-{}", what.replace(' ', "-")))
-        .await;
+    chrome.check_page(base, path, what, lang).await;
 }
 
 async fn walk_every_page(lang: &str) {
