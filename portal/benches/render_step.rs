@@ -28,7 +28,8 @@ fn render(
 ) -> String {
     let journey = form.journey(typed, params);
     let shown = journey.fields_on_page(4);
-    views::step_fields(Lang::De, form, params, &shown, typed, errors)
+    let computed = journey.conditions().computed_values().clone();
+    views::step_fields(Lang::De, &shown, &computed, typed, errors)
         .into_view()
         .to_html()
 }

@@ -98,6 +98,7 @@ pub async fn start_page(
             .filter_map(|&i| offering.form.steps.get(step)?.fields.get(i))
             .collect(),
         progress: blank.progress,
+        computed: std::collections::BTreeMap::new(),
     };
     Ok(pages::step(
         &ctx,

@@ -181,13 +181,17 @@ fn error_messages(
 pub struct StepView<'a> {
     pub shown: Vec<&'a forms::Field>,
     pub progress: forms::Progress,
+    /// The computed values the journey's logic came to (empty for a blank form).
+    pub computed: BTreeMap<String, i64>,
 }
 
 impl<'a> StepView<'a> {
+    /// Everything from the journey's one evaluation of the form's logic.
     pub fn of(journey: &'a Journey<'_>, step: usize) -> Self {
         Self {
             shown: journey.fields_on_page(step),
             progress: journey.progress(step),
+            computed: journey.conditions().computed_values().clone(),
         }
     }
 }
@@ -232,7 +236,7 @@ pub fn step(
             ("total", Arg::from(progress.total)),
         ],
     );
-    let shown = view.shown;
+    let shown = &view.shown;
     let token = ctx.csrf.token();
     let back = state.back.clone();
     let continue_label = if state.return_to_check {
@@ -253,7 +257,7 @@ pub fn step(
             <form method="post" action=state.action novalidate=true>
                 <input type="hidden" name="_csrf" value=token/>
                 {state.return_to_check.then(|| view! { <input type="hidden" name="_return" value="check"/> })}
-                {views::step_fields(lang, def, &offering.params, &shown, &state.values, &messages)}
+                {views::step_fields(lang, shown, &view.computed, &state.values, &messages)}
                 <div class="button-group">
                     <button type="submit" name="_action" value="next" class="button">{continue_label}</button>
                     <button type="submit" name="_action" value="save" class="button button--secondary">

@@ -1,9 +1,7 @@
 //! One renderer per field type (GOV.UK pattern): label, hint, error message, input, in that
 //! order, linked with `aria-describedby`. Values are shown exactly as typed.
 
-use std::collections::BTreeMap;
-
-use forms::{ErrorCode, Field, FieldKind, FormDefinition, Params, ValueFormat, format_eur};
+use forms::{ErrorCode, Field, FieldKind, FormDefinition, format_eur};
 use leptos::either::EitherOf8;
 use leptos::prelude::*;
 
@@ -45,67 +43,6 @@ pub fn message(lang: Lang, def: &FormDefinition, field: &Field, error: &ErrorCod
         args.push((name, arg));
     }
     lang.t_args(&key, &args)
-}
-
-/// All steps of a form with the values typed so far and the errors found.
-pub fn form_fields(
-    lang: Lang,
-    def: &FormDefinition,
-    params: &Params,
-    values: &BTreeMap<String, String>,
-    errors: &BTreeMap<String, String>,
-) -> impl IntoView + use<> {
-    let computed = computed_values(lang, def, params, values);
-    def.steps
-        .iter()
-        .map(|step| {
-            let fields = step
-                .fields
-                .iter()
-                .map(|f| {
-                    let value = match f.kind {
-                        FieldKind::Computed => computed.get(&f.id).cloned(),
-                        _ => values.get(&f.id).cloned(),
-                    };
-                    field(lang, f, value, errors.get(&f.id).cloned())
-                })
-                .collect_view();
-            view! {
-                <fieldset class="section">
-                    <legend class="section-title">{step.title.get(lang.code()).to_owned()}</legend>
-                    {fields}
-                </fieldset>
-            }
-        })
-        .collect_view()
-}
-
-/// The computed fields' values for the answers typed so far, with the municipality's own
-/// parameter values (`tenant.<id>`), formatted for display.
-pub(crate) fn computed_values(
-    lang: Lang,
-    def: &FormDefinition,
-    params: &Params,
-    values: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    // A blank form shows "calculated from your answers"; evaluating CEL for nothing would
-    // triple the cost of the page.
-    if values.is_empty() || !def.fields().any(|f| f.kind == FieldKind::Computed) {
-        return BTreeMap::new();
-    }
-    let posted: Vec<(String, String)> =
-        values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let conditions = def.conditions(&posted, params);
-    def.fields()
-        .filter(|f| f.kind == FieldKind::Computed)
-        .filter_map(|f| {
-            let value = conditions.computed(&f.id)?;
-            Some(match f.format {
-                Some(ValueFormat::Money) => (f.id.clone(), format_eur(value, lang.code())),
-                _ => (f.id.clone(), value.to_string()),
-            })
-        })
-        .collect()
 }
 
 /// One field. The kinds render as the branches of an `EitherOf8` rather than as type-erased

@@ -227,23 +227,24 @@ pub fn format_date(lang: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// The fields one step page shows (see [`forms::Journey::fields_on_page`]), with the values
-/// typed so far (computed ones with the municipality's `params`) and the errors found. The
-/// step's title is the page's heading, so the fields stand without a fieldset of their own
-/// (choices bring theirs).
+/// typed so far, the computed values the journey's logic came to (empty for a blank form, which
+/// shows "calculated from your answers"), and the errors found. The step's title is the page's
+/// heading, so the fields stand without a fieldset of their own (choices bring theirs).
 pub fn step_fields(
     lang: Lang,
-    def: &forms::FormDefinition,
-    params: &forms::Params,
     shown: &[&forms::Field],
+    computed: &std::collections::BTreeMap<String, i64>,
     values: &std::collections::BTreeMap<String, String>,
     errors: &std::collections::BTreeMap<String, String>,
 ) -> impl IntoView + use<> {
-    let computed = fields::computed_values(lang, def, params, values);
     shown
         .iter()
         .map(|f| {
             let value = match f.kind {
-                forms::FieldKind::Computed => computed.get(&f.id).cloned(),
+                forms::FieldKind::Computed => computed.get(&f.id).map(|&v| match f.format {
+                    Some(forms::ValueFormat::Money) => forms::format_eur(v, lang.code()),
+                    _ => v.to_string(),
+                }),
                 _ => values.get(&f.id).cloned(),
             };
             fields::field(lang, f, value, errors.get(&f.id).cloned())
