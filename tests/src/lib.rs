@@ -509,3 +509,63 @@ pub const DEMO_SERVICES: &[(&str, &[(&str, &str)])] = &[
     ("gewerbeanmeldung", TRADE_ANSWERS),
     ("grabnutzungsrecht-verlaengerung", GRAVE_ANSWERS),
 ];
+
+/// What one citizen got while filing dog-tax applications until the portal went away.
+pub struct Filing {
+    pub browser: Browser,
+    /// The confirmation URL of every application that got its 303.
+    pub acknowledged: Vec<String>,
+    /// Applications begun; each stores at most one case.
+    pub attempted: usize,
+}
+
+/// Files complete dog-tax applications in Werther one after another (the whole journey each
+/// time) until a request fails at the transport level (the portal is gone), at most `limit`.
+/// Every confirmation adds one to `acknowledged_now`, so the test can time its kill or stop.
+/// Any answer other than the 303 to a confirmation fails the test.
+pub async fn file_until_gone(
+    mut browser: Browser,
+    limit: usize,
+    acknowledged_now: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> Filing {
+    let mut acknowledged = Vec::new();
+    let mut attempted = 0usize;
+    for _ in 0..limit {
+        attempted += 1;
+        match browser.try_apply(DOG_TAX_FORM, DOG_TAX_ANSWERS).await {
+            Ok(page)
+                if page.status == reqwest::StatusCode::SEE_OTHER
+                    && page.location().contains("/confirmation") =>
+            {
+                acknowledged.push(page.location());
+                acknowledged_now.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Ok(page) => panic!(
+                "unexpected answer {} ({}): {}",
+                page.status,
+                page.location(),
+                page.body
+            ),
+            Err(_) => break,
+        }
+    }
+    Filing {
+        browser,
+        acknowledged,
+        attempted,
+    }
+}
+
+/// Waits until `acknowledged_now` counts a first confirmation (at most 30 s); returns when the
+/// wait began.
+pub async fn first_confirmation(
+    acknowledged_now: &std::sync::atomic::AtomicUsize,
+) -> std::time::Instant {
+    let started = std::time::Instant::now();
+    while acknowledged_now.load(std::sync::atomic::Ordering::Relaxed) == 0
+        && started.elapsed() < Duration::from_secs(30)
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    started
+}

@@ -10,12 +10,12 @@
 //! (prints the figures of each round).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicUsize;
+use std::time::Duration;
 
 use rand::Rng;
 use reqwest::StatusCode;
-use tests::{DOG_TAX_ANSWERS, DOG_TAX_FORM, Db, TestApp, both_databases};
+use tests::{Db, TestApp, both_databases};
 
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -35,43 +35,16 @@ async fn every_acknowledged_case_survives_kill_9_under_load(db: Db) {
         let acknowledged_now = Arc::new(AtomicUsize::new(0));
         let mut senders = Vec::new();
         for _ in 0..clients {
-            let mut browser = app.browser();
-            let acknowledged_now = acknowledged_now.clone();
-            senders.push(tokio::spawn(async move {
-                let mut acknowledged = Vec::new();
-                // Applications begun; each stores at most one case.
-                let mut attempted = 0usize;
-                // Until the portal is gone, with a bound in case it never goes.
-                for _ in 0..5_000 {
-                    attempted += 1;
-                    match browser.try_apply(DOG_TAX_FORM, DOG_TAX_ANSWERS).await {
-                        Ok(page)
-                            if page.status == StatusCode::SEE_OTHER
-                                && page.location().contains("/confirmation") =>
-                        {
-                            acknowledged.push(page.location());
-                            acknowledged_now.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Ok(page) => panic!(
-                            "unexpected answer {} ({}): {}",
-                            page.status,
-                            page.location(),
-                            page.body
-                        ),
-                        Err(_) => break,
-                    }
-                }
-                (browser, acknowledged, attempted)
-            }));
+            // Until the portal is gone, with a bound in case it never goes.
+            senders.push(tokio::spawn(tests::file_until_gone(
+                app.browser(),
+                5_000,
+                acknowledged_now.clone(),
+            )));
         }
         // Killed at a random moment once applications get through, so that every round
         // has some to lose; the browsers are then at every point of their journeys.
-        let started = Instant::now();
-        while acknowledged_now.load(Ordering::Relaxed) == 0
-            && started.elapsed() < Duration::from_secs(30)
-        {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let started = tests::first_confirmation(&acknowledged_now).await;
         let wait = rand::thread_rng().gen_range(0..450);
         tokio::time::sleep(Duration::from_millis(wait)).await;
         let killed_after = started.elapsed().as_millis();
@@ -84,11 +57,11 @@ async fn every_acknowledged_case_survives_kill_9_under_load(db: Db) {
         app.launch().await.expect("starts again after kill -9");
 
         let mut acknowledged_round = 0;
-        for (browser, acknowledged, attempted) in &mut results {
-            acknowledged_round += acknowledged.len();
-            attempted_total += *attempted;
-            for confirmation in acknowledged.iter() {
-                let page = browser.get(confirmation).await;
+        for filing in &mut results {
+            acknowledged_round += filing.acknowledged.len();
+            attempted_total += filing.attempted;
+            for confirmation in &filing.acknowledged {
+                let page = filing.browser.get(confirmation).await;
                 assert_eq!(
                     page.status,
                     StatusCode::OK,

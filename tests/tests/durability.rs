@@ -5,8 +5,8 @@
 #![allow(clippy::expect_used)] // a test fails loudly where a value is missing
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicUsize;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use tests::{DOG_TAX_ANSWERS, DOG_TAX_FORM, Db, TestApp, both_databases, file_dog_tax};
@@ -165,47 +165,23 @@ async fn a_request_in_flight_at_sigterm_is_finished(db: Db) {
 /// cleanly.
 async fn every_acknowledged_case_survives_a_stop_under_load(db: Db) {
     let mut app = TestApp::start(db).await;
-    let mut citizen = app.browser();
     let acknowledged_now = Arc::new(AtomicUsize::new(0));
-
-    let counter = acknowledged_now.clone();
-    let sender = tokio::spawn(async move {
-        let mut acknowledged = Vec::new();
-        // Applications begun; each stores at most one case.
-        let mut attempted = 0usize;
-        // Until the portal is gone (a transport error), with a bound in case it never goes.
-        for _ in 0..2_000 {
-            attempted += 1;
-            match citizen.try_apply(DOG_TAX_FORM, DOG_TAX_ANSWERS).await {
-                Ok(page)
-                    if page.status == StatusCode::SEE_OTHER
-                        && page.location().contains("/confirmation") =>
-                {
-                    acknowledged.push(page.location());
-                    counter.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok(page) => panic!(
-                    "unexpected answer {} ({}): {}",
-                    page.status,
-                    page.location(),
-                    page.body
-                ),
-                Err(_) => break,
-            }
-        }
-        (citizen, acknowledged, attempted)
-    });
+    // Until the portal is gone (a transport error), with a bound in case it never goes.
+    let sender = tokio::spawn(tests::file_until_gone(
+        app.browser(),
+        2_000,
+        acknowledged_now.clone(),
+    ));
     // Let some applications through, then stop in the middle of the stream.
-    let started = Instant::now();
-    while acknowledged_now.load(Ordering::Relaxed) == 0
-        && started.elapsed() < Duration::from_secs(30)
-    {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    tests::first_confirmation(&acknowledged_now).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let status = app.terminate().await.expect("stops within 30 s");
     assert!(status.success(), "{status:?}");
-    let (mut citizen, acknowledged, attempted) = sender.await.expect("sender");
+    let tests::Filing {
+        browser: mut citizen,
+        acknowledged,
+        attempted,
+    } = sender.await.expect("sender");
     assert!(
         !acknowledged.is_empty(),
         "nothing was submitted before the stop"

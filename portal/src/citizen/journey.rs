@@ -477,15 +477,10 @@ async fn saved_page(
         tenant,
         offering,
         &link,
-        &step_url_after_save(tenant, id),
+        // "Continue now": the check page sends on to the first step still missing answers.
+        &check_url(tenant, id),
         draft_expiry(state),
     ))
-}
-
-/// Where "continue now" leads after saving: the check page sends on to the first step that
-/// still needs an answer.
-fn step_url_after_save(tenant: &Tenant, id: Uuid) -> String {
-    check_url(tenant, id)
 }
 
 pub async fn check_page(
