@@ -9,6 +9,7 @@ use crate::logic::{
     Types,
 };
 use crate::params::Params;
+use crate::rows;
 use crate::validate::{self, Answers};
 
 /// What the logic is evaluated on: a post (raw, as typed) or stored answers (normalized).
@@ -44,6 +45,8 @@ pub struct Conditions {
     hidden_fields: BTreeSet<String>,
     required: BTreeSet<String>,
     computed: BTreeMap<String, i64>,
+    /// The number of rows of each group.
+    rows: BTreeMap<String, usize>,
     /// The variables the expressions saw last: hidden fields `null`, computed values filled in
     /// (empty for a form without any expression).
     pub scope: Scope,
@@ -69,9 +72,60 @@ impl Conditions {
         self.computed.get(field_id).copied()
     }
 
-    /// Every visible computed value, by field id.
+    /// Every visible computed value, by field id (by row key in groups).
     pub fn computed_values(&self) -> &BTreeMap<String, i64> {
         &self.computed
+    }
+
+    /// The number of rows of a group (0 for anything else).
+    pub fn rows(&self, group_id: &str) -> usize {
+        self.rows.get(group_id).copied().unwrap_or(0)
+    }
+}
+
+/// The rows of a group in a scope, with their index.
+fn group_rows<'s>(
+    scope: &'s Scope,
+    group_id: &str,
+) -> Vec<(usize, &'s BTreeMap<String, LogicValue>)> {
+    match scope.answers.get(group_id) {
+        Some(LogicValue::List(list)) => list
+            .iter()
+            .enumerate()
+            .filter_map(|(i, row)| match row {
+                LogicValue::Map(cells) => Some((i, cells)),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A group's rows with the cells of hidden fields `null`; any other value as it is.
+fn without_hidden_cells(id: &str, value: &LogicValue, hidden: &BTreeSet<String>) -> LogicValue {
+    match value {
+        LogicValue::List(list) => LogicValue::List(
+            list.iter()
+                .enumerate()
+                .map(|(row, cells)| match cells {
+                    LogicValue::Map(cells) => LogicValue::Map(
+                        cells
+                            .iter()
+                            .map(|(c, v)| {
+                                let v = if hidden.contains(&rows::row_key(id, row, c)) {
+                                    LogicValue::Null
+                                } else {
+                                    v.clone()
+                                };
+                                (c.clone(), v)
+                            })
+                            .collect(),
+                    ),
+                    other => other.clone(),
+                })
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -107,6 +161,8 @@ pub(crate) struct Site<'a> {
     pub(crate) role: Role,
     pub(crate) step: Option<usize>,
     pub(crate) field: Option<&'a Field>,
+    /// The group whose row fields the expression belongs to (`row` is bound then).
+    pub(crate) group: Option<&'a Field>,
 }
 
 impl FormDefinition {
@@ -121,23 +177,15 @@ impl FormDefinition {
                     role: Role::StepVisible,
                     step: Some(si),
                     field: None,
+                    group: None,
                 });
             }
             for (fi, field) in step.fields.iter().enumerate() {
-                for (key, source, role) in [
-                    ("visible_if", &field.visible_if, Role::FieldVisible),
-                    ("required_if", &field.required_if, Role::FieldRequired),
-                    ("value", &field.value, Role::FieldValue),
-                ] {
-                    if let Some(source) = source {
-                        sites.push(Site {
-                            path: format!("steps[{si}].fields[{fi}].{key}"),
-                            source,
-                            role,
-                            step: Some(si),
-                            field: Some(field),
-                        });
-                    }
+                let at = format!("steps[{si}].fields[{fi}]");
+                field_sites(&mut sites, &at, si, field, None);
+                for (ci, child) in field.fields.iter().enumerate() {
+                    let at = format!("{at}.fields[{ci}]");
+                    field_sites(&mut sites, &at, si, child, Some(field));
                 }
             }
         }
@@ -148,18 +196,23 @@ impl FormDefinition {
                 role: Role::RuleCheck,
                 step: None,
                 field: None,
+                group: None,
             });
         }
         sites
     }
 
-    /// Whether the form has any expression (a form without one needs no evaluation).
+    /// Whether the form has any expression or group (a form without either needs no
+    /// evaluation).
     pub fn has_logic(&self) -> bool {
         !self.rules.is_empty()
             || self.steps.iter().any(|s| {
                 s.visible_if.is_some()
                     || s.fields.iter().any(|f| {
-                        f.visible_if.is_some() || f.required_if.is_some() || f.value.is_some()
+                        f.kind == FieldKind::Group
+                            || f.visible_if.is_some()
+                            || f.required_if.is_some()
+                            || f.value.is_some()
                     })
             })
     }
@@ -195,36 +248,71 @@ impl FormDefinition {
     }
 
     /// The answers as expressions see them, before any field is hidden: every field but
-    /// `info` (unanswered or invalid ones `null`, unticked checkboxes and consents `false`).
-    fn typed(&self, input: Input<'_>) -> BTreeMap<String, LogicValue> {
+    /// `info` (unanswered or invalid ones `null`, unticked checkboxes and consents `false`),
+    /// each group a list of its rows; and the number of rows of each group.
+    fn typed(&self, input: Input<'_>) -> (BTreeMap<String, LogicValue>, BTreeMap<String, usize>) {
         let posted = match input {
             Input::Posted(posted) => validate::first_values(posted),
             Input::Answers(_) => HashMap::new(),
         };
-        self.fields()
+        let lookup = |key: &str| -> Option<&str> {
+            match input {
+                Input::Posted(_) => posted.get(key).copied(),
+                Input::Answers(answers) => answers.get(key),
+            }
+        };
+        let value_of = |field: &Field, key: &str| -> LogicValue {
+            match field.kind {
+                FieldKind::Computed => LogicValue::Null,
+                _ => match input {
+                    Input::Posted(_) => {
+                        let raw = lookup(key).unwrap_or("");
+                        match validate::check(field, raw, false) {
+                            Ok(Some(value)) => typed_value(field.kind, &value),
+                            _ if field.kind.is_tick_box() => LogicValue::Bool(false),
+                            _ => LogicValue::Null,
+                        }
+                    }
+                    Input::Answers(_) => match lookup(key) {
+                        Some(value) => typed_value(field.kind, value),
+                        None if field.kind.is_tick_box() => LogicValue::Bool(false),
+                        None => LogicValue::Null,
+                    },
+                },
+            }
+        };
+        let mut rows = BTreeMap::new();
+        let typed = self
+            .fields()
             .filter(|f| f.kind != FieldKind::Info)
             .map(|field| {
-                let value = match field.kind {
-                    FieldKind::Computed => LogicValue::Null,
-                    _ => match input {
-                        Input::Posted(_) => {
-                            let raw = posted.get(field.id.as_str()).copied().unwrap_or("");
-                            match validate::check(field, raw, false) {
-                                Ok(Some(value)) => typed_value(field.kind, &value),
-                                _ if field.kind.is_tick_box() => LogicValue::Bool(false),
-                                _ => LogicValue::Null,
-                            }
-                        }
-                        Input::Answers(answers) => match answers.get(&field.id) {
-                            Some(value) => typed_value(field.kind, value),
-                            None if field.kind.is_tick_box() => LogicValue::Bool(false),
-                            None => LogicValue::Null,
-                        },
-                    },
+                let value = if field.kind == FieldKind::Group {
+                    let count = self.row_count(field, lookup(&field.id));
+                    rows.insert(field.id.clone(), count);
+                    LogicValue::List(
+                        (0..count)
+                            .map(|row| {
+                                LogicValue::Map(
+                                    field
+                                        .fields
+                                        .iter()
+                                        .filter(|c| c.kind != FieldKind::Info)
+                                        .map(|c| {
+                                            let key = rows::row_key(&field.id, row, &c.id);
+                                            (c.id.clone(), value_of(c, &key))
+                                        })
+                                        .collect(),
+                                )
+                            })
+                            .collect(),
+                    )
+                } else {
+                    value_of(field, &field.id)
                 };
                 (field.id.clone(), value)
             })
-            .collect()
+            .collect();
+        (typed, rows)
     }
 
     fn tenant_scope(&self, params: &Params) -> BTreeMap<String, LogicValue> {
@@ -240,6 +328,8 @@ impl FormDefinition {
     /// answers removed, until nothing changes (so a field that depends on a hidden field's
     /// stale answer is hidden too). A condition that fails to evaluate counts as visible
     /// (`visible_if`) and not required (`required_if`); [`FormDefinition::explain`] shows why.
+    /// The fields of a group are decided row by row (`row` bound to the row), under the keys
+    /// `<group>.<row>.<field>`.
     pub fn conditions<'a>(&self, input: impl Into<Input<'a>>, params: &Params) -> Conditions {
         if !self.has_logic() {
             // Nothing to evaluate: every field shown, `required` as declared.
@@ -252,7 +342,7 @@ impl FormDefinition {
                 ..Conditions::default()
             };
         }
-        let typed = self.typed(input.into());
+        let (typed, rows) = self.typed(input.into());
         let mut scope = Scope {
             answers: typed.clone(),
             tenant: self.tenant_scope(params),
@@ -261,24 +351,22 @@ impl FormDefinition {
         let mut hidden_fields = BTreeSet::new();
         let mut settled = None;
         // Each round can only change what the previous one hid; bounded either way.
-        for _ in 0..=self.fields().count() + 1 {
+        for _ in 0..=self.all_fields().count() + 1 {
             let computed = self.compute(&mut scope, &hidden_fields);
-            let bound = scope.bind();
-            let (steps, fields) = self.hidden(&bound);
+            let (steps, fields) = self.hidden(&scope);
             if fields == hidden_fields && steps == hidden_steps {
                 // Nothing changed: this scope (hidden answers null, computed values filled
                 // in) is the final one, so the requirements are read from it right away.
-                settled = Some((computed, self.required(&bound, &hidden_fields)));
+                settled = Some((computed, self.required(&scope, &hidden_fields)));
                 break;
             }
-            drop(bound);
             hidden_steps = steps;
             hidden_fields = fields;
             for (id, value) in &typed {
                 let value = if hidden_fields.contains(id) {
                     LogicValue::Null
                 } else {
-                    value.clone()
+                    without_hidden_cells(id, value, &hidden_fields)
                 };
                 scope.answers.insert(id.clone(), value);
             }
@@ -287,7 +375,7 @@ impl FormDefinition {
             Some(settled) => settled,
             None => {
                 let computed = self.compute(&mut scope, &hidden_fields);
-                let required = self.required(&scope.bind(), &hidden_fields);
+                let required = self.required(&scope, &hidden_fields);
                 (computed, required)
             }
         };
@@ -296,19 +384,21 @@ impl FormDefinition {
             hidden_fields,
             required,
             computed,
+            rows,
             scope,
         }
     }
 
-    /// The steps and fields whose `visible_if` (or whose step's) does not hold.
-    fn hidden(&self, bound: &Bound<'_>) -> (BTreeSet<usize>, BTreeSet<String>) {
+    /// The steps and fields whose `visible_if` (or whose step's, or group's) does not hold.
+    fn hidden(&self, scope: &Scope) -> (BTreeSet<usize>, BTreeSet<String>) {
+        let bound = scope.bind();
         let mut steps = BTreeSet::new();
         let mut fields = BTreeSet::new();
         for (si, step) in self.steps.iter().enumerate() {
             let step_visible = step
                 .visible_if
                 .as_deref()
-                .is_none_or(|c| self.eval_bool(bound, c).unwrap_or(true));
+                .is_none_or(|c| self.eval_bool(&bound, c).unwrap_or(true));
             if !step_visible {
                 steps.insert(si);
             }
@@ -317,27 +407,113 @@ impl FormDefinition {
                     && field
                         .visible_if
                         .as_deref()
-                        .is_none_or(|c| self.eval_bool(bound, c).unwrap_or(true));
+                        .is_none_or(|c| self.eval_bool(&bound, c).unwrap_or(true));
                 if !visible {
                     fields.insert(field.id.clone());
+                }
+                if field.kind != FieldKind::Group {
+                    continue;
+                }
+                for (row, cells) in group_rows(scope, &field.id) {
+                    let row_bound = scope.bind_row(cells);
+                    for child in &field.fields {
+                        let shown = visible
+                            && child
+                                .visible_if
+                                .as_deref()
+                                .is_none_or(|c| self.eval_bool(&row_bound, c).unwrap_or(true));
+                        if !shown {
+                            fields.insert(rows::row_key(&field.id, row, &child.id));
+                        }
+                    }
                 }
             }
         }
         (steps, fields)
     }
 
-    /// The visible input fields that are `required` or whose `required_if` holds.
-    fn required(&self, bound: &Bound<'_>, hidden: &BTreeSet<String>) -> BTreeSet<String> {
-        self.input_fields()
-            .filter(|f| !hidden.contains(&f.id))
-            .filter(|f| {
-                f.required
-                    || f.required_if
-                        .as_deref()
-                        .is_some_and(|c| self.eval_bool(bound, c).unwrap_or(false))
-            })
+    /// The visible input fields that are `required` or whose `required_if` holds (fields of
+    /// groups by their row keys).
+    fn required(&self, scope: &Scope, hidden: &BTreeSet<String>) -> BTreeSet<String> {
+        let bound = scope.bind();
+        let is_required = |f: &Field, bound: &Bound<'_>| {
+            f.required
+                || f.required_if
+                    .as_deref()
+                    .is_some_and(|c| self.eval_bool(bound, c).unwrap_or(false))
+        };
+        let mut required: BTreeSet<String> = self
+            .input_fields()
+            .filter(|f| !hidden.contains(&f.id) && is_required(f, &bound))
             .map(|f| f.id.clone())
-            .collect()
+            .collect();
+        for group in self.groups() {
+            for (row, cells) in group_rows(scope, &group.id) {
+                let row_bound = scope.bind_row(cells);
+                for child in group.fields.iter().filter(|c| c.kind.is_input()) {
+                    let key = rows::row_key(&group.id, row, &child.id);
+                    if !hidden.contains(&key) && is_required(child, &row_bound) {
+                        required.insert(key);
+                    }
+                }
+            }
+        }
+        required
+    }
+
+    /// Fills in the computed fields of each group's rows (in field order, each row seeing the
+    /// values before it), keyed `<group>.<row>.<field>`.
+    fn compute_rows(
+        &self,
+        scope: &mut Scope,
+        hidden: &BTreeSet<String>,
+        values: &mut BTreeMap<String, i64>,
+    ) {
+        for group in self.groups() {
+            let computed: Vec<&Field> = group
+                .fields
+                .iter()
+                .filter(|f| f.kind == FieldKind::Computed)
+                .collect();
+            if computed.is_empty() || hidden.contains(&group.id) {
+                continue;
+            }
+            let count = match scope.answers.get(&group.id) {
+                Some(LogicValue::List(list)) => list.len(),
+                _ => 0,
+            };
+            for row in 0..count {
+                for field in &computed {
+                    let key = rows::row_key(&group.id, row, &field.id);
+                    let value = if hidden.contains(&key) {
+                        None
+                    } else {
+                        let cells = group_rows(scope, &group.id)
+                            .into_iter()
+                            .find(|(r, _)| *r == row)
+                            .map(|(_, cells)| cells);
+                        cells.and_then(|cells| {
+                            let bound = scope.bind_row(cells);
+                            field
+                                .value
+                                .as_deref()
+                                .and_then(|v| self.eval_int(&bound, v).ok())
+                        })
+                    };
+                    if let Some(n) = value {
+                        values.insert(key, n);
+                    }
+                    if let Some(LogicValue::List(list)) = scope.answers.get_mut(&group.id)
+                        && let Some(LogicValue::Map(cells)) = list.get_mut(row)
+                    {
+                        cells.insert(
+                            field.id.clone(),
+                            value.map_or(LogicValue::Null, LogicValue::Int),
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// Fills in the computed fields that are not hidden, in dependency order (repeated
@@ -351,6 +527,7 @@ impl FormDefinition {
         for field in &computed {
             scope.answers.insert(field.id.clone(), LogicValue::Null);
         }
+        self.compute_rows(scope, hidden, &mut values);
         let passes = self.computed_passes(&computed);
         for pass in 1..=computed.len() {
             let bound = scope.bind();
@@ -453,27 +630,69 @@ impl FormDefinition {
     /// evaluated on the same variables the validation uses (hidden fields `null`).
     pub fn explain<'a>(&self, input: impl Into<Input<'a>>, params: &Params) -> Vec<Explanation> {
         let conditions = self.conditions(input, params);
-        let bound = conditions.scope.bind();
-        self.sites()
-            .into_iter()
-            .map(|site| {
-                let outcome = if site.role == Role::FieldValue {
-                    self.eval_int(&bound, site.source).map(Outcome::Int)
-                } else {
-                    self.eval_bool(&bound, site.source).map(Outcome::Bool)
-                };
-                Explanation {
-                    path: site.path,
-                    expression: site.source.to_owned(),
-                    outcome: outcome.unwrap_or_else(|e| Outcome::Error(e.to_string())),
+        let scope = &conditions.scope;
+        let bound = scope.bind();
+        let outcome = |site: &Site<'_>, bound: &Bound<'_>| {
+            let outcome = if site.role == Role::FieldValue {
+                self.eval_int(bound, site.source).map(Outcome::Int)
+            } else {
+                self.eval_bool(bound, site.source).map(Outcome::Bool)
+            };
+            outcome.unwrap_or_else(|e| Outcome::Error(e.to_string()))
+        };
+        let mut explained = Vec::new();
+        for site in self.sites() {
+            match site.group {
+                // One line per row, `row` bound to it (rows numbered from 1, as shown).
+                Some(group) => {
+                    for (row, cells) in group_rows(scope, &group.id) {
+                        let row_bound = scope.bind_row(cells);
+                        explained.push(Explanation {
+                            path: format!("{} (row {})", site.path, row + 1),
+                            expression: site.source.to_owned(),
+                            outcome: outcome(&site, &row_bound),
+                        });
+                    }
                 }
-            })
-            .collect()
+                None => explained.push(Explanation {
+                    path: site.path.clone(),
+                    expression: site.source.to_owned(),
+                    outcome: outcome(&site, &bound),
+                }),
+            }
+        }
+        explained
     }
 
     /// Evaluates a rule's check on the scope of `conditions`: `false` or an error fails it.
     pub(crate) fn rule_holds(&self, rule: &Rule, bound: &Bound<'_>) -> bool {
         self.eval_bool(bound, &rule.check).unwrap_or(false)
+    }
+}
+
+/// The sites of one field's expressions.
+fn field_sites<'a>(
+    sites: &mut Vec<Site<'a>>,
+    at: &str,
+    si: usize,
+    field: &'a Field,
+    group: Option<&'a Field>,
+) {
+    for (key, source, role) in [
+        ("visible_if", &field.visible_if, Role::FieldVisible),
+        ("required_if", &field.required_if, Role::FieldRequired),
+        ("value", &field.value, Role::FieldValue),
+    ] {
+        if let Some(source) = source {
+            sites.push(Site {
+                path: format!("{at}.{key}"),
+                source,
+                role,
+                step: Some(si),
+                field: Some(field),
+                group,
+            });
+        }
     }
 }
 

@@ -125,7 +125,44 @@ pub struct Field {
     /// `info`: the text shown; `consent`: the statement next to the tick box.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<Text>,
+    /// `group` only: the fields of one row. Their ids are unique across the whole form; in
+    /// expressions of these fields, `row.<id>` is the value in the same row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
+    /// `group` only: the fewest rows (default 0); a new application starts with this many
+    /// (at least one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_rows: Option<u32>,
+    /// `group` only: the most rows, at most [`MAX_ROWS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rows: Option<u32>,
+    /// `group` only: the title of one row, followed by its number ("Hund" gives "Hund 1").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_label: Option<Text>,
+    /// `group` only: the button that adds a row ("Weiteren Hund hinzufügen").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_label: Option<Text>,
+    /// `file` only: the accepted types, checked by content: `pdf`, `jpeg`, `png` (all three
+    /// when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accept: Vec<String>,
+    /// `file` only: the largest file in megabytes (default 10, at most [`MAX_FILE_MB`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size_mb: Option<u32>,
+    /// `file` only: how many files (default 1, at most [`MAX_FILES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_files: Option<u32>,
 }
+
+/// The file types a `file` field can accept, by their name in `accept`.
+pub const FILE_TYPES: [&str; 3] = ["pdf", "jpeg", "png"];
+/// The largest `max_size_mb` of a file field.
+pub const MAX_FILE_MB: u32 = 50;
+/// The largest `max_files` of a file field.
+pub const MAX_FILES: u32 = 10;
+
+/// The most rows a repeating group may declare.
+pub const MAX_ROWS: u32 = 50;
 
 /// How a computed number is shown.
 #[derive(
@@ -190,6 +227,13 @@ pub enum FieldKind {
     /// One tick box whose label is `text` (the statement agreed to); stored as `true` when
     /// ticked. `label` is the question above it.
     Consent,
+    /// Repeating rows of `fields` (between `min_rows` and `max_rows`), e.g. one row per dog.
+    /// Its answer is the number of rows; a row's answers are stored as `<group>.<row>.<field>`
+    /// (rows from 0), and expressions see `answers.<group>` as a list of rows.
+    Group,
+    /// Files uploaded with the step (`accept`, `max_size_mb`, `max_files`). The portal keeps
+    /// the files; the answer is their ids, separated by spaces, and never taken from a post.
+    File,
 }
 
 impl FieldKind {
@@ -211,12 +255,18 @@ impl FieldKind {
             FieldKind::Iban => "iban",
             FieldKind::YesNo => "yes_no",
             FieldKind::Consent => "consent",
+            FieldKind::Group => "group",
+            FieldKind::File => "file",
         }
     }
 
-    /// Kinds the citizen fills in (everything but `computed` and `info`).
+    /// Kinds the citizen fills in (everything but `computed`, `info` and `group`, whose rows
+    /// hold the inputs).
     pub fn is_input(self) -> bool {
-        !matches!(self, FieldKind::Computed | FieldKind::Info)
+        !matches!(
+            self,
+            FieldKind::Computed | FieldKind::Info | FieldKind::Group
+        )
     }
 
     /// Kinds whose value is a whole number (`number`, `money`, `computed`).
@@ -333,14 +383,61 @@ impl FromStr for TrustLevel {
     }
 }
 
+impl Field {
+    /// A file field's accepted types (`accept`, else every one of [`FILE_TYPES`]).
+    pub fn accepted_types(&self) -> Vec<&str> {
+        if self.accept.is_empty() {
+            FILE_TYPES.to_vec()
+        } else {
+            self.accept.iter().map(String::as_str).collect()
+        }
+    }
+
+    /// A file field's size limit in bytes.
+    pub fn max_file_bytes(&self) -> u64 {
+        u64::from(self.max_size_mb.unwrap_or(10).clamp(1, MAX_FILE_MB)) * 1024 * 1024
+    }
+
+    /// A file field's largest number of files.
+    pub fn max_file_count(&self) -> usize {
+        self.max_files.unwrap_or(1).clamp(1, MAX_FILES) as usize
+    }
+
+    /// The bounds of a group's rows: `min_rows` (default 0) and `max_rows` (default and at
+    /// most [`MAX_ROWS`]).
+    pub fn row_bounds(&self) -> (usize, usize) {
+        let max = self.max_rows.unwrap_or(MAX_ROWS).min(MAX_ROWS) as usize;
+        let min = (self.min_rows.unwrap_or(0) as usize).min(max);
+        (min, max)
+    }
+}
+
 impl FormDefinition {
-    /// Every field, in form order.
+    /// Every field outside groups (groups themselves included), in form order.
     pub fn fields(&self) -> impl Iterator<Item = &Field> {
         self.steps.iter().flat_map(|s| s.fields.iter())
     }
 
+    /// Every field, the fields of groups right after their group, in form order.
+    pub fn all_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields()
+            .flat_map(|f| std::iter::once(f).chain(f.fields.iter()))
+    }
+
+    /// The groups of the form.
+    pub fn groups(&self) -> impl Iterator<Item = &Field> {
+        self.fields().filter(|f| f.kind == FieldKind::Group)
+    }
+
+    /// A field by id: outside groups or inside one.
     pub fn field(&self, id: &str) -> Option<&Field> {
-        self.fields().find(|f| f.id == id)
+        self.all_fields().find(|f| f.id == id)
+    }
+
+    /// The group a field belongs to (`None` for fields outside groups).
+    pub fn group_of(&self, field_id: &str) -> Option<&Field> {
+        self.groups()
+            .find(|g| g.fields.iter().any(|f| f.id == field_id))
     }
 
     /// Every field the citizen fills in, in form order (no `computed`, no `info`).

@@ -36,6 +36,20 @@ pub enum ErrorCode {
     Rule {
         rule: String,
     },
+    /// `file`: the content is none of the field's `types` (`types` lists them, e.g. "PDF, JPEG").
+    FileType {
+        types: String,
+    },
+    /// `file`: larger than the field's `max_size_mb`.
+    FileTooLarge {
+        max_mb: u32,
+    },
+    /// `file`: more than the field's `max_files`.
+    TooManyFiles {
+        max: u32,
+    },
+    /// `file`: a file without content.
+    FileEmpty,
 }
 
 impl ErrorCode {
@@ -59,6 +73,18 @@ impl ErrorCode {
             ErrorCode::IbanLength { .. } => "iban_length",
             ErrorCode::IbanChecksum => "iban_checksum",
             ErrorCode::Rule { .. } => "rule",
+            ErrorCode::FileType { .. } => "file_type",
+            ErrorCode::FileTooLarge { .. } => "file_too_large",
+            ErrorCode::TooManyFiles { .. } => "too_many_files",
+            ErrorCode::FileEmpty => "file_empty",
+        }
+    }
+
+    /// Text arguments for the translated message, e.g. `[("types", "PDF, JPEG")]`.
+    pub fn text_args(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            ErrorCode::FileType { types } => vec![("types", types.as_str())],
+            _ => Vec::new(),
         }
     }
 
@@ -78,6 +104,8 @@ impl ErrorCode {
             ErrorCode::TooSmall { min } => vec![("min", *min)],
             ErrorCode::TooLarge { max } => vec![("max", *max)],
             ErrorCode::IbanLength { length } => vec![("length", i64::from(*length))],
+            ErrorCode::FileTooLarge { max_mb } => vec![("max", i64::from(*max_mb))],
+            ErrorCode::TooManyFiles { max } => vec![("max", i64::from(*max))],
             _ => Vec::new(),
         }
     }

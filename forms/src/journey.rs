@@ -8,9 +8,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::conditions::Conditions;
-use crate::definition::{Field, FormDefinition};
+use crate::definition::{Field, FieldKind, FormDefinition};
 use crate::logic::{self, Ty, Types};
 use crate::params::Params;
+use crate::rows;
 use crate::validate::{Answers, FieldError};
 
 /// The answers as typed so far, in the form's terms.
@@ -52,21 +53,48 @@ impl FormDefinition {
         let Some(step) = self.steps.get(step) else {
             return;
         };
-        for field in step.fields.iter().filter(|f| f.kind.is_input()) {
-            match crate::validate::raw(posted, &field.id) {
-                Some(value) => {
-                    typed.insert(field.id.clone(), value.to_owned());
-                }
-                None => {
-                    typed.remove(&field.id);
+        let mut take = |key: &str| match crate::validate::raw(posted, key) {
+            Some(value) => {
+                typed.insert(key.to_owned(), value.to_owned());
+            }
+            None => {
+                typed.remove(key);
+            }
+        };
+        // A file field's answer is kept by the portal (the ids of the stored files), never
+        // taken from a post.
+        let posted_kind = |f: &Field| f.kind.is_input() && f.kind != FieldKind::File;
+        for field in step.fields.iter() {
+            if posted_kind(field) {
+                take(&field.id);
+            }
+        }
+        for group in step.fields.iter().filter(|f| f.kind == FieldKind::Group) {
+            let rows = self.row_count(group, crate::validate::raw(posted, &group.id));
+            typed.insert(group.id.clone(), rows.to_string());
+            typed.retain(|k, _| {
+                !matches!(rows::split_row_key(k), Some((g, r, _)) if g == group.id && r >= rows)
+            });
+            for row in 0..rows {
+                for child in group.fields.iter().filter(|f| posted_kind(f)) {
+                    let key = rows::row_key(&group.id, row, &child.id);
+                    match crate::validate::raw(posted, &key) {
+                        Some(value) => {
+                            typed.insert(key, value.to_owned());
+                        }
+                        None => {
+                            typed.remove(&key);
+                        }
+                    }
                 }
             }
         }
     }
 
     /// The answers a field's `visible_if` depends on, or `None` when that cannot be known
-    /// (`answers["x"]` with a computed key, or an expression that does not compile).
-    fn visibility_inputs(&self, field: &Field) -> Option<BTreeSet<String>> {
+    /// (`answers["x"]` with a computed key, or an expression that does not compile). A
+    /// reference to the field's own row (`row.x`) counts as the field's group.
+    fn visibility_inputs(&self, field: &Field, group: Option<&Field>) -> Option<BTreeSet<String>> {
         let source = field.visible_if.as_deref()?;
         self.with_program(source, |compiled| {
             let compiled = compiled.ok()?;
@@ -74,9 +102,25 @@ impl FormDefinition {
             if analysis.dynamic {
                 return None;
             }
-            Some(analysis.answers.into_iter().map(|(id, _)| id).collect())
+            let mut inputs: BTreeSet<String> =
+                analysis.answers.into_iter().map(|(id, _)| id).collect();
+            if let Some(group) = group
+                && !analysis.row.is_empty()
+            {
+                inputs.insert(group.id.clone());
+            }
+            Some(inputs)
         })
     }
+}
+
+/// The ids of a page's inputs and groups: what the citizen may still change on it.
+fn on_page(page: &crate::definition::Step) -> BTreeSet<&str> {
+    page.fields
+        .iter()
+        .filter(|f| f.kind.is_input() || f.kind == FieldKind::Group)
+        .map(|f| f.id.as_str())
+        .collect()
 }
 
 struct NoTypes;
@@ -147,12 +191,7 @@ impl Journey<'_> {
         let Some(page) = self.def.steps.get(step) else {
             return Vec::new();
         };
-        let on_page: BTreeSet<&str> = page
-            .fields
-            .iter()
-            .filter(|f| f.kind.is_input())
-            .map(|f| f.id.as_str())
-            .collect();
+        let on_page = on_page(page);
         page.fields
             .iter()
             .filter(|field| {
@@ -163,12 +202,40 @@ impl Journey<'_> {
                     // Hidden by the step's own condition: nothing on this page changes that.
                     return false;
                 }
-                match self.def.visibility_inputs(field) {
+                match self.def.visibility_inputs(field, None) {
                     Some(inputs) => inputs.iter().any(|id| on_page.contains(id.as_str())),
                     None => true,
                 }
             })
             .collect()
+    }
+
+    /// Whether a step page shows the field `child` in row `row` of `group` (which the page
+    /// shows): when its `visible_if` holds, or depends on an answer on the same page (the
+    /// same row, or another field of the page), as for [`Journey::fields_on_page`].
+    pub fn shows_in_row(&self, step: usize, group: &Field, row: usize, child: &Field) -> bool {
+        if self
+            .conditions
+            .is_field_visible(&rows::row_key(&group.id, row, &child.id))
+        {
+            return true;
+        }
+        let Some(page) = self.def.steps.get(step) else {
+            return false;
+        };
+        if !self.conditions.is_field_visible(&group.id) || child.visible_if.is_none() {
+            return false;
+        }
+        let on_page = on_page(page);
+        match self.def.visibility_inputs(child, Some(group)) {
+            Some(inputs) => inputs.iter().any(|id| on_page.contains(id.as_str())),
+            None => true,
+        }
+    }
+
+    /// The number of rows of a group.
+    pub fn rows(&self, group_id: &str) -> usize {
+        self.conditions.rows(group_id)
     }
 
     /// Validates everything typed so far: the answers when the whole form is complete, else
@@ -189,7 +256,10 @@ impl Journey<'_> {
             Ok(_) => Vec::new(),
             Err(errors) => errors
                 .into_iter()
-                .filter(|e| page.fields.iter().any(|f| f.id == e.field))
+                .filter(|e| {
+                    let id = rows::top_level_id(&e.field);
+                    page.fields.iter().any(|f| f.id == id)
+                })
                 .collect(),
         }
     }
@@ -200,7 +270,7 @@ impl Journey<'_> {
             self.def.steps[i]
                 .fields
                 .iter()
-                .any(|f| errors.iter().any(|e| e.field == f.id))
+                .any(|f| errors.iter().any(|e| rows::top_level_id(&e.field) == f.id))
         })
     }
 }

@@ -19,6 +19,7 @@ mod lint;
 mod logic;
 mod money;
 mod params;
+mod rows;
 mod schema;
 mod source;
 mod text;
@@ -27,8 +28,9 @@ mod values;
 
 pub use conditions::{Conditions, Explanation, Input};
 pub use definition::{
-    Choice, DEFAULT_MAX_LENGTH, DEFAULT_TEXTAREA_MAX_LENGTH, EMAIL_MAX_LENGTH, Field, FieldKind,
-    FormDefinition, Rule, Step, TrustLevel, UnknownTrustLevel, ValueFormat,
+    Choice, DEFAULT_MAX_LENGTH, DEFAULT_TEXTAREA_MAX_LENGTH, EMAIL_MAX_LENGTH, FILE_TYPES, Field,
+    FieldKind, FormDefinition, MAX_FILE_MB, MAX_FILES, MAX_ROWS, Rule, Step, TrustLevel,
+    UnknownTrustLevel, ValueFormat,
 };
 pub use error_code::ErrorCode;
 pub use fee::Fee;
@@ -41,6 +43,7 @@ pub use logic::{
 };
 pub use money::{Money, format_eur};
 pub use params::{ParamKind, ParamValue, Parameter, Params};
+pub use rows::{Slot, field_id_of, row_key, split_row_key, top_level_id};
 pub use schema::definition_schema;
 pub use source::Format;
 pub use text::Text;

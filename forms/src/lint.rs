@@ -10,18 +10,26 @@ use crate::logic::{self, Ty, Types};
 use crate::params::ParamKind;
 use crate::text::{DEFAULT_LANG, Text};
 
-/// Field and parameter types as expressions see them.
-struct FieldTypes<'a>(&'a FormDefinition);
+/// Field and parameter types as expressions see them; `row.<x>` for the fields of `group`.
+struct FieldTypes<'a>(&'a FormDefinition, Option<&'a Field>);
+
+fn value_type(field: &Field) -> Option<Ty> {
+    Some(match field.kind {
+        k if k.is_integer() => Ty::Int,
+        k if k.is_bool() => Ty::Bool,
+        FieldKind::Info => return None,
+        FieldKind::Group => Ty::List,
+        _ => Ty::Text,
+    })
+}
 
 impl Types for FieldTypes<'_> {
     fn answer(&self, id: &str) -> Option<Ty> {
-        let field = self.0.field(id)?;
-        Some(match field.kind {
-            k if k.is_integer() => Ty::Int,
-            k if k.is_bool() => Ty::Bool,
-            FieldKind::Info => return None,
-            _ => Ty::Text,
-        })
+        value_type(self.0.fields().find(|f| f.id == id)?)
+    }
+
+    fn row(&self, id: &str) -> Option<Ty> {
+        value_type(self.1?.fields.iter().find(|f| f.id == id)?)
     }
 
     fn param(&self, id: &str) -> Option<Ty> {
@@ -248,6 +256,21 @@ impl FormDefinition {
                 }
                 p.check(&at, lint_field(field));
                 lint_field_logic_keys(field, &at, &mut p);
+                for (k, child) in field.fields.iter().enumerate() {
+                    let at = format!("{at}.fields[{k}]");
+                    if !seen.insert(child.id.as_str()) {
+                        p.check(
+                            &at,
+                            Err(DefinitionError::DuplicateFieldId(child.id.clone())),
+                        );
+                    }
+                    if child.kind == FieldKind::Group {
+                        p.logic(&at, "a group cannot be inside another group");
+                        continue;
+                    }
+                    p.check(&at, lint_field(child));
+                    lint_field_logic_keys(child, &at, &mut p);
+                }
             }
         }
         p.check("fee", self.lint_fee());
@@ -322,7 +345,14 @@ impl FormDefinition {
             }
             for (j, id) in rule.fields.iter().enumerate() {
                 let path = format!("{at}.fields[{j}]");
-                match self.field(id) {
+                match self.fields().find(|f| f.id == *id) {
+                    None if self.group_of(id).is_some() => p.logic(
+                        &path,
+                        format!(
+                            "field '{id}' is in a group: a rule shows its message at fields \
+                             outside groups"
+                        ),
+                    ),
                     None => p.logic(&path, format!("unknown field '{id}'")),
                     Some(f) if !f.kind.is_input() => p.logic(
                         &path,
@@ -338,10 +368,10 @@ impl FormDefinition {
     }
 
     fn lint_expressions(&self, p: &mut Problems) {
-        let types = FieldTypes(self);
         let mut computed_refs: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
         for site in self.sites() {
             let path = site.path.as_str();
+            let types = FieldTypes(self, site.group);
             let analysed = self.with_program(site.source, |program| {
                 program
                     .map(|compiled| logic::analyze(compiled, &types))
@@ -366,7 +396,37 @@ impl FormDefinition {
                     "use answers and tenant only as answers.<field> and tenant.<parameter>",
                 );
             }
+            for (id, _) in &analysis.row {
+                match site.group {
+                    None => p.logic(
+                        path,
+                        format!("row.{id}: row is only known in the fields of a group"),
+                    ),
+                    Some(group) => match group.fields.iter().find(|f| f.id == *id) {
+                        None => p.logic(
+                            path,
+                            format!("unknown field '{id}' in group '{}'", group.id),
+                        ),
+                        Some(f) if f.kind == FieldKind::Info => p.logic(
+                            path,
+                            format!("field '{id}' is an info text and has no value"),
+                        ),
+                        Some(_) => {}
+                    },
+                }
+            }
             for (id, _) in &analysis.answers {
+                if let Some(group) = self.group_of(id) {
+                    p.logic(
+                        path,
+                        format!(
+                            "field '{id}' is in group '{}': use row.{id} in the group's own \
+                             fields, or answers.{} (a list of rows)",
+                            group.id, group.id
+                        ),
+                    );
+                    continue;
+                }
                 match self.field(id) {
                     None => p.logic(path, format!("unknown field '{id}'")),
                     Some(f) if f.kind == FieldKind::Info => {
@@ -398,7 +458,7 @@ impl FormDefinition {
                             ),
                         );
                     }
-                    if let Some(field) = site.field {
+                    if let Some(field) = site.field.filter(|_| site.group.is_none()) {
                         let refs = analysis.answers.iter().map(|(r, _)| r.clone()).collect();
                         computed_refs.insert(field.id.as_str(), refs);
                     }
@@ -416,7 +476,11 @@ impl FormDefinition {
                 }
             }
             match (site.role, site.field, site.step) {
-                (Role::FieldVisible, Some(field), _) if refers_to(&field.id) => {
+                (Role::FieldVisible, Some(field), _)
+                    if refers_to(&field.id)
+                        || site.group.is_some()
+                            && analysis.row.iter().any(|(r, _)| *r == field.id) =>
+                {
                     p.logic(path, format!("field '{}' refers to itself", field.id));
                 }
                 (Role::StepVisible, None, Some(si)) => {
@@ -464,7 +528,8 @@ impl FormDefinition {
             } => {
                 text(unit, || "fee unit".into())?;
                 let field = self
-                    .field(unit_field)
+                    .fields()
+                    .find(|f| f.id == *unit_field)
                     .ok_or_else(|| DefinitionError::UnknownUnitField(unit_field.clone()))?;
                 if field.kind != FieldKind::Number {
                     return Err(DefinitionError::UnitFieldNotNumber(unit_field.clone()));
@@ -602,6 +667,89 @@ fn lint_field_logic_keys(field: &Field, at: &str, p: &mut Problems) {
     }
     if !kind.has_text() && field.text.is_some() {
         misplaced.push("text");
+    }
+    if kind != FieldKind::File {
+        for (key, set) in [
+            ("accept", !field.accept.is_empty()),
+            ("max_size_mb", field.max_size_mb.is_some()),
+            ("max_files", field.max_files.is_some()),
+        ] {
+            if set {
+                misplaced.push(key);
+            }
+        }
+    } else {
+        for (i, t) in field.accept.iter().enumerate() {
+            if !crate::FILE_TYPES.contains(&t.as_str()) {
+                p.logic(
+                    &format!("{at}.accept[{i}]"),
+                    format!("unknown file type '{t}' (pdf, jpeg or png)"),
+                );
+            }
+        }
+        if field
+            .max_size_mb
+            .is_some_and(|mb| mb == 0 || mb > crate::MAX_FILE_MB)
+        {
+            p.logic(
+                &format!("{at}.max_size_mb"),
+                format!("max_size_mb must be 1 to {}", crate::MAX_FILE_MB),
+            );
+        }
+        if field
+            .max_files
+            .is_some_and(|n| n == 0 || n > crate::MAX_FILES)
+        {
+            p.logic(
+                &format!("{at}.max_files"),
+                format!("max_files must be 1 to {}", crate::MAX_FILES),
+            );
+        }
+    }
+    if kind != FieldKind::Group {
+        for (key, set) in [
+            ("fields", !field.fields.is_empty()),
+            ("min_rows", field.min_rows.is_some()),
+            ("max_rows", field.max_rows.is_some()),
+            ("row_label", field.row_label.is_some()),
+            ("add_label", field.add_label.is_some()),
+        ] {
+            if set {
+                misplaced.push(key);
+            }
+        }
+    } else {
+        if field.fields.is_empty() {
+            p.logic(at, format!("group '{}' has no fields", field.id));
+        } else if field.fields.iter().all(|f| !f.kind.is_input()) {
+            p.logic(at, format!("group '{}' has no input field", field.id));
+        }
+        match (field.min_rows, field.max_rows) {
+            (_, None) => p.logic(
+                &format!("{at}.max_rows"),
+                format!("a group needs max_rows (1 to {})", crate::MAX_ROWS),
+            ),
+            (_, Some(max)) if max == 0 || max > crate::MAX_ROWS => p.logic(
+                &format!("{at}.max_rows"),
+                format!("max_rows must be 1 to {}", crate::MAX_ROWS),
+            ),
+            (Some(min), Some(max)) if min > max => p.logic(
+                &format!("{at}.min_rows"),
+                format!("min_rows {min} is greater than max_rows {max}"),
+            ),
+            _ => {}
+        }
+        for (key, label) in [
+            ("row_label", &field.row_label),
+            ("add_label", &field.add_label),
+        ] {
+            if let Some(t) = label {
+                p.check(
+                    format!("{at}.{key}"),
+                    text(t, || format!("field `{}` {key}", field.id)),
+                );
+            }
+        }
     }
     // The renderer fixes these: an IBAN input is long and never autofilled (a shared computer
     // must not offer someone else's account); radios and a tick box have no width or token.

@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
-use cel::common::types::{CelBool, CelInt, CelMap, CelMapKey, CelNull, CelString};
+use cel::common::types::{CelBool, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString};
 use cel::common::value::Val;
 use cel::{Context, Env, Program, Value};
 
@@ -22,13 +22,16 @@ pub const MAX_NESTING: usize = 8;
 pub const MAX_DEPTH: usize = 24;
 
 /// A typed answer or parameter as an expression sees it: text, dates (`YYYY-MM-DD`) and
-/// choices as strings, numbers and money (cents) as integers, checkboxes as booleans.
+/// choices as strings, numbers and money (cents) as integers, checkboxes as booleans, a
+/// repeating group as a list of rows, each a map of its fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogicValue {
     Null,
     Bool(bool),
     Int(i64),
     Text(String),
+    List(Vec<LogicValue>),
+    Map(BTreeMap<String, LogicValue>),
 }
 
 impl LogicValue {
@@ -39,6 +42,10 @@ impl LogicValue {
             LogicValue::Bool(b) => Box::new(CelBool::from(*b)),
             LogicValue::Int(n) => Box::new(CelInt::from(*n)),
             LogicValue::Text(s) => Box::new(CelString::from(s.as_str())),
+            LogicValue::List(items) => Box::new(CelList::from(
+                items.iter().map(LogicValue::to_val).collect::<Vec<_>>(),
+            )),
+            LogicValue::Map(values) => to_map(values),
         }
     }
 }
@@ -286,6 +293,13 @@ impl Scope {
         context.add_variable_as_val("tenant", to_map(&self.tenant));
         Bound { context }
     }
+
+    /// The scope with `row` bound to one row of a group, for the expressions of its fields.
+    pub(crate) fn bind_row<'s>(&'s self, row: &'s BTreeMap<String, LogicValue>) -> Bound<'s> {
+        let mut bound = self.bind();
+        bound.context.add_variable_as_val("row", to_map(row));
+        bound
+    }
 }
 
 /// The outcome of an expression, as an explanation shows it.
@@ -364,9 +378,12 @@ pub(crate) struct Analysis {
     pub(crate) answers: Vec<(String, Option<u32>)>,
     /// `tenant.<x>`.
     pub(crate) tenant: Vec<(String, Option<u32>)>,
-    /// Identifiers that are neither `answers`, `tenant` nor a macro's loop variable.
+    /// `row.<x>` (the current row, in the fields of a repeating group).
+    pub(crate) row: Vec<(String, Option<u32>)>,
+    /// Identifiers that are neither `answers`, `tenant`, `row` nor a macro's loop variable.
     pub(crate) unknown: BTreeSet<String>,
-    /// `answers` or `tenant` used other than as `answers.<field>` (e.g. `answers["x"]`).
+    /// `answers`, `tenant` or `row` used other than as `answers.<field>` (e.g.
+    /// `answers["x"]`).
     pub(crate) dynamic: bool,
     /// Comparisons between values of visibly different types.
     pub(crate) mismatches: Vec<String>,
@@ -380,6 +397,8 @@ pub(crate) enum Ty {
     Double,
     Text,
     Null,
+    /// The rows of a repeating group.
+    List,
 }
 
 impl Ty {
@@ -390,6 +409,7 @@ impl Ty {
             Ty::Double => "a decimal number",
             Ty::Text => "text",
             Ty::Null => "null",
+            Ty::List => "a list of rows",
         }
     }
 }
@@ -398,6 +418,10 @@ impl Ty {
 pub(crate) trait Types {
     fn answer(&self, id: &str) -> Option<Ty>;
     fn param(&self, id: &str) -> Option<Ty>;
+    /// `row.<x>`: a field of the group the expression is in.
+    fn row(&self, _id: &str) -> Option<Ty> {
+        None
+    }
 }
 
 pub(crate) fn analyze(compiled: &Compiled, types: &dyn Types) -> (Analysis, Option<Ty>) {
@@ -439,6 +463,10 @@ fn walk(
                         out.tenant.push((select.field.clone(), at));
                         return types.param(&select.field);
                     }
+                    "row" => {
+                        out.row.push((select.field.clone(), at));
+                        return types.row(&select.field);
+                    }
                     _ => {}
                 }
             }
@@ -466,7 +494,7 @@ fn walk(
         Expr::Ident(name) => {
             if !bound.contains(name) {
                 match name.as_str() {
-                    "answers" | "tenant" => out.dynamic = true,
+                    "answers" | "tenant" | "row" => out.dynamic = true,
                     _ => {
                         out.unknown.insert(name.clone());
                     }

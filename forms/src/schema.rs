@@ -1,8 +1,7 @@
 //! A JSON Schema (draft 2020-12) of the answers a form version produces: what a backend
-//! receives, and later FIT-Connect's `submissionSchema`. It describes [`Answers`] exactly as
-//! validation stores them: every value a string in its normalised form.
-//!
-//! [`Answers`]: crate::Answers
+//! receives, and later FIT-Connect's `submissionSchema`. It describes the answers as
+//! [`FormDefinition::answers_json`] gives them: every value a string in its normalised form, a
+//! repeating group an array of row objects.
 
 use serde_json::{Map, Value, json};
 
@@ -61,6 +60,30 @@ impl FormDefinition {
 fn field_schema(field: &Field) -> Option<Value> {
     let mut schema = match field.kind {
         FieldKind::Info => return None,
+        FieldKind::Group => {
+            let mut properties = Map::new();
+            let mut required = Vec::new();
+            for child in &field.fields {
+                if let Some(schema) = field_schema(child) {
+                    if child.required && child.visible_if.is_none() && child.required_if.is_none() {
+                        required.push(Value::String(child.id.clone()));
+                    }
+                    properties.insert(child.id.clone(), schema);
+                }
+            }
+            let (min, max) = field.row_bounds();
+            json!({
+                "type": "array",
+                "minItems": min,
+                "maxItems": max,
+                "items": {
+                    "type": "object",
+                    "properties": properties,
+                    "required": required,
+                    "additionalProperties": false,
+                },
+            })
+        }
         FieldKind::Text | FieldKind::Textarea | FieldKind::Phone => {
             let mut s = json!({ "type": "string", "minLength": 1 });
             if let Some(min) = field.min_length {
@@ -89,6 +112,11 @@ fn field_schema(field: &Field) -> Option<Value> {
         }
         FieldKind::Checkbox | FieldKind::Consent => json!({ "type": "string", "const": "true" }),
         FieldKind::YesNo => json!({ "type": "string", "enum": ["true", "false"] }),
+        FieldKind::File => json!({
+            "type": "string",
+            "pattern": "^[0-9a-f-]{36}( [0-9a-f-]{36})*$",
+            "description": "Ids of the uploaded files, separated by spaces; the files travel with the case.",
+        }),
         FieldKind::Iban => json!({
             "type": "string", "pattern": "^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$",
             "minLength": 15, "maxLength": 34,

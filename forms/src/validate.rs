@@ -108,23 +108,35 @@ impl FormDefinition {
         let mut values = BTreeMap::new();
         let mut answers = BTreeMap::new();
         let mut errors = Vec::new();
-        for field in self.input_fields() {
-            let raw = posted.get(field.id.as_str()).copied();
-            if let Some(raw) = raw {
-                values.insert(field.id.clone(), raw.to_owned());
-            }
-            if !conditions.is_field_visible(&field.id) {
+        let slots = self.slots(|group| conditions.rows(&group.id));
+        for slot in &slots {
+            let field = slot.field;
+            let key = slot.key();
+            if field.kind == FieldKind::Group {
+                if let Some(raw) = posted.get(key.as_str()) {
+                    values.insert(key.clone(), (*raw).to_owned());
+                }
+                if conditions.is_field_visible(&key) {
+                    answers.insert(key, conditions.rows(&field.id).to_string());
+                }
                 continue;
             }
-            match check(field, raw.unwrap_or(""), conditions.is_required(&field.id)) {
+            if !field.kind.is_input() {
+                continue;
+            }
+            let raw = posted.get(key.as_str()).copied();
+            if let Some(raw) = raw {
+                values.insert(key.clone(), raw.to_owned());
+            }
+            if !conditions.is_field_visible(&key) {
+                continue;
+            }
+            match check(field, raw.unwrap_or(""), conditions.is_required(&key)) {
                 Ok(Some(value)) => {
-                    answers.insert(field.id.clone(), value);
+                    answers.insert(key, value);
                 }
                 Ok(None) => {}
-                Err(error) => errors.push(FieldError {
-                    field: field.id.clone(),
-                    error,
-                }),
+                Err(error) => errors.push(FieldError { field: key, error }),
             }
         }
         if !self.rules.is_empty() {
@@ -157,10 +169,10 @@ impl FormDefinition {
             }
             Ok(Answers(answers))
         } else {
-            let order: BTreeMap<&str, usize> = self
-                .fields()
+            let order: BTreeMap<String, usize> = slots
+                .iter()
                 .enumerate()
-                .map(|(i, f)| (f.id.as_str(), i))
+                .map(|(i, slot)| (slot.key(), i))
                 .collect();
             errors.sort_by_key(|e| order.get(e.field.as_str()).copied().unwrap_or(usize::MAX));
             Err(Rejected { values, errors })
@@ -170,10 +182,10 @@ impl FormDefinition {
     /// What to put back into a field's input to change a stored answer: the answer itself,
     /// except money (`1250` becomes `12,50`). `None` for unanswered, computed and info fields.
     pub fn input_value(&self, field_id: &str, answers: &Answers) -> Option<String> {
-        let field = self.field(field_id)?;
+        let field = self.field(crate::rows::field_id_of(field_id))?;
         let value = answers.get(field_id)?;
         match field.kind {
-            FieldKind::Computed | FieldKind::Info => None,
+            FieldKind::Computed | FieldKind::Info | FieldKind::Group => None,
             FieldKind::Money => value.parse::<i64>().ok().map(money_input),
             FieldKind::Iban => Some(iban::group(value)),
             _ => Some(value.to_owned()),
@@ -184,7 +196,7 @@ impl FormDefinition {
     /// "Ja"/"Yes" for a ticked checkbox or consent, "Ja"/"Nein" ("Yes"/"No") for yes/no, a date
     /// as `31.01.2026` (de) or `31 January 2026` (en), an IBAN in groups of four.
     pub fn display_value(&self, field_id: &str, answers: &Answers, lang: &str) -> Option<String> {
-        let field = self.field(field_id)?;
+        let field = self.field(crate::rows::field_id_of(field_id))?;
         let value = answers.get(field_id)?;
         let shown = match field.kind {
             FieldKind::Select | FieldKind::Radio => field
@@ -201,7 +213,7 @@ impl FormDefinition {
             FieldKind::Computed if field.format == Some(ValueFormat::Money) => {
                 cents_display(value, lang)
             }
-            FieldKind::Info => return None,
+            FieldKind::Info | FieldKind::Group => return None,
             _ => value.to_owned(),
         };
         Some(shown)
@@ -280,9 +292,26 @@ pub(crate) fn check(field: &Field, raw: &str, required: bool) -> Result<Option<S
         }
         FieldKind::YesNo => yes_no(value).ok_or(ErrorCode::NotAnOption)?.to_string(),
         FieldKind::Iban => Iban::parse(value)?.as_str().to_owned(),
+        FieldKind::File => check_files(field, value)?,
         _ => value.to_owned(),
     };
     Ok(Some(canonical))
+}
+
+/// The ids of a file field's stored files (UUIDs, separated by spaces), at most `max_files`.
+fn check_files(field: &Field, value: &str) -> Result<String, ErrorCode> {
+    let ids: Vec<&str> = value.split_whitespace().collect();
+    let well_formed =
+        |id: &str| id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    if !ids.iter().all(|id| well_formed(id)) {
+        return Err(ErrorCode::NotAnOption);
+    }
+    if ids.len() > field.max_file_count() {
+        return Err(ErrorCode::TooManyFiles {
+            max: u32::try_from(field.max_file_count()).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(ids.join(" "))
 }
 
 fn check_length(field: &Field, value: &str) -> Result<(), ErrorCode> {

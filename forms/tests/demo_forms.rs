@@ -19,9 +19,10 @@ fn load(src: &str) -> FormDefinition {
 /// Required fields that are shown when nothing is answered yet.
 fn required_ids(form: &FormDefinition, empty: &[(String, String)]) -> Vec<String> {
     let conditions = form.conditions(empty, &Params::defaults());
-    form.fields()
-        .filter(|f| f.required && conditions.is_field_visible(&f.id))
-        .map(|f| f.id.clone())
+    form.slots(|g| conditions.rows(&g.id))
+        .iter()
+        .filter(|s| s.field.required && conditions.is_field_visible(&s.key()))
+        .map(forms::Slot::key)
         .collect()
 }
 
@@ -80,24 +81,25 @@ fn dog_owner_registers_a_dog_and_is_told_the_tax_comes_by_notice() {
         ("geburtsdatum", "27.03.1985"),
         ("email", "erika@example.org"),
         ("telefon", ""),
-        ("hund_name", "Bello"),
-        ("rasse", "Labrador-Mischling"),
-        ("hund_geburtsdatum", "2024-05-01"),
-        ("gehalten_seit", "15.01.2026"),
-        ("geschlecht", "ruede"),
-        ("gefaehrlicher_hund", "nein"),
+        ("hunde.0.hund_name", "Bello"),
+        ("hunde.0.rasse", "Labrador-Mischling"),
+        ("hunde.0.hund_geburtsdatum", "2024-05-01"),
+        ("hunde.0.gehalten_seit", "15.01.2026"),
+        ("hunde.0.geschlecht", "ruede"),
+        ("hunde.0.gefaehrlicher_hund", "nein"),
         ("wahrheitsgemaess", "on"),
     ]);
     let answers = form.validate(&post(&pairs)).unwrap();
     assert_eq!(answers.get("geburtsdatum"), Some("1985-03-27"));
     assert_eq!(answers.get("telefon"), None);
-    assert_eq!(answers.get("chipnummer"), None);
+    assert_eq!(answers.get("hunde.0.chipnummer"), None);
     assert_eq!(
-        form.display_value("geschlecht", &answers, "de").as_deref(),
+        form.display_value("hunde.0.geschlecht", &answers, "de")
+            .as_deref(),
         Some("Rüde")
     );
     assert_eq!(
-        form.display_value("gehalten_seit", &answers, "de")
+        form.display_value("hunde.0.gehalten_seit", &answers, "de")
             .as_deref(),
         Some("15.01.2026")
     );
@@ -269,29 +271,32 @@ fn a_further_dog_costs_the_further_dog_rate_of_the_municipality() {
 fn a_dangerous_dog_needs_its_documents_and_the_higher_rate_applies() {
     let form = load(HUNDESTEUER);
     let rejected = form
-        .validate(&dog_tax_with(&[("gefaehrlicher_hund", "ja")]))
+        .validate(&dog_tax_with(&[("hunde.0.gefaehrlicher_hund", "ja")]))
         .unwrap_err();
     assert_eq!(
-        rejected.error_for("rasse_nachweis"),
+        rejected.error_for("hunde.0.rasse_nachweis"),
         Some(ErrorCode::Required)
     );
     assert_eq!(rejected.errors.len(), 1);
     let answers = form
         .validate(&dog_tax_with(&[
-            ("gefaehrlicher_hund", "ja"),
-            ("rasse_nachweis", "Wesenstest vom 03.02.2026, Stadt Weimar"),
+            ("hunde.0.gefaehrlicher_hund", "ja"),
+            (
+                "hunde.0.rasse_nachweis",
+                "Wesenstest vom 03.02.2026, Stadt Weimar",
+            ),
         ]))
         .unwrap();
     assert_eq!(answers.get("jahressteuer"), Some("60000"));
     // Answered "nein" after all: the documents typed earlier are not stored.
     let answers = form
-        .validate(&dog_tax_with(&[("rasse_nachweis", "alter Text")]))
+        .validate(&dog_tax_with(&[("hunde.0.rasse_nachweis", "alter Text")]))
         .unwrap();
-    assert_eq!(answers.get("rasse_nachweis"), None);
+    assert_eq!(answers.get("hunde.0.rasse_nachweis"), None);
     let explained = form.explain(&answers, &Params::defaults());
     let visible = explained
         .iter()
-        .find(|e| e.path == "steps[1].fields[7].visible_if")
+        .find(|e| e.path == "steps[1].fields[0].fields[7].visible_if (row 1)")
         .unwrap();
     assert_eq!(visible.outcome, Outcome::Bool(false));
 }

@@ -439,7 +439,7 @@ mod fim {
     }
 
     #[test]
-    fn v3_nested_groups_are_flattened_and_repeats_warned() {
+    fn v3_repeating_groups_become_groups_and_other_nested_groups_are_flattened() {
         let inner = v3_subgroup(
             "1:1",
             "G2",
@@ -466,21 +466,62 @@ mod fim {
         let (imported, def) = imported(&xml);
         let titles: Vec<_> = def.steps.iter().map(|s| s.title.get("de")).collect();
         assert_eq!(titles, ["Halter", "Hund"]);
+        // G1 repeats (anzahl 1:5): its step holds one group with its rows' fields.
         let ids: Vec<_> = def.steps[1].fields.iter().map(|f| f.id.as_str()).collect();
-        assert_eq!(ids, ["f32", "f30", "f31"]);
-        assert!(def.fields().all(|f| f.required != (f.id == "f33")));
+        assert_eq!(ids, ["g1"]);
+        let group = &def.steps[1].fields[0];
+        assert_eq!(group.kind, forms::FieldKind::Group);
+        assert_eq!((group.min_rows, group.max_rows), (Some(1), Some(5)));
+        let row: Vec<_> = group.fields.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(row, ["f32", "f30", "f31"]);
+        assert!(
+            def.all_fields()
+                .filter(|f| f.kind != forms::FieldKind::Group)
+                .all(|f| f.required != (f.id == "f33"))
+        );
         assert!(has_warning(
             &imported,
             "nested group G2 (Anschrift) inside G1 is flattened"
         ));
-        assert!(has_warning(
-            &imported,
-            "group G1 (Hund) may be given up to 5 times (anzahl 1:5)"
-        ));
+        assert!(!has_warning(&imported, "group G1 (Hund) may be given"));
         assert!(has_warning(
             &imported,
             "field F33 (Telefon) may be given any number of times (anzahl 0:*)"
         ));
+    }
+
+    #[test]
+    fn v3_a_nested_repeating_group_becomes_a_group_in_its_step() {
+        let child = v3_subgroup(
+            "0:*",
+            "G5",
+            "Kind",
+            &v3_field("1:1", "F50", "Vorname des Kindes", "input", "text", ""),
+        );
+        let family = v3_subgroup(
+            "1:1",
+            "G4",
+            "Familie",
+            &[
+                v3_field("1:1", "F51", "Familienname", "input", "text", ""),
+                child,
+            ]
+            .concat(),
+        );
+        let (imported, def) = imported(&v3_group(&family));
+        let ids: Vec<_> = def.steps[0].fields.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["f51", "g5"]);
+        let group = &def.steps[0].fields[1];
+        assert_eq!(
+            (group.min_rows, group.max_rows),
+            (Some(0), Some(forms::MAX_ROWS))
+        );
+        assert!(group.fields[0].required, "required within its row");
+        assert!(has_warning(
+            &imported,
+            "group G5 (Kind) may be given any number of times (anzahl 0:*); imported with at most 50 rows"
+        ));
+        assert!(def.problem_list().is_empty(), "{:?}", def.problem_list());
     }
 
     #[test]

@@ -15,14 +15,27 @@ fn field_ids() -> Vec<String> {
     let mut ids: Vec<String> = DEMO_FORMS
         .iter()
         .flat_map(|src| {
-            FormDefinition::from_json(src)
-                .unwrap()
-                .fields()
-                .map(|f| f.id.clone())
-                .collect::<Vec<_>>()
+            let def = FormDefinition::from_json(src).unwrap();
+            let mut ids: Vec<String> = def.fields().map(|f| f.id.clone()).collect();
+            // The fields of a group's first rows, and of a row beyond any bound.
+            for group in def.groups() {
+                for row in [0, 1, 2, 999] {
+                    ids.extend(
+                        group
+                            .fields
+                            .iter()
+                            .map(|f| forms::row_key(&group.id, row, &f.id)),
+                    );
+                }
+            }
+            ids
         })
         .collect();
-    ids.extend(["_csrf".to_owned(), String::new()]);
+    ids.extend([
+        "_csrf".to_owned(),
+        String::new(),
+        "hunde.01.rasse".to_owned(),
+    ]);
     ids.sort();
     ids.dedup();
     ids
@@ -165,8 +178,8 @@ proptest! {
     #[test]
     fn arbitrary_expressions_in_a_definition_never_panic(src in expression(), pairs in posted()) {
         let form = DEMO_FORMS[0].replace(
-            r#""type": "text", "label": "Rasse""#,
-            &format!(r#""type": "text", "visible_if": {}, "label": "Rasse""#, serde_json::to_string(&src).unwrap()),
+            r#""id": "rasse", "type": "text","#,
+            &format!(r#""id": "rasse", "type": "text", "visible_if": {},"#, serde_json::to_string(&src).unwrap()),
         );
         prop_assert_ne!(&form, DEMO_FORMS[0]);
         let _ = FormDefinition::lint_all(&form);
@@ -181,10 +194,11 @@ proptest! {
             let form = FormDefinition::from_json(src).unwrap();
             match form.validate_with(&pairs, &params) {
                 Ok(answers) => {
-                    for field in form.fields() {
-                        let _ = form.display_value(&field.id, &answers, "de");
-                        let _ = form.input_value(&field.id, &answers);
+                    for key in answers.0.keys() {
+                        let _ = form.display_value(key, &answers, "de");
+                        let _ = form.input_value(key, &answers);
                     }
+                    let _ = form.answers_json(&answers);
                     let _ = form.explain(&answers, &params);
                 }
                 Err(rejected) => prop_assert!(!rejected.errors.is_empty()),
@@ -209,7 +223,10 @@ proptest! {
                 }
                 Err(rejected) => {
                     prop_assert!(!rejected.errors.is_empty());
-                    prop_assert!(rejected.values.keys().all(|k| form.field(k).is_some()));
+                    prop_assert!(rejected
+                        .values
+                        .keys()
+                        .all(|k| form.field(forms::field_id_of(k)).is_some()));
                 }
             }
         }

@@ -51,10 +51,13 @@ fuzz_target!(|data: &[u8]| {
 
     // A post built from the same bytes: one line per input field, cycling; plus noise keys.
     let lines: Vec<&str> = post_src.split('\n').collect();
-    let mut posted: Vec<(String, String)> = definition
-        .fields()
+    // Every field, and each group's fields in two rows (`group.row.field`); a group's own
+    // key gets a line too, a row count or not.
+    let slots = definition.slots(|_| 2);
+    let mut posted: Vec<(String, String)> = slots
+        .iter()
         .enumerate()
-        .map(|(i, f)| (f.id.clone(), lines[i % lines.len()].to_owned()))
+        .map(|(i, slot)| (slot.key(), lines[i % lines.len()].to_owned()))
         .collect();
     posted.push(("_csrf".to_owned(), lines[0].to_owned()));
     if let Some((id, _)) = posted.first().cloned() {
@@ -68,10 +71,11 @@ fuzz_target!(|data: &[u8]| {
     // the same bytes, so that validation and the logic get past the field checks too.
     let bytes = post_src.as_bytes();
     let pick = |i: usize| bytes.get(i % bytes.len().max(1)).copied().unwrap_or(0) as usize;
-    let plausible: Vec<(String, String)> = definition
-        .fields()
+    let plausible: Vec<(String, String)> = slots
+        .iter()
         .enumerate()
-        .map(|(i, f)| {
+        .map(|(i, slot)| {
+            let f = slot.field;
             let b = pick(i);
             let value = match f.kind {
                 _ if b % 8 == 7 => String::new(),
@@ -100,9 +104,10 @@ fuzz_target!(|data: &[u8]| {
                 FieldKind::Email => "a@example.org".to_owned(),
                 FieldKind::Phone => "+49 30 1234567".to_owned(),
                 FieldKind::PostalCode => "10115".to_owned(),
+                FieldKind::Group => (b % 4).to_string(),
                 _ => "x".repeat(b % 5 + 1),
             };
-            (f.id.clone(), value)
+            (slot.key(), value)
         })
         .collect();
     exercise(&definition, &plausible, &params);
@@ -115,11 +120,12 @@ fn exercise(definition: &FormDefinition, posted: &[(String, String)], params: &P
         Ok(answers) => {
             let _ = definition.conditions(&answers, params);
             let _ = definition.explain(&answers, params);
-            for field in definition.fields() {
-                let _ = definition.input_value(&field.id, &answers);
-                let _ = definition.display_value(&field.id, &answers, "de");
-                let _ = definition.display_value(&field.id, &answers, "en");
+            for key in answers.0.keys() {
+                let _ = definition.input_value(key, &answers);
+                let _ = definition.display_value(key, &answers, "de");
+                let _ = definition.display_value(key, &answers, "en");
             }
+            let _ = definition.answers_json(&answers);
         }
         Err(rejected) => {
             for field in definition.fields() {

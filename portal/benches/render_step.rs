@@ -29,9 +29,17 @@ fn render(
     let journey = form.journey(typed, params);
     let shown = journey.fields_on_page(4);
     let computed = journey.conditions().computed_values().clone();
-    views::step_fields(Lang::De, &shown, &computed, typed, errors)
-        .into_view()
-        .to_html()
+    views::step_fields(
+        Lang::De,
+        &shown,
+        &views::GroupRows::new(),
+        &computed,
+        typed,
+        errors,
+        &BTreeMap::new(),
+    )
+    .into_view()
+    .to_html()
 }
 
 fn bench(c: &mut Criterion) {

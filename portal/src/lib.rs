@@ -15,5 +15,6 @@ pub mod info;
 pub mod reference;
 pub mod schemas;
 pub mod state;
+pub mod uploads;
 pub mod views;
 pub mod web;

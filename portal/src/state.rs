@@ -24,12 +24,22 @@ struct Inner {
     store: Arc<dyn Store>,
     csrf_key: Arc<[u8; 32]>,
     catalogue: RwLock<Arc<Catalogue>>,
+    /// Uploaded files, outside the database (`files/` in the data folder).
+    files: crate::uploads::FileStore,
 }
 
 impl AppState {
     pub async fn new(config: Config, store: Arc<dyn Store>, secret: &[u8]) -> anyhow::Result<Self> {
         let catalogue = Catalogue::load(store.as_ref()).await?;
+        let files_dir = config.data_dir.join("files");
+        let files = crate::uploads::FileStore::local(&files_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot use the folder for uploads {}: {e}",
+                files_dir.display()
+            )
+        })?;
         Ok(Self(Arc::new(Inner {
+            files,
             config,
             store,
             csrf_key: Arc::new(derive_key(secret, b"csrf-v1")),
@@ -43,6 +53,10 @@ impl AppState {
 
     pub fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
+    }
+
+    pub fn files(&self) -> &crate::uploads::FileStore {
+        &self.0.files
     }
 
     pub fn csrf_key(&self) -> Arc<[u8; 32]> {

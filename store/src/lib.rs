@@ -66,8 +66,9 @@ pub trait Store: Send + Sync + 'static {
     /// True when the database holds demo data (tenants, forms or staff seeded by demo mode).
     async fn holds_demo_data(&self) -> Result<bool>;
     /// Deletes everything demo mode created (demo tenants with their services, cases,
-    /// sessions and parameter values, demo forms, demo staff). Returns the number of tenants
-    /// removed.
+    /// attachment rows, sessions and parameter values, demo forms, demo staff). Returns the
+    /// number of tenants removed. The attachments' files stay in the object store until the
+    /// sweep of files without a row (see [`Store::attachment_key_exists`]).
     async fn remove_demo_data(&self) -> Result<u64>;
 
     // --- tenants (the municipalities) -----------------------------------------------------
@@ -118,7 +119,9 @@ pub trait Store: Send + Sync + 'static {
     // --- cases -----------------------------------------------------------------------------
     /// Stores a submitted case, and the submitting browser's session when it is new, in one
     /// transaction. `Err(DuplicateReference)` when the reference number is taken; nothing is
-    /// written then. The service must belong to `tenant`, else `Err(Conflict)`.
+    /// written then. The service must belong to `tenant`, else `Err(Conflict)`. With
+    /// `from_draft`, the draft's attachments named in `attachments` move to the case and the
+    /// draft is deleted with the others (their files are left to the sweep).
     async fn submit_case(
         &self,
         tenant: TenantId,
@@ -169,7 +172,45 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &str,
         new_owner: &str,
     ) -> Result<Option<Draft>>;
+    /// Deletes expired drafts with their attachment rows (their files are left to the sweep).
     async fn delete_expired_drafts(&self) -> Result<u64>;
+
+    // --- attachments (files in the object store; here only what is known of them) ----------
+    /// Records a file uploaded for the owner's draft. `false`, and nothing is written, when
+    /// there is no such unexpired draft of this tenant and owner. A taken id or storage key
+    /// is `Err(Conflict)`.
+    async fn add_attachment(
+        &self,
+        tenant: TenantId,
+        draft_id: Uuid,
+        owner: &str,
+        attachment: &NewAttachment,
+    ) -> Result<bool>;
+    /// The attachments of the owner's unexpired draft, oldest first (empty for anyone else).
+    async fn draft_attachments(
+        &self,
+        tenant: TenantId,
+        draft_id: Uuid,
+        owner: &str,
+    ) -> Result<Vec<Attachment>>;
+    /// Removes an attachment from the owner's unexpired draft and returns its storage key, so
+    /// that the caller deletes the file. `None` when there is no such attachment for this
+    /// owner; nothing changes then.
+    async fn remove_draft_attachment(
+        &self,
+        tenant: TenantId,
+        draft_id: Uuid,
+        owner: &str,
+        attachment_id: Uuid,
+    ) -> Result<Option<String>>;
+    /// The attachments of a case, oldest first.
+    async fn case_attachments(&self, tenant: TenantId, case_id: Uuid) -> Result<Vec<Attachment>>;
+    /// A case's attachment (for staff downloads); an attachment of a draft is `None`.
+    async fn attachment(&self, tenant: TenantId, id: Uuid) -> Result<Option<Attachment>>;
+    /// Whether any row of the installation names this object store key. The sweep of files
+    /// without a row asks this; it must skip files younger than an upload may take, since a
+    /// file is written before its row.
+    async fn attachment_key_exists(&self, storage_key: &str) -> Result<bool>;
 
     // --- staff -----------------------------------------------------------------------------
     async fn create_staff(&self, staff: &NewStaff) -> Result<StaffId>;

@@ -13,11 +13,11 @@ use sqlx::{Connection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormParameter, FormRecord,
-    FormScope, FormVersion, LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession,
-    NewStaff, NewTenant, Offer, Page, ParameterChanges, Published, Result, Role, RoleKind, Service,
-    ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId,
-    TenantProfile,
+    Attachment, Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormParameter,
+    FormRecord, FormScope, FormVersion, LockoutPolicy, NewAttachment, NewCase, NewDraft, NewForm,
+    NewService, NewSession, NewStaff, NewTenant, Offer, Page, ParameterChanges, Published, Result,
+    Role, RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError,
+    Tenant, TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -80,6 +80,8 @@ fn map_unique(err: sqlx::Error) -> StoreError {
             "sessions_pkey" => "session",
             "drafts_pkey" => "draft id",
             "drafts_token_hash_key" => "resume token",
+            "attachments_pkey" => "attachment id",
+            "attachments_storage_key_key" => "storage key",
             _ => "unique key",
         };
         return StoreError::Conflict(what.to_owned());
@@ -157,6 +159,26 @@ fn draft_from(row: &PgRow) -> Result<Draft> {
 
 fn failed_logins_from(n: i32) -> Result<u32> {
     u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("failed logins {n}")))
+}
+
+const ATTACHMENT_COLUMNS: &str = "select a.id, a.tenant_id, a.draft_id, a.case_id, a.field_id, \
+     a.file_name, a.content_type, a.size_bytes, a.sha256, a.storage_key, a.created_at \
+     from attachments a";
+
+fn attachment_from(row: &PgRow) -> Result<Attachment> {
+    Ok(Attachment {
+        id: row.try_get("id")?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        draft_id: row.try_get("draft_id")?,
+        case_id: row.try_get("case_id")?,
+        field_id: row.try_get("field_id")?,
+        file_name: row.try_get("file_name")?,
+        content_type: row.try_get("content_type")?,
+        size_bytes: row.try_get("size_bytes")?,
+        sha256: row.try_get("sha256")?,
+        storage_key: row.try_get("storage_key")?,
+        created_at: row.try_get("created_at")?,
+    })
 }
 
 const STAFF_COLUMNS: &str =
@@ -271,6 +293,8 @@ impl Store for PgStore {
     async fn remove_demo_data(&self) -> Result<u64> {
         let mut tx = self.begin().await?;
         for sql in [
+            // Rows only: the files are left to the sweep of files without a row.
+            "delete from attachments where tenant_id in (select id from tenants where demo)",
             // Citizen sessions that submitted demo cases go with them.
             "delete from sessions where staff_id is null and key_hash in \
              (select submitter_session from cases \
@@ -648,14 +672,20 @@ impl Store for PgStore {
         // One statement, so one round trip and atomic by itself: the service must belong to
         // the tenant (`ok`), the draft it completes (if any) must still be there, unexpired,
         // of this tenant and owned by the submitting browser (`d` deletes it), and only then
-        // are the session (kept if it exists) and the case written. A unique violation undoes
-        // all of it, so a duplicate reference keeps the draft.
+        // are the session (kept if it exists) and the case written, and the draft's listed
+        // attachments moved to the case (`a`). A unique violation undoes all of it, so a
+        // duplicate reference keeps the draft. The draft's delete cascades to its other
+        // attachments only at the end of the statement, after `a` has moved the kept ones;
+        // the moved rows' foreign key to the case is checked then too.
         let inserted = sqlx::query(
             "with ok as (select 1 from services where id = $3 and tenant_id = $2), \
              d as (delete from drafts where $12::uuid is not null and id = $12 \
                    and tenant_id = $2 and owner = $8 and expires_at > now() \
                    and exists (select 1 from ok) returning 1), \
              go as (select 1 from ok where $12::uuid is null or exists (select 1 from d)), \
+             a as (update attachments set case_id = $1, draft_id = null \
+                   where id = any($13::uuid[]) and draft_id = $12 and tenant_id = $2 \
+                   and exists (select 1 from d)), \
              s as (insert into sessions (key_hash, staff_id, expires_at) \
                    select $9, $10, $11 from go where $9::text is not null \
                    on conflict (key_hash) do nothing) \
@@ -675,6 +705,7 @@ impl Store for PgStore {
         .bind(session.and_then(|s| s.staff_id).map(|s| s.0))
         .bind(session.map(|s| s.expires_at))
         .bind(case.from_draft)
+        .bind(&case.attachments)
         .execute(&self.pool)
         .await
         .map_err(map_unique)?
@@ -808,6 +839,116 @@ impl Store for PgStore {
             .execute(&self.pool)
             .await?
             .rows_affected())
+    }
+
+    async fn add_attachment(
+        &self,
+        tenant: TenantId,
+        draft_id: Uuid,
+        owner: &str,
+        attachment: &NewAttachment,
+    ) -> Result<bool> {
+        let written = sqlx::query(
+            "insert into attachments (id, tenant_id, draft_id, field_id, file_name, \
+             content_type, size_bytes, sha256, storage_key) \
+             select $1, tenant_id, id, $2, $3, $4, $5, $6, $7 from drafts \
+             where id = $8 and tenant_id = $9 and owner = $10 and expires_at > now()",
+        )
+        .bind(attachment.id)
+        .bind(&attachment.field_id)
+        .bind(&attachment.file_name)
+        .bind(&attachment.content_type)
+        .bind(attachment.size_bytes)
+        .bind(&attachment.sha256)
+        .bind(&attachment.storage_key)
+        .bind(draft_id)
+        .bind(tenant.0)
+        .bind(owner)
+        .execute(&self.pool)
+        .await
+        .map_err(map_unique)?
+        .rows_affected();
+        Ok(written == 1)
+    }
+
+    async fn draft_attachments(
+        &self,
+        tenant: TenantId,
+        draft_id: Uuid,
+        owner: &str,
+    ) -> Result<Vec<Attachment>> {
+        sqlx::query(&format!(
+            "{ATTACHMENT_COLUMNS} join drafts d on d.id = a.draft_id \
+             where a.draft_id = $1 and a.tenant_id = $2 \
+             and d.tenant_id = a.tenant_id and d.owner = $3 and d.expires_at > now() \
+             order by a.created_at, a.id"
+        ))
+        .bind(draft_id)
+        .bind(tenant.0)
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(attachment_from)
+        .collect()
+    }
+
+    async fn remove_draft_attachment(
+        &self,
+        tenant: TenantId,
+        draft_id: Uuid,
+        owner: &str,
+        attachment_id: Uuid,
+    ) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "delete from attachments \
+             where id = $1 and draft_id = $2 and tenant_id = $3 \
+             and exists (select 1 from drafts \
+                         where id = $2 and tenant_id = $3 and owner = $4 and expires_at > now()) \
+             returning storage_key",
+        )
+        .bind(attachment_id)
+        .bind(draft_id)
+        .bind(tenant.0)
+        .bind(owner)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn case_attachments(&self, tenant: TenantId, case_id: Uuid) -> Result<Vec<Attachment>> {
+        sqlx::query(&format!(
+            "{ATTACHMENT_COLUMNS} where a.case_id = $1 and a.tenant_id = $2 \
+             order by a.created_at, a.id"
+        ))
+        .bind(case_id)
+        .bind(tenant.0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(attachment_from)
+        .collect()
+    }
+
+    async fn attachment(&self, tenant: TenantId, id: Uuid) -> Result<Option<Attachment>> {
+        sqlx::query(&format!(
+            "{ATTACHMENT_COLUMNS} where a.id = $1 and a.tenant_id = $2 and a.case_id is not null"
+        ))
+        .bind(id)
+        .bind(tenant.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(attachment_from)
+        .transpose()
+    }
+
+    async fn attachment_key_exists(&self, storage_key: &str) -> Result<bool> {
+        Ok(
+            sqlx::query_scalar("select exists (select 1 from attachments where storage_key = $1)")
+                .bind(storage_key)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn case(&self, tenant: TenantId, id: Uuid) -> Result<Option<Case>> {

@@ -21,11 +21,11 @@ use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormParameter, FormRecord,
-    FormScope, FormVersion, LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession,
-    NewStaff, NewTenant, Offer, Page, ParameterChanges, Published, Result, Role, RoleKind, Service,
-    ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError, Tenant, TenantId,
-    TenantProfile,
+    Attachment, Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormParameter,
+    FormRecord, FormScope, FormVersion, LockoutPolicy, NewAttachment, NewCase, NewDraft, NewForm,
+    NewService, NewSession, NewStaff, NewTenant, Offer, Page, ParameterChanges, Published, Result,
+    Role, RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError,
+    Tenant, TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -149,6 +149,8 @@ fn map_unique(err: sqlx::Error) -> StoreError {
             "sessions.key_hash" => "session",
             "drafts.id" => "draft id",
             "drafts.token_hash" => "resume token",
+            "attachments.id" => "attachment id",
+            "attachments.storage_key" => "storage key",
             _ => "unique key",
         };
         return StoreError::Conflict(what.to_owned());
@@ -246,6 +248,37 @@ fn draft_answers(answers: &serde_json::Value) -> Result<String> {
 
 fn failed_logins_from(n: i64) -> Result<u32> {
     u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("failed logins {n}")))
+}
+
+const ATTACHMENT_COLUMNS: &str = "select a.id, a.tenant_id, a.draft_id, a.case_id, a.field_id, \
+     a.file_name, a.content_type, a.size_bytes, a.sha256, a.storage_key, a.created_at \
+     from attachments a";
+
+fn attachment_from(row: &SqliteRow) -> Result<Attachment> {
+    let uuid = |column: &str| -> Result<Option<Uuid>> {
+        row.try_get::<Option<&str>, _>(column)?
+            .map(parse_uuid)
+            .transpose()
+    };
+    Ok(Attachment {
+        id: parse_uuid(row.try_get("id")?)?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        draft_id: uuid("draft_id")?,
+        case_id: uuid("case_id")?,
+        field_id: row.try_get("field_id")?,
+        file_name: row.try_get("file_name")?,
+        content_type: row.try_get("content_type")?,
+        size_bytes: row.try_get("size_bytes")?,
+        sha256: row.try_get("sha256")?,
+        storage_key: row.try_get("storage_key")?,
+        created_at: parse_ts(row.try_get("created_at")?)?,
+    })
+}
+
+/// The ids as a JSON array of hyphenated uuids, for `in (select value from json_each(?))`.
+fn uuid_list(ids: &[Uuid]) -> String {
+    let ids: Vec<String> = ids.iter().map(|id| id.hyphenated().to_string()).collect();
+    serde_json::Value::from(ids).to_string()
 }
 
 const STAFF_COLUMNS: &str =
@@ -355,6 +388,8 @@ impl Store for SqliteStore {
     async fn remove_demo_data(&self) -> Result<u64> {
         let mut tx = self.begin().await?;
         for sql in [
+            // Rows only: the files are left to the sweep of files without a row.
+            "delete from attachments where tenant_id in (select id from tenants where demo)",
             // Citizen sessions that submitted demo cases go with them.
             "delete from sessions where staff_id is null and key_hash in \
              (select submitter_session from cases \
@@ -735,40 +770,9 @@ impl Store for SqliteStore {
         if let Some(session) = session {
             insert_session(&mut tx, session, true).await?;
         }
-        if let Some(draft) = case.from_draft {
-            // Only the submitting browser's own unexpired draft, and only towards a service of
-            // this tenant: a foreign service is a conflict, with or without a draft.
-            let deleted = sqlx::query(
-                "delete from drafts \
-                 where id = ? and tenant_id = ? and owner = ? and expires_at > ? \
-                 and exists (select 1 from services where id = ? and tenant_id = ?)",
-            )
-            .bind(draft.hyphenated().to_string())
-            .bind(tenant.0)
-            .bind(case.submitter_session.as_deref())
-            .bind(now())
-            .bind(case.service_id.0)
-            .bind(tenant.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if deleted == 0 {
-                let offered: bool = sqlx::query_scalar(
-                    "select exists (select 1 from services where id = ? and tenant_id = ?)",
-                )
-                .bind(case.service_id.0)
-                .bind(tenant.0)
-                .fetch_one(&mut *tx)
-                .await?;
-                // Dropping the transaction rolls the session back.
-                return Err(if offered {
-                    StoreError::DraftGone
-                } else {
-                    StoreError::Conflict("service not offered by this tenant".into())
-                });
-            }
-        }
-        // The service must belong to the tenant: checked in the insert itself.
+        // The service must belong to the tenant: checked in the insert itself. The case comes
+        // first: every statement here writes (no lock to upgrade), and the attachments moved
+        // below must find it (foreign keys are checked at once).
         let inserted = sqlx::query(
             "insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
              submitter_session, created_at) \
@@ -791,10 +795,45 @@ impl Store for SqliteStore {
         .map_err(map_unique)?
         .rows_affected();
         if inserted == 0 {
-            // Dropping the transaction rolls the session back too.
+            // A foreign service is a conflict, with or without a draft. Dropping the
+            // transaction rolls the session back too.
             return Err(StoreError::Conflict(
                 "service not offered by this tenant".into(),
             ));
+        }
+        if let Some(draft) = case.from_draft {
+            let draft = draft.hyphenated().to_string();
+            let now = now();
+            // Only the draft's own attachments, moved before its delete takes the others with
+            // it; if the draft turns out not to be the submitter's, the rollback undoes this.
+            if !case.attachments.is_empty() {
+                sqlx::query(
+                    "update attachments set case_id = ?, draft_id = null \
+                     where draft_id = ? and tenant_id = ? \
+                     and id in (select value from json_each(?))",
+                )
+                .bind(case.id.hyphenated().to_string())
+                .bind(&draft)
+                .bind(tenant.0)
+                .bind(uuid_list(&case.attachments))
+                .execute(&mut *tx)
+                .await?;
+            }
+            // Only the submitting browser's own unexpired draft.
+            let deleted = sqlx::query(
+                "delete from drafts where id = ? and tenant_id = ? and owner = ? and expires_at > ?",
+            )
+            .bind(&draft)
+            .bind(tenant.0)
+            .bind(case.submitter_session.as_deref())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if deleted == 0 {
+                // Dropping the transaction rolls back the case, the session and the move.
+                return Err(StoreError::DraftGone);
+            }
         }
         tx.commit().await?;
         Ok(())
@@ -929,6 +968,124 @@ impl Store for SqliteStore {
             .execute(&self.write)
             .await?
             .rows_affected())
+    }
+
+    async fn add_attachment(
+        &self,
+        tenant: TenantId,
+        draft_id: Uuid,
+        owner: &str,
+        attachment: &NewAttachment,
+    ) -> Result<bool> {
+        let now = now();
+        let written = sqlx::query(
+            "insert into attachments (id, tenant_id, draft_id, field_id, file_name, \
+             content_type, size_bytes, sha256, storage_key, created_at) \
+             select ?, tenant_id, id, ?, ?, ?, ?, ?, ?, ? from drafts \
+             where id = ? and tenant_id = ? and owner = ? and expires_at > ?",
+        )
+        .bind(attachment.id.hyphenated().to_string())
+        .bind(&attachment.field_id)
+        .bind(&attachment.file_name)
+        .bind(&attachment.content_type)
+        .bind(attachment.size_bytes)
+        .bind(&attachment.sha256)
+        .bind(&attachment.storage_key)
+        .bind(&now)
+        .bind(draft_id.hyphenated().to_string())
+        .bind(tenant.0)
+        .bind(owner)
+        .bind(&now)
+        .execute(&self.write)
+        .await
+        .map_err(map_unique)?
+        .rows_affected();
+        Ok(written == 1)
+    }
+
+    async fn draft_attachments(
+        &self,
+        tenant: TenantId,
+        draft_id: Uuid,
+        owner: &str,
+    ) -> Result<Vec<Attachment>> {
+        sqlx::query(&format!(
+            "{ATTACHMENT_COLUMNS} join drafts d on d.id = a.draft_id \
+             where a.draft_id = ? and a.tenant_id = ? \
+             and d.tenant_id = a.tenant_id and d.owner = ? and d.expires_at > ? \
+             order by a.created_at, a.id"
+        ))
+        .bind(draft_id.hyphenated().to_string())
+        .bind(tenant.0)
+        .bind(owner)
+        .bind(now())
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(attachment_from)
+        .collect()
+    }
+
+    async fn remove_draft_attachment(
+        &self,
+        tenant: TenantId,
+        draft_id: Uuid,
+        owner: &str,
+        attachment_id: Uuid,
+    ) -> Result<Option<String>> {
+        let draft_id = draft_id.hyphenated().to_string();
+        Ok(sqlx::query_scalar(
+            "delete from attachments \
+             where id = ? and draft_id = ? and tenant_id = ? \
+             and exists (select 1 from drafts \
+                         where id = ? and tenant_id = ? and owner = ? and expires_at > ?) \
+             returning storage_key",
+        )
+        .bind(attachment_id.hyphenated().to_string())
+        .bind(&draft_id)
+        .bind(tenant.0)
+        .bind(&draft_id)
+        .bind(tenant.0)
+        .bind(owner)
+        .bind(now())
+        .fetch_optional(&self.write)
+        .await?)
+    }
+
+    async fn case_attachments(&self, tenant: TenantId, case_id: Uuid) -> Result<Vec<Attachment>> {
+        sqlx::query(&format!(
+            "{ATTACHMENT_COLUMNS} where a.case_id = ? and a.tenant_id = ? \
+             order by a.created_at, a.id"
+        ))
+        .bind(case_id.hyphenated().to_string())
+        .bind(tenant.0)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(attachment_from)
+        .collect()
+    }
+
+    async fn attachment(&self, tenant: TenantId, id: Uuid) -> Result<Option<Attachment>> {
+        sqlx::query(&format!(
+            "{ATTACHMENT_COLUMNS} where a.id = ? and a.tenant_id = ? and a.case_id is not null"
+        ))
+        .bind(id.hyphenated().to_string())
+        .bind(tenant.0)
+        .fetch_optional(&self.read)
+        .await?
+        .as_ref()
+        .map(attachment_from)
+        .transpose()
+    }
+
+    async fn attachment_key_exists(&self, storage_key: &str) -> Result<bool> {
+        Ok(
+            sqlx::query_scalar("select exists (select 1 from attachments where storage_key = ?)")
+                .bind(storage_key)
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 
     async fn case(&self, tenant: TenantId, id: Uuid) -> Result<Option<Case>> {

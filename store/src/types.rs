@@ -226,6 +226,10 @@ pub struct NewCase {
     /// (`submitter_session` equals the draft's `owner`) and is deleted in the same transaction,
     /// so a draft can never submit twice.
     pub from_draft: Option<Uuid>,
+    /// The attachments of `from_draft` to keep: they move to the case in the same
+    /// transaction. The draft's other attachments go with it; ids of another draft are
+    /// ignored.
+    pub attachments: Vec<Uuid>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -448,6 +452,40 @@ pub struct Draft {
     pub form_id: FormId,
     pub answers: serde_json::Value,
     pub expires_at: DateTime<Utc>,
+}
+
+/// A file a citizen uploaded for a field of a draft, already in the object store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub id: Uuid,
+    /// The form field it was uploaded for.
+    pub field_id: String,
+    /// The citizen's file name, sanitised by the portal.
+    pub file_name: String,
+    /// The type the portal found in the content (not the one the browser claimed).
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// SHA-256 (hex) of the content.
+    pub sha256: String,
+    /// Where the content is in the object store; chosen by the server, unique.
+    pub storage_key: String,
+}
+
+/// An uploaded file: while the application is in progress it belongs to a draft, once
+/// submitted to the case (exactly one of `draft_id` and `case_id` is set).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub tenant_id: TenantId,
+    pub draft_id: Option<Uuid>,
+    pub case_id: Option<Uuid>,
+    pub field_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Which forms an admin acts on: a federation admin on all of them, a municipality's admin

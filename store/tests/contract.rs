@@ -106,10 +106,10 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, SubsecRound, Utc};
 use serde_json::json;
 use store::{
-    AccentColour, Backend, CaseStatus, Draft, ExternalUrl, FailedLogin, FormId, FormParameter,
-    FormScope, LockoutPolicy, NewCase, NewDraft, NewForm, NewService, NewSession, NewStaff,
-    NewTenant, Page, ParameterChanges, Role, RoleKind, Service, StaffId, Store, StoreError, Tenant,
-    TenantId, TenantProfile,
+    AccentColour, Attachment, Backend, CaseStatus, Draft, ExternalUrl, FailedLogin, FormId,
+    FormParameter, FormScope, LockoutPolicy, NewAttachment, NewCase, NewDraft, NewForm, NewService,
+    NewSession, NewStaff, NewTenant, Page, ParameterChanges, Role, RoleKind, Service, StaffId,
+    Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 use uuid::Uuid;
 
@@ -198,6 +198,19 @@ contract!(
     other_tenant_cannot_read_parameter_values,
     other_tenant_cannot_change_parameter_values,
     removing_demo_data_removes_a_demo_municipalitys_parameter_values,
+    attachments_are_added_listed_and_removed_by_the_drafts_owner,
+    a_taken_attachment_id_or_storage_key_is_refused,
+    another_browser_can_neither_add_list_nor_remove_attachments,
+    attachments_of_an_expired_draft_are_invisible_and_swept_with_it,
+    submitting_keeps_the_listed_attachments_on_the_case_and_drops_the_rest,
+    a_refused_submission_keeps_the_attachments_on_the_draft,
+    removing_demo_data_removes_a_demo_municipalitys_attachments,
+    other_tenant_cannot_add_an_attachment_to_a_draft,
+    other_tenant_cannot_list_draft_attachments,
+    other_tenant_cannot_remove_a_draft_attachment,
+    other_tenant_cannot_list_case_attachments,
+    other_tenant_cannot_read_a_case_attachment,
+    other_tenant_cannot_move_attachments_into_its_case,
 );
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -256,6 +269,7 @@ fn new_case(service: &Service, reference: &str, submitter: Option<&str>) -> NewC
         }),
         submitter_session: submitter.map(Into::into),
         from_draft: None,
+        attachments: vec![],
     }
 }
 
@@ -3061,4 +3075,592 @@ async fn removing_demo_data_removes_a_demo_municipalitys_parameter_values(db: Db
     );
     // The value stays; who set it is gone with the demo account.
     assert_eq!(kept[0].updated_by, None);
+}
+
+// --- attachments ------------------------------------------------------------------------------
+
+/// A file as the portal records it once streamed to the object store.
+fn new_attachment(field: &str, file_name: &str) -> NewAttachment {
+    NewAttachment {
+        id: Uuid::new_v4(),
+        field_id: field.into(),
+        file_name: file_name.into(),
+        content_type: "application/pdf".into(),
+        size_bytes: 48_213,
+        sha256: format!("{:x<64}", field.len()),
+        storage_key: format!("files/{}", Uuid::new_v4()),
+    }
+}
+
+fn ids(list: &[Attachment]) -> Vec<Uuid> {
+    list.iter().map(|a| a.id).collect()
+}
+
+/// The stored row says what was added, where it belongs now, and when it was added.
+fn assert_stored(
+    got: &Attachment,
+    added: &NewAttachment,
+    tenant: TenantId,
+    draft: Option<Uuid>,
+    case: Option<Uuid>,
+) {
+    assert_eq!(got.id, added.id);
+    assert_eq!(got.tenant_id, tenant);
+    assert_eq!((got.draft_id, got.case_id), (draft, case));
+    assert_eq!(got.field_id, added.field_id);
+    assert_eq!(got.file_name, added.file_name);
+    assert_eq!(got.content_type, added.content_type);
+    assert_eq!(got.size_bytes, added.size_bytes);
+    assert_eq!(got.sha256, added.sha256);
+    assert_eq!(got.storage_key, added.storage_key);
+    let age = Utc::now() - got.created_at;
+    assert!(
+        age >= chrono::Duration::zero() - chrono::Duration::seconds(5)
+            && age < chrono::Duration::minutes(1),
+        "created_at {}",
+        got.created_at
+    );
+}
+
+async fn key_exists(store: &dyn Store, a: &NewAttachment) -> bool {
+    store.attachment_key_exists(&a.storage_key).await.unwrap()
+}
+
+async fn attachments_are_added_listed_and_removed_by_the_drafts_owner(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+    let vaccination = new_attachment("impfpass", "Impfpass Bello.pdf");
+    let photo = NewAttachment {
+        content_type: "image/jpeg".into(),
+        ..new_attachment("foto", "Größe ß – Bello.jpg")
+    };
+    for a in [&vaccination, &photo] {
+        assert!(
+            store
+                .add_attachment(tenant.id, draft.id, &erika, a)
+                .await
+                .unwrap()
+        );
+    }
+
+    let listed = store
+        .draft_attachments(tenant.id, draft.id, &erika)
+        .await
+        .unwrap();
+    assert_eq!(ids(&listed), vec![vaccination.id, photo.id]);
+    assert_stored(&listed[0], &vaccination, tenant.id, Some(draft.id), None);
+    assert_stored(&listed[1], &photo, tenant.id, Some(draft.id), None);
+    // Staff downloads see case attachments only.
+    assert_eq!(store.attachment(tenant.id, photo.id).await.unwrap(), None);
+    assert!(key_exists(store, &photo).await);
+    assert!(!store.attachment_key_exists("files/unknown").await.unwrap());
+
+    assert_eq!(
+        store
+            .remove_draft_attachment(tenant.id, draft.id, &erika, vaccination.id)
+            .await
+            .unwrap(),
+        Some(vaccination.storage_key.clone())
+    );
+    assert_eq!(
+        store
+            .remove_draft_attachment(tenant.id, draft.id, &erika, vaccination.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(!key_exists(store, &vaccination).await);
+    let listed = store
+        .draft_attachments(tenant.id, draft.id, &erika)
+        .await
+        .unwrap();
+    assert_eq!(ids(&listed), vec![photo.id]);
+}
+
+async fn a_taken_attachment_id_or_storage_key_is_refused(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+    let first = new_attachment("nachweis", "a.pdf");
+    assert!(
+        store
+            .add_attachment(tenant.id, draft.id, &erika, &first)
+            .await
+            .unwrap()
+    );
+    let same_key = NewAttachment {
+        storage_key: first.storage_key.clone(),
+        ..new_attachment("nachweis", "b.pdf")
+    };
+    assert_conflict(
+        store
+            .add_attachment(tenant.id, draft.id, &erika, &same_key)
+            .await,
+        "storage key",
+    );
+    let same_id = NewAttachment {
+        id: first.id,
+        ..new_attachment("nachweis", "c.pdf")
+    };
+    assert_conflict(
+        store
+            .add_attachment(tenant.id, draft.id, &erika, &same_id)
+            .await,
+        "attachment id",
+    );
+    let listed = store
+        .draft_attachments(tenant.id, draft.id, &erika)
+        .await
+        .unwrap();
+    assert_eq!(ids(&listed), vec![first.id]);
+    assert_eq!(listed[0].file_name, "a.pdf");
+}
+
+async fn another_browser_can_neither_add_list_nor_remove_attachments(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let erika = browser("erika");
+    let mallory = browser("mallory");
+    let draft = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+    let own = new_attachment("nachweis", "Nachweis.pdf");
+    assert!(
+        store
+            .add_attachment(tenant.id, draft.id, &erika, &own)
+            .await
+            .unwrap()
+    );
+
+    let planted = new_attachment("nachweis", "Schadsoftware.pdf");
+    assert!(
+        !store
+            .add_attachment(tenant.id, draft.id, &mallory, &planted)
+            .await
+            .unwrap()
+    );
+    assert!(!key_exists(store, &planted).await);
+    assert_eq!(
+        store
+            .draft_attachments(tenant.id, draft.id, &mallory)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store
+            .remove_draft_attachment(tenant.id, draft.id, &mallory, own.id)
+            .await
+            .unwrap(),
+        None
+    );
+    let listed = store
+        .draft_attachments(tenant.id, draft.id, &erika)
+        .await
+        .unwrap();
+    assert_eq!(ids(&listed), vec![own.id]);
+}
+
+async fn attachments_of_an_expired_draft_are_invisible_and_swept_with_it(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let erika = browser("erika");
+    let past = Utc::now().trunc_subsecs(6) - chrono::Duration::minutes(1);
+
+    // An unknown or already expired draft takes nothing.
+    let stray = new_attachment("nachweis", "a.pdf");
+    assert!(
+        !store
+            .add_attachment(tenant.id, Uuid::new_v4(), &erika, &stray)
+            .await
+            .unwrap()
+    );
+    let expired = NewDraft {
+        expires_at: past,
+        ..new_draft(&service, &erika, json!({}))
+    };
+    store.create_draft(tenant.id, &expired).await.unwrap();
+    assert!(
+        !store
+            .add_attachment(tenant.id, expired.id, &erika, &stray)
+            .await
+            .unwrap()
+    );
+    assert!(!key_exists(store, &stray).await);
+
+    // A draft that expires with a file: the file is out of reach, then swept with the draft.
+    let draft = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+    let file = new_attachment("nachweis", "b.pdf");
+    assert!(
+        store
+            .add_attachment(tenant.id, draft.id, &erika, &file)
+            .await
+            .unwrap()
+    );
+    let kept_draft = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &kept_draft).await.unwrap();
+    let kept = new_attachment("nachweis", "c.pdf");
+    assert!(
+        store
+            .add_attachment(tenant.id, kept_draft.id, &erika, &kept)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .update_draft(tenant.id, draft.id, &erika, &json!({}), past)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .draft_attachments(tenant.id, draft.id, &erika)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store
+            .remove_draft_attachment(tenant.id, draft.id, &erika, file.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(key_exists(store, &file).await);
+
+    assert_eq!(store.delete_expired_drafts().await.unwrap(), 2);
+    assert!(!key_exists(store, &file).await);
+    assert!(key_exists(store, &kept).await);
+    assert_eq!(
+        ids(&store
+            .draft_attachments(tenant.id, kept_draft.id, &erika)
+            .await
+            .unwrap()),
+        vec![kept.id]
+    );
+}
+
+async fn submitting_keeps_the_listed_attachments_on_the_case_and_drops_the_rest(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+    let keep = new_attachment("nachweis", "Nachweis.pdf");
+    let dropped = new_attachment("foto", "verworfen.png");
+    for a in [&keep, &dropped] {
+        assert!(
+            store
+                .add_attachment(tenant.id, draft.id, &erika, a)
+                .await
+                .unwrap()
+        );
+    }
+    // The same browser's second application: its file must stay with it.
+    let second = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &second).await.unwrap();
+    let elsewhere = new_attachment("nachweis", "anderer Antrag.pdf");
+    assert!(
+        store
+            .add_attachment(tenant.id, second.id, &erika, &elsewhere)
+            .await
+            .unwrap()
+    );
+
+    let case = NewCase {
+        attachments: vec![keep.id, elsewhere.id, Uuid::new_v4()],
+        ..case_from_draft(&service, "AAC-2026-00001", draft.id, &erika)
+    };
+    store.submit_case(tenant.id, &case, None).await.unwrap();
+
+    let on_case = store.case_attachments(tenant.id, case.id).await.unwrap();
+    assert_eq!(ids(&on_case), vec![keep.id]);
+    assert_stored(&on_case[0], &keep, tenant.id, None, Some(case.id));
+    assert_eq!(
+        store.attachment(tenant.id, keep.id).await.unwrap().as_ref(),
+        Some(&on_case[0])
+    );
+    assert!(key_exists(store, &keep).await);
+    // The dropped file's row went with the draft; its file is left to the sweep.
+    assert_eq!(store.attachment(tenant.id, dropped.id).await.unwrap(), None);
+    assert!(!key_exists(store, &dropped).await);
+    // The other draft's file did not move.
+    assert_eq!(
+        store.attachment(tenant.id, elsewhere.id).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        ids(&store
+            .draft_attachments(tenant.id, second.id, &erika)
+            .await
+            .unwrap()),
+        vec![elsewhere.id]
+    );
+}
+
+async fn a_refused_submission_keeps_the_attachments_on_the_draft(db: Db) {
+    let store = &*db.store;
+    let (tenant, service) = tenant_with_service(store, "aach", "AAC").await;
+    store
+        .submit_case(tenant.id, &new_case(&service, "AAC-2026-00001", None), None)
+        .await
+        .unwrap();
+    let erika = browser("erika");
+    let draft = new_draft(&service, &erika, json!({}));
+    store.create_draft(tenant.id, &draft).await.unwrap();
+    let file = new_attachment("nachweis", "Nachweis.pdf");
+    assert!(
+        store
+            .add_attachment(tenant.id, draft.id, &erika, &file)
+            .await
+            .unwrap()
+    );
+    let assert_still_on_draft = || async {
+        let listed = store
+            .draft_attachments(tenant.id, draft.id, &erika)
+            .await
+            .unwrap();
+        assert_eq!(ids(&listed), vec![file.id]);
+        assert_eq!(
+            (listed[0].draft_id, listed[0].case_id),
+            (Some(draft.id), None)
+        );
+    };
+
+    let clash = NewCase {
+        attachments: vec![file.id],
+        ..case_from_draft(&service, "AAC-2026-00001", draft.id, &erika)
+    };
+    match store.submit_case(tenant.id, &clash, None).await {
+        Err(StoreError::DuplicateReference) => {}
+        other => panic!("expected DuplicateReference, got {other:?}"),
+    }
+    assert_still_on_draft().await;
+    assert_eq!(
+        store.case_attachments(tenant.id, clash.id).await.unwrap(),
+        vec![]
+    );
+
+    let theft = NewCase {
+        attachments: vec![file.id],
+        ..case_from_draft(&service, "AAC-2026-00002", draft.id, &browser("mallory"))
+    };
+    assert_draft_gone(store.submit_case(tenant.id, &theft, None).await);
+    assert_still_on_draft().await;
+    assert_eq!(store.case(tenant.id, theft.id).await.unwrap(), None);
+}
+
+async fn removing_demo_data_removes_a_demo_municipalitys_attachments(db: Db) {
+    let store = &*db.store;
+    let (real, real_service) = tenant_with_service(store, "aach", "AAC").await;
+    let demo = store
+        .create_tenant(&new_tenant("demo", "DEM", true))
+        .await
+        .unwrap();
+    let demo_service = store
+        .create_service(
+            demo.id,
+            &NewService {
+                slug: "hundesteuer".into(),
+                form_id: real_service.form_id,
+            },
+        )
+        .await
+        .unwrap();
+    let erika = browser("erika");
+    // Each municipality: one file on a draft, one on a submitted case.
+    let mut files = Vec::new();
+    for (tenant, service, code) in [(&real, &real_service, "AAC"), (&demo, &demo_service, "DEM")] {
+        let pending = new_draft(service, &erika, json!({}));
+        store.create_draft(tenant.id, &pending).await.unwrap();
+        let on_draft = new_attachment("nachweis", "offen.pdf");
+        assert!(
+            store
+                .add_attachment(tenant.id, pending.id, &erika, &on_draft)
+                .await
+                .unwrap()
+        );
+        let submitted = new_draft(service, &erika, json!({}));
+        store.create_draft(tenant.id, &submitted).await.unwrap();
+        let on_case = new_attachment("nachweis", "eingereicht.pdf");
+        assert!(
+            store
+                .add_attachment(tenant.id, submitted.id, &erika, &on_case)
+                .await
+                .unwrap()
+        );
+        let case = NewCase {
+            attachments: vec![on_case.id],
+            ..case_from_draft(service, &format!("{code}-2026-00001"), submitted.id, &erika)
+        };
+        store.submit_case(tenant.id, &case, None).await.unwrap();
+        files.push((on_draft, on_case, case.id));
+    }
+
+    assert_eq!(store.remove_demo_data().await.unwrap(), 1);
+
+    let (real_draft_file, real_case_file, real_case) = &files[0];
+    let (demo_draft_file, demo_case_file, _) = &files[1];
+    assert!(!key_exists(store, demo_draft_file).await);
+    assert!(!key_exists(store, demo_case_file).await);
+    assert!(key_exists(store, real_draft_file).await);
+    assert_eq!(
+        ids(&store.case_attachments(real.id, *real_case).await.unwrap()),
+        vec![real_case_file.id]
+    );
+}
+
+/// Municipality A with a draft holding a file and a submitted case holding another (both by
+/// the browser `erika`), and municipality B with a service named alike.
+struct AttachmentsOfA {
+    t: DraftOfA,
+    draft_file: NewAttachment,
+    case_id: Uuid,
+    case_file: NewAttachment,
+}
+
+async fn attachments_of_a(store: &dyn Store) -> AttachmentsOfA {
+    let t = draft_of_a(store).await;
+    let erika = browser("erika");
+    let draft_file = new_attachment("nachweis", "offen.pdf");
+    assert!(
+        store
+            .add_attachment(t.a.id, t.draft.id, &erika, &draft_file)
+            .await
+            .unwrap()
+    );
+    let submitted = new_draft(&t.a_service, &erika, json!({}));
+    store.create_draft(t.a.id, &submitted).await.unwrap();
+    let case_file = new_attachment("nachweis", "eingereicht.pdf");
+    assert!(
+        store
+            .add_attachment(t.a.id, submitted.id, &erika, &case_file)
+            .await
+            .unwrap()
+    );
+    let case = NewCase {
+        attachments: vec![case_file.id],
+        ..case_from_draft(&t.a_service, "AAC-2026-00001", submitted.id, &erika)
+    };
+    store.submit_case(t.a.id, &case, None).await.unwrap();
+    AttachmentsOfA {
+        t,
+        draft_file,
+        case_id: case.id,
+        case_file,
+    }
+}
+
+/// A's files, where A put them.
+async fn assert_attachments_of_a_untouched(store: &dyn Store, x: &AttachmentsOfA) {
+    let on_draft = store
+        .draft_attachments(x.t.a.id, x.t.draft.id, &browser("erika"))
+        .await
+        .unwrap();
+    assert_eq!(on_draft.len(), 1);
+    assert_stored(
+        &on_draft[0],
+        &x.draft_file,
+        x.t.a.id,
+        Some(x.t.draft.id),
+        None,
+    );
+    let on_case = store.case_attachments(x.t.a.id, x.case_id).await.unwrap();
+    assert_eq!(on_case.len(), 1);
+    assert_stored(&on_case[0], &x.case_file, x.t.a.id, None, Some(x.case_id));
+}
+
+async fn other_tenant_cannot_add_an_attachment_to_a_draft(db: Db) {
+    let store = &*db.store;
+    let x = attachments_of_a(store).await;
+    let planted = new_attachment("nachweis", "fremd.pdf");
+    assert!(
+        !store
+            .add_attachment(x.t.b.id, x.t.draft.id, &browser("erika"), &planted)
+            .await
+            .unwrap()
+    );
+    assert!(!key_exists(store, &planted).await);
+    assert_attachments_of_a_untouched(store, &x).await;
+}
+
+async fn other_tenant_cannot_list_draft_attachments(db: Db) {
+    let store = &*db.store;
+    let x = attachments_of_a(store).await;
+    assert_eq!(
+        store
+            .draft_attachments(x.t.b.id, x.t.draft.id, &browser("erika"))
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert_attachments_of_a_untouched(store, &x).await;
+}
+
+async fn other_tenant_cannot_remove_a_draft_attachment(db: Db) {
+    let store = &*db.store;
+    let x = attachments_of_a(store).await;
+    assert_eq!(
+        store
+            .remove_draft_attachment(x.t.b.id, x.t.draft.id, &browser("erika"), x.draft_file.id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_attachments_of_a_untouched(store, &x).await;
+}
+
+async fn other_tenant_cannot_list_case_attachments(db: Db) {
+    let store = &*db.store;
+    let x = attachments_of_a(store).await;
+    assert_eq!(
+        store.case_attachments(x.t.b.id, x.case_id).await.unwrap(),
+        vec![]
+    );
+    assert_attachments_of_a_untouched(store, &x).await;
+}
+
+async fn other_tenant_cannot_read_a_case_attachment(db: Db) {
+    let store = &*db.store;
+    let x = attachments_of_a(store).await;
+    assert_eq!(
+        store.attachment(x.t.b.id, x.case_file.id).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .attachment(x.t.a.id, x.case_file.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_attachments_of_a_untouched(store, &x).await;
+}
+
+/// B's own application, submitted by the same browser, names A's files: none of them moves.
+async fn other_tenant_cannot_move_attachments_into_its_case(db: Db) {
+    let store = &*db.store;
+    let x = attachments_of_a(store).await;
+    let erika = browser("erika");
+    let b_draft = new_draft(&x.t.b_service, &erika, json!({}));
+    store.create_draft(x.t.b.id, &b_draft).await.unwrap();
+    let case = NewCase {
+        attachments: vec![x.draft_file.id, x.case_file.id],
+        ..case_from_draft(&x.t.b_service, "BEB-2026-00001", b_draft.id, &erika)
+    };
+    store.submit_case(x.t.b.id, &case, None).await.unwrap();
+    assert_eq!(
+        store.case_attachments(x.t.b.id, case.id).await.unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store.case_attachments(x.t.a.id, case.id).await.unwrap(),
+        vec![]
+    );
+    assert_attachments_of_a_untouched(store, &x).await;
 }

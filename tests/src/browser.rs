@@ -120,7 +120,7 @@ impl Browser {
         format!("{}{path}", self.base)
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -185,6 +185,92 @@ impl Browser {
             headers,
             body,
         })
+    }
+
+    /// Posts the form of a page as a browser would when a button is pressed: its hidden
+    /// fields (CSRF token, return marker, a group's number of rows), `_action` = the
+    /// button's value, and the given fields.
+    pub async fn press(&mut self, page: &Page, action: &str, fields: &[(&str, &str)]) -> Page {
+        let url = page
+            .attr("main form[method=post]", "action")
+            .unwrap_or_else(|| panic!("no form on the page:\n{}", page.body));
+        let hidden: Vec<(String, String)> = page
+            .html()
+            .select(&Selector::parse("main form input[type=hidden]").expect("selector"))
+            .filter_map(|e| {
+                Some((
+                    e.value().attr("name")?.to_owned(),
+                    e.value().attr("value")?.to_owned(),
+                ))
+            })
+            .collect();
+        let mut all: Vec<(&str, &str)> = hidden
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        all.push(("_action", action));
+        all.extend_from_slice(fields);
+        self.post(&url, &all).await
+    }
+
+    /// Like [`Browser::press`], but as `multipart/form-data` with files, the way a browser
+    /// posts a form with a file input: the hidden fields first (the CSRF token leads), then
+    /// the given fields, each file (`(field, file name, content)`; an empty name and content
+    /// is an input left without a file), and the button pressed.
+    pub async fn press_with_files(
+        &mut self,
+        page: &Page,
+        action: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Page {
+        let url = page
+            .attr("main form[method=post]", "action")
+            .unwrap_or_else(|| panic!("no form on the page:\n{}", page.body));
+        let hidden: Vec<(String, String)> = page
+            .html()
+            .select(&Selector::parse("main form input[type=hidden]").expect("selector"))
+            .filter_map(|e| {
+                Some((
+                    e.value().attr("name")?.to_owned(),
+                    e.value().attr("value")?.to_owned(),
+                ))
+            })
+            .collect();
+        let boundary = "----portal-test-boundary-7d1f";
+        let mut body: Vec<u8> = Vec::new();
+        let text = |name: &str, value: &str, body: &mut Vec<u8>| {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        };
+        for (name, value) in &hidden {
+            text(name, value, &mut body);
+        }
+        for (name, value) in fields {
+            text(name, value, &mut body);
+        }
+        for (name, file_name, content) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        }
+        text("_action", action, &mut body);
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.post_bytes(
+            &url,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+        .await
     }
 
     /// Posts a form as a browser would (`application/x-www-form-urlencoded`).

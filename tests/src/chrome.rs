@@ -430,13 +430,20 @@ impl Chrome {
             .is_ok_and(|found| !found.is_empty())
     }
 
-    /// Clicks the main form's submit button and waits for the next page.
+    /// Clicks the main form's submit button ("continue" on a step page, where a group's
+    /// "add" and "remove" buttons come first) and waits for the next page.
     pub async fn submit(&self) {
-        let button = self
-            .client
-            .find(Locator::Css("main form button[type=submit]"))
-            .await
-            .expect("submit button");
+        // The visible one: a page with a group starts with a hidden default button.
+        let next = "main form button[type=submit][value=next]:not([aria-hidden])";
+        let any = "main form button[type=submit]:not([aria-hidden])";
+        let button = match self.client.find(Locator::Css(next)).await {
+            Ok(button) => button,
+            Err(_) => self
+                .client
+                .find(Locator::Css(any))
+                .await
+                .expect("submit button"),
+        };
         self.navigating(async move {
             button.click().await.expect("click submit");
         })

@@ -29,7 +29,7 @@ fn dog_tax_v2() -> String {
         2,
         &[
             ("/steps/0/fields/0/label", "Vorname(n)"),
-            ("/steps/1/fields/0/label", "Rufname des Hundes"),
+            ("/steps/1/fields/0/fields/0/label", "Rufname des Hundes"),
         ],
     )
 }
@@ -205,8 +205,11 @@ async fn lint_errors_are_listed_with_their_paths_and_the_text_is_kept(db: Db) {
     let broken = dog_tax(
         2,
         &[
-            ("/steps/1/fields/0/id", "Hund Name"),
-            ("/steps/1/fields/7/visible_if", "answers.unbekannt == 'ja'"),
+            ("/steps/1/fields/0/fields/0/id", "Hund Name"),
+            (
+                "/steps/1/fields/0/fields/7/visible_if",
+                "answers.unbekannt == 'ja'",
+            ),
         ],
     );
     let page = check(&mut admin, &broken).await;
@@ -218,9 +221,14 @@ async fn lint_errors_are_listed_with_their_paths_and_the_text_is_kept(db: Db) {
         "the summary takes focus"
     );
     let paths = page.texts(".error-summary li .problem-path");
-    assert!(paths.iter().any(|p| p == "steps[1].fields[0]"), "{paths:?}");
     assert!(
-        paths.iter().any(|p| p == "steps[1].fields[7].visible_if"),
+        paths.iter().any(|p| p == "steps[1].fields[0].fields[0]"),
+        "{paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p == "steps[1].fields[0].fields[7].visible_if"),
         "{paths:?}"
     );
     assert!(
@@ -438,7 +446,10 @@ async fn a_draft_started_on_v1_is_completed_on_v1_after_v2_is_published(db: Db) 
 
     // The draft goes on with the labels of its own version.
     let step2 = citizen.get(&next_step).await;
-    assert_eq!(step2.text("label[for=f-hund_name]"), "Name des Hundes");
+    assert_eq!(
+        step2.text("label[for=f-hunde-0-hund_name]"),
+        "Name des Hundes"
+    );
     let filed = citizen.apply(&next_step, DOG_TAX_ANSWERS).await;
     assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
     assert!(filed.location().contains("/confirmation"));
@@ -515,12 +526,15 @@ async fn the_explain_view_shows_every_condition_of_the_cases_own_version(db: Db)
     );
     let rows = explain_rows(&mut clerk, &explain_link).await;
     assert_eq!(rows.len(), 2, "{rows:?}");
-    assert_eq!(rows[0][0], "steps[1].fields[7].visible_if");
+    assert_eq!(
+        rows[0][0],
+        "steps[1].fields[0].fields[7].visible_if (row 1)"
+    );
     assert!(
         rows[0][1].contains("Nachweise zum gefährlichen Hund"),
         "{rows:?}"
     );
-    assert_eq!(rows[0][2], "answers.gefaehrlicher_hund == 'ja'");
+    assert_eq!(rows[0][2], "row.gefaehrlicher_hund == 'ja'");
     assert_eq!(rows[0][3], "falsch");
     assert_eq!(rows[1][0], "steps[2].fields[0].value");
     assert_eq!(rows[1][3], "4800 (48,00 €)");
@@ -531,8 +545,8 @@ async fn the_explain_view_shows_every_condition_of_the_cases_own_version(db: Db)
     let v2 = dog_tax(
         2,
         &[(
-            "/steps/1/fields/7/visible_if",
-            "answers.gefaehrlicher_hund != 'nein'",
+            "/steps/1/fields/0/fields/7/visible_if",
+            "row.gefaehrlicher_hund != 'nein'",
         )],
     );
     let done = publish(&mut admin, &v2).await;

@@ -57,8 +57,11 @@ async fn dog_answers<'a>(
 }
 
 /// The field's message next to it, and the summary link to it that lands on a real element.
-fn assert_field_error(page: &Page, field: &str, message_part: &str) {
-    let anchor = if ["geschlecht", "gefaehrlicher_hund"].contains(&field) {
+fn assert_field_error(page: &Page, key: &str, message_part: &str) {
+    // A row's answer `hunde.0.x` has the element id `f-hunde-0-x`.
+    let field = key.replace('.', "-");
+    let field = field.as_str();
+    let anchor = if ["hunde-0-geschlecht", "hunde-0-gefaehrlicher_hund"].contains(&field) {
         format!("f-{field}-0")
     } else {
         format!("f-{field}")
@@ -99,7 +102,7 @@ fn assert_error_summary_takes_focus(page: &Page) {
 }
 
 fn value_of(page: &Page, field: &str) -> String {
-    page.attr(&format!("#f-{field}"), "value")
+    page.attr(&format!("#f-{}", field.replace('.', "-")), "value")
         .unwrap_or_default()
 }
 
@@ -155,28 +158,36 @@ async fn empty_required_fields_get_422_with_a_summary_and_typed_values_kept(db: 
     let page = continue_on(
         &mut citizen,
         &step2,
-        &[("rasse", " Mischling  "), ("chipnummer", "276098106543210")],
+        &[
+            ("hunde.0.rasse", " Mischling  "),
+            ("hunde.0.chipnummer", "276098106543210"),
+        ],
     )
     .await;
     assert_error_summary_takes_focus(&page);
-    for field in ["hund_name", "hund_geburtsdatum", "gehalten_seit"] {
+    for field in [
+        "hunde.0.hund_name",
+        "hunde.0.hund_geburtsdatum",
+        "hunde.0.gehalten_seit",
+    ] {
         assert_field_error(&page, field, "Bitte füllen Sie");
     }
     assert_field_error(
         &page,
-        "geschlecht",
+        "hunde.0.geschlecht",
         "Wählen Sie bei „Geschlecht des Hundes“ eine Möglichkeit aus",
     );
-    assert_field_error(&page, "gefaehrlicher_hund", "eine Möglichkeit aus");
+    assert_field_error(&page, "hunde.0.gefaehrlicher_hund", "eine Möglichkeit aus");
     assert_eq!(page.texts(".error-summary li").len(), 5, "one per field");
-    for fine in ["rasse", "chipnummer", "weitere_hunde"] {
+    for fine in ["hunde.0.rasse", "hunde.0.chipnummer", "weitere_hunde"] {
         assert!(
-            page.texts(&format!("#f-{fine}-error")).is_empty(),
+            page.texts(&format!("#f-{}-error", fine.replace('.', "-")))
+                .is_empty(),
             "{fine} has no error"
         );
     }
-    assert_eq!(value_of(&page, "rasse"), " Mischling  ");
-    assert_eq!(value_of(&page, "chipnummer"), "276098106543210");
+    assert_eq!(value_of(&page, "hunde.0.rasse"), " Mischling  ");
+    assert_eq!(value_of(&page, "hunde.0.chipnummer"), "276098106543210");
     assert_eq!(app.count_rows("cases").await, 0);
 
     // Corrected with the fresh token of the page shown again: on to the next step.
@@ -229,39 +240,43 @@ async fn wrong_formats_each_get_their_message_and_every_value_is_kept(db: Db) {
         &mut citizen,
         &step2,
         &[
-            ("geschlecht", "kater"),
-            ("hund_geburtsdatum", "30.02.2022"),
+            ("hunde.0.geschlecht", "kater"),
+            ("hunde.0.hund_geburtsdatum", "30.02.2022"),
             ("weitere_hunde", "zwei"),
         ],
     )
     .await;
     let page = continue_on(&mut citizen, &step2, &answers).await;
     assert_error_summary_takes_focus(&page);
-    assert_field_error(&page, "geschlecht", "eine der angebotenen Möglichkeiten");
-    assert_field_error(&page, "hund_geburtsdatum", "gültiges Datum");
+    assert_field_error(
+        &page,
+        "hunde.0.geschlecht",
+        "eine der angebotenen Möglichkeiten",
+    );
+    assert_field_error(&page, "hunde.0.hund_geburtsdatum", "gültiges Datum");
     assert_field_error(&page, "weitere_hunde", "ganze Zahl");
     assert_eq!(
         page.texts(".error-summary li").len(),
         3,
         "one entry per problem"
     );
-    assert_eq!(value_of(&page, "hund_geburtsdatum"), "30.02.2022");
+    assert_eq!(value_of(&page, "hunde.0.hund_geburtsdatum"), "30.02.2022");
     assert_eq!(value_of(&page, "weitere_hunde"), "zwei");
     for (field, typed) in [
-        ("hund_name", "Bello"),
-        ("rasse", "Mischling"),
-        ("gehalten_seit", "01.10.2026"),
+        ("hunde.0.hund_name", "Bello"),
+        ("hunde.0.rasse", "Mischling"),
+        ("hunde.0.gehalten_seit", "01.10.2026"),
     ] {
         assert_eq!(value_of(&page, field), typed);
     }
     assert_eq!(
-        page.attr("input[name=gefaehrlicher_hund][checked]", "value")
+        page.attr("input[name='hunde.0.gefaehrlicher_hund'][checked]", "value")
             .as_deref(),
         Some("nein"),
         "the chosen radio stays chosen"
     );
     assert!(
-        page.attr("input[name=geschlecht][checked]", "value")
+        page.attr("input[name='hunde.0.geschlecht'][checked]", "value")
             .is_none(),
         "an invented option is not shown as chosen"
     );
@@ -349,19 +364,22 @@ async fn a_hundred_kilobytes_in_a_text_field_get_too_long_and_stay_typed(db: Db)
     let answers = dog_answers(
         &mut citizen,
         &step2,
-        &[("hund_name", &long), ("rasse", "Mischling\u{7}")],
+        &[
+            ("hunde.0.hund_name", &long),
+            ("hunde.0.rasse", "Mischling\u{7}"),
+        ],
     )
     .await;
     let page = continue_on(&mut citizen, &step2, &answers).await;
     assert_error_summary_takes_focus(&page);
-    assert_field_error(&page, "hund_name", "höchstens 100 Zeichen");
-    assert_field_error(&page, "rasse", "nicht erlaubt");
+    assert_field_error(&page, "hunde.0.hund_name", "höchstens 100 Zeichen");
+    assert_field_error(&page, "hunde.0.rasse", "nicht erlaubt");
     assert_eq!(
-        value_of(&page, "hund_name"),
+        value_of(&page, "hunde.0.hund_name"),
         long,
         "the long text is given back, not cut"
     );
-    assert_eq!(value_of(&page, "gehalten_seit"), "01.10.2026");
+    assert_eq!(value_of(&page, "hunde.0.gehalten_seit"), "01.10.2026");
     assert_eq!(app.count_rows("cases").await, 0);
     app.stop().await;
 }
@@ -479,22 +497,26 @@ async fn a_post_without_a_valid_csrf_token_gets_403_with_the_form_and_values_kep
             page.attr(".error-summary", "autofocus").is_some(),
             "the notice takes focus"
         );
-        assert_eq!(value_of(&page, "hund_name"), "Bello", "token {forged:?}");
-        assert_eq!(value_of(&page, "gehalten_seit"), "01.10.2026");
         assert_eq!(
-            page.attr("input[name=geschlecht][checked]", "value")
+            value_of(&page, "hunde.0.hund_name"),
+            "Bello",
+            "token {forged:?}"
+        );
+        assert_eq!(value_of(&page, "hunde.0.gehalten_seit"), "01.10.2026");
+        assert_eq!(
+            page.attr("input[name='hunde.0.geschlecht'][checked]", "value")
                 .as_deref(),
             Some("ruede")
         );
         assert_eq!(
-            page.attr("input[name=gefaehrlicher_hund][checked]", "value")
+            page.attr("input[name='hunde.0.gefaehrlicher_hund'][checked]", "value")
                 .as_deref(),
             Some("nein")
         );
     }
     let stored = citizen.get(&step2).await;
     assert_eq!(
-        value_of(&stored, "hund_name"),
+        value_of(&stored, "hunde.0.hund_name"),
         "",
         "a post without a valid token saves nothing"
     );
@@ -627,7 +649,7 @@ async fn an_oversized_body_gets_413_and_a_megabyte_is_still_read(db: Db) {
         assert_eq!(page.text("h1"), "Eingaben zu umfangreich", "{path}");
     }
     assert_eq!(
-        value_of(&citizen.get(&step2).await, "hund_name"),
+        value_of(&citizen.get(&step2).await, "hunde.0.hund_name"),
         "",
         "nothing of a refused body is saved"
     );
@@ -702,7 +724,7 @@ async fn unreadable_bodies_get_400_and_never_a_server_error(db: Db) {
             .post_bytes(
                 path,
                 "application/json",
-                br#"{"hund_name":"Bello"}"#.to_vec(),
+                br#"{"hunde.0.hund_name":"Bello"}"#.to_vec(),
             )
             .await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{path}");
@@ -720,17 +742,21 @@ async fn unreadable_bodies_get_400_and_never_a_server_error(db: Db) {
             );
         }
     }
-    assert_eq!(value_of(&citizen.get(&step2).await, "hund_name"), "");
+    assert_eq!(
+        value_of(&citizen.get(&step2).await, "hunde.0.hund_name"),
+        ""
+    );
     let page = citizen
         .post_bytes(
             &step2,
             FORM_TYPE,
-            format!("_csrf={token}&_action=next&hund_name=100%&rasse=%zz%").into_bytes(),
+            format!("_csrf={token}&_action=next&hunde.0.hund_name=100%&hunde.0.rasse=%zz%")
+                .into_bytes(),
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(value_of(&page, "hund_name"), "100%");
-    assert_eq!(value_of(&page, "rasse"), "%zz%");
+    assert_eq!(value_of(&page, "hunde.0.hund_name"), "100%");
+    assert_eq!(value_of(&page, "hunde.0.rasse"), "%zz%");
 
     // Nothing was submitted, and the portal never answered with a server error.
     assert_eq!(app.count_rows("cases").await, 0);
@@ -815,25 +841,25 @@ async fn fields_missing_from_the_post_count_as_empty(db: Db) {
             .filter(|(name, _)| !left_out.contains(name))
             .collect()
     };
-    let page = continue_on(&mut citizen, &step2, &without(&["geschlecht"])).await;
+    let page = continue_on(&mut citizen, &step2, &without(&["hunde.0.geschlecht"])).await;
     assert_error_summary_takes_focus(&page);
     assert_eq!(page.texts(".error-summary li").len(), 1);
-    assert_field_error(&page, "geschlecht", "eine Möglichkeit aus");
+    assert_field_error(&page, "hunde.0.geschlecht", "eine Möglichkeit aus");
     // Posted again without the name and the danger answer: the name saved a moment ago
     // does not stand in.
     let page = continue_on(
         &mut citizen,
         &step2,
-        &without(&["hund_name", "gefaehrlicher_hund"]),
+        &without(&["hunde.0.hund_name", "hunde.0.gefaehrlicher_hund"]),
     )
     .await;
     assert_error_summary_takes_focus(&page);
     assert_eq!(page.texts(".error-summary li").len(), 2);
-    assert_field_error(&page, "hund_name", "Bitte füllen Sie");
-    assert_field_error(&page, "gefaehrlicher_hund", "eine Möglichkeit aus");
-    assert_eq!(value_of(&page, "hund_name"), "");
+    assert_field_error(&page, "hunde.0.hund_name", "Bitte füllen Sie");
+    assert_field_error(&page, "hunde.0.gefaehrlicher_hund", "eine Möglichkeit aus");
+    assert_eq!(value_of(&page, "hunde.0.hund_name"), "");
     assert_eq!(
-        page.attr("input[name=geschlecht][checked]", "value")
+        page.attr("input[name='hunde.0.geschlecht'][checked]", "value")
             .as_deref(),
         Some("ruede")
     );

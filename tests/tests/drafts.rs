@@ -30,36 +30,6 @@ fn resume_path(page: &Page) -> String {
     path
 }
 
-/// Posts a step page as a browser would: its hidden fields (CSRF token, return marker), the
-/// button pressed, and the given fields.
-async fn press(
-    browser: &mut tests::Browser,
-    page: &Page,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> Page {
-    let url = page
-        .attr("main form[method=post]", "action")
-        .expect("a form on the page");
-    let hidden: Vec<(String, String)> = page
-        .html()
-        .select(&scraper::Selector::parse("main form input[type=hidden]").expect("selector"))
-        .filter_map(|e| {
-            Some((
-                e.value().attr("name")?.to_owned(),
-                e.value().attr("value")?.to_owned(),
-            ))
-        })
-        .collect();
-    let mut all: Vec<(&str, &str)> = hidden
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    all.push(("_action", action));
-    all.extend_from_slice(fields);
-    browser.post(&url, &all).await
-}
-
 async fn a_citizen_goes_back_and_forth_and_nothing_typed_is_lost(db: Db) {
     let app = TestApp::start(db).await;
     let mut citizen = app.browser();
@@ -67,43 +37,45 @@ async fn a_citizen_goes_back_and_forth_and_nothing_typed_is_lost(db: Db) {
     assert_eq!(first.text("h1"), "Halterin oder Halter");
     assert_eq!(first.text(".step-counter"), "Schritt 1 von 3");
     assert!(
-        first.attr("#f-hund_name", "name").is_none(),
+        first.attr("#f-hunde-0-hund_name", "name").is_none(),
         "one step per page"
     );
-    let next = press(&mut citizen, &first, "next", OWNER).await;
+    let next = citizen.press(&first, "next", OWNER).await;
     assert_eq!(next.status, StatusCode::SEE_OTHER, "{}", next.body);
     let step2 = next.location();
     assert!(step2.ends_with("/steps/2"), "{step2}");
 
     // Step 2 with a mistake: 422, every value kept, the error at the field.
     let page = citizen.get(&step2).await;
-    let wrong = press(
-        &mut citizen,
-        &page,
-        "next",
-        &[
-            ("hund_name", "Bello"),
-            ("hund_geburtsdatum", "31.02.2022"),
-            ("gefaehrlicher_hund", "ja"),
-            ("rasse_nachweis", "Wesenstest vom 01.09.2026"),
-        ],
-    )
-    .await;
+    let wrong = citizen
+        .press(
+            &page,
+            "next",
+            &[
+                ("hunde.0.hund_name", "Bello"),
+                ("hunde.0.hund_geburtsdatum", "31.02.2022"),
+                ("hunde.0.gefaehrlicher_hund", "ja"),
+                ("hunde.0.rasse_nachweis", "Wesenstest vom 01.09.2026"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        wrong.attr("#f-hund_name", "value").as_deref(),
+        wrong.attr("#f-hunde-0-hund_name", "value").as_deref(),
         Some("Bello")
     );
     assert!(!wrong.texts(".error-summary a").is_empty());
 
     // Back (the button): what was typed on step 2 is saved, step 1 shows its answers.
-    let back = press(&mut citizen, &wrong, "back", &[("hund_name", "Bello")]).await;
+    let back = citizen
+        .press(&wrong, "back", &[("hunde.0.hund_name", "Bello")])
+        .await;
     assert_eq!(back.status, StatusCode::SEE_OTHER);
     let step1 = citizen.get(&back.location()).await;
     assert_eq!(step1.attr("#f-vorname", "value").as_deref(), Some("Anna"));
     let again = citizen.get(&step2).await;
     assert_eq!(
-        again.attr("#f-hund_name", "value").as_deref(),
+        again.attr("#f-hunde-0-hund_name", "value").as_deref(),
         Some("Bello")
     );
 
@@ -113,14 +85,14 @@ async fn a_citizen_goes_back_and_forth_and_nothing_typed_is_lost(db: Db) {
         .copied()
         .filter(|(k, _)| again.input_names().iter().any(|n| n == k))
         .collect();
-    dog.retain(|(k, _)| *k != "gefaehrlicher_hund");
-    dog.push(("gefaehrlicher_hund", "ja"));
-    dog.push(("rasse_nachweis", "Wesenstest vom 01.09.2026"));
-    let done = press(&mut citizen, &again, "next", &dog).await;
+    dog.retain(|(k, _)| *k != "hunde.0.gefaehrlicher_hund");
+    dog.push(("hunde.0.gefaehrlicher_hund", "ja"));
+    dog.push(("hunde.0.rasse_nachweis", "Wesenstest vom 01.09.2026"));
+    let done = citizen.press(&again, "next", &dog).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let step3 = citizen.get(&done.location()).await;
     assert_eq!(step3.text(".step-counter"), "Schritt 3 von 3");
-    let to_check = press(&mut citizen, &step3, "next", &[]).await;
+    let to_check = citizen.press(&step3, "next", &[]).await;
     let check_url = to_check.location();
     assert!(check_url.ends_with("/check"), "{check_url}");
 
@@ -133,7 +105,7 @@ async fn a_citizen_goes_back_and_forth_and_nothing_typed_is_lost(db: Db) {
         .html()
         .select(&scraper::Selector::parse(".summary-actions a").expect("selector"))
         .filter_map(|a| a.value().attr("href").map(str::to_owned))
-        .find(|href| href.contains("#f-gefaehrlicher_hund"))
+        .find(|href| href.contains("#f-hunde-0-gefaehrlicher_hund"))
         .expect("a change link for the dangerous-dog answer");
     assert!(change.contains("/steps/2?return=check"), "{change}");
 
@@ -146,10 +118,10 @@ async fn a_citizen_goes_back_and_forth_and_nothing_typed_is_lost(db: Db) {
     let mut changed: Vec<(&str, &str)> = dog
         .iter()
         .copied()
-        .filter(|(k, _)| *k != "gefaehrlicher_hund")
+        .filter(|(k, _)| *k != "hunde.0.gefaehrlicher_hund")
         .collect();
-    changed.push(("gefaehrlicher_hund", "nein"));
-    let back_to_check = press(&mut citizen, &page, "next", &changed).await;
+    changed.push(("hunde.0.gefaehrlicher_hund", "nein"));
+    let back_to_check = citizen.press(&page, "next", &changed).await;
     assert_eq!(back_to_check.location(), check_url);
     let check = citizen.get(&check_url).await;
     assert!(
@@ -204,9 +176,11 @@ async fn a_saved_application_is_resumed_in_another_browser_and_submitted_once(db
     let mut app = TestApp::start(db).await;
     let mut first = app.browser();
     let start = first.get(DOG_TAX_FORM).await;
-    let step2 = press(&mut first, &start, "next", OWNER).await.location();
+    let step2 = first.press(&start, "next", OWNER).await.location();
     let page = first.get(&step2).await;
-    let saved = press(&mut first, &page, "save", &[("hund_name", "Bello")]).await;
+    let saved = first
+        .press(&page, "save", &[("hunde.0.hund_name", "Bello")])
+        .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     assert_eq!(saved.header("cache-control"), "no-store");
     let path = resume_path(&saved);
@@ -215,7 +189,9 @@ async fn a_saved_application_is_resumed_in_another_browser_and_submitted_once(db
 
     // Saving again issues a fresh link; the old one stops working.
     let page = first.get(&step2).await;
-    let resaved = press(&mut first, &page, "save", &[("hund_name", "Bello")]).await;
+    let resaved = first
+        .press(&page, "save", &[("hunde.0.hund_name", "Bello")])
+        .await;
     let path2 = resume_path(&resaved);
     assert_ne!(path, path2);
     assert_eq!(app.count_rows("drafts").await, 1);
@@ -235,7 +211,10 @@ async fn a_saved_application_is_resumed_in_another_browser_and_submitted_once(db
     assert_eq!(to_step.status, StatusCode::SEE_OTHER);
     let open = second.get(&to_step.location()).await;
     assert_eq!(open.status, StatusCode::OK, "{}", open.body);
-    assert_eq!(open.attr("#f-hund_name", "value").as_deref(), Some("Bello"));
+    assert_eq!(
+        open.attr("#f-hunde-0-hund_name", "value").as_deref(),
+        Some("Bello")
+    );
     assert!(
         !open.texts(".field-error").is_empty(),
         "sent back from the check page, the step shows what is missing"
@@ -252,7 +231,7 @@ async fn a_saved_application_is_resumed_in_another_browser_and_submitted_once(db
         .copied()
         .filter(|(k, _)| open.input_names().iter().any(|n| n == k))
         .collect();
-    let next = press(&mut second, &open, "next", &rest).await;
+    let next = second.press(&open, "next", &rest).await;
     assert_eq!(next.status, StatusCode::SEE_OTHER, "{}", next.body);
     let done = second.apply(&next.location(), &[]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
@@ -288,7 +267,7 @@ async fn another_browser_cannot_open_or_change_a_draft_by_its_url(db: Db) {
     let app = TestApp::start(db).await;
     let mut owner = app.browser();
     let start = owner.get(DOG_TAX_FORM).await;
-    let step2 = press(&mut owner, &start, "next", OWNER).await.location();
+    let step2 = owner.press(&start, "next", OWNER).await.location();
     let draft_base = step2.trim_end_matches("/steps/2").to_owned();
 
     let mut other = app.browser();
@@ -339,7 +318,7 @@ async fn a_step_that_does_not_exist_or_a_broken_id_is_not_found(db: Db) {
     let app = TestApp::start(db).await;
     let mut owner = app.browser();
     let start = owner.get(DOG_TAX_FORM).await;
-    let step2 = press(&mut owner, &start, "next", OWNER).await.location();
+    let step2 = owner.press(&start, "next", OWNER).await.location();
     let draft_base = step2.trim_end_matches("/steps/2").to_owned();
     for path in [
         format!("{draft_base}/steps/0"),
@@ -360,7 +339,7 @@ async fn an_oversized_value_is_shown_back_but_not_parked_in_the_draft(db: Db) {
     let start = citizen.get(DOG_TAX_FORM).await;
     let huge = "x".repeat(100_000);
     // "Save" takes anything, valid or not; the draft keeps at most ten times the field's limit.
-    let saved = press(&mut citizen, &start, "save", &[("vorname", &huge)]).await;
+    let saved = citizen.press(&start, "save", &[("vorname", &huge)]).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     let draft = saved
         .attr("main a[href*='/applications/']", "href")
@@ -374,7 +353,7 @@ async fn an_oversized_value_is_shown_back_but_not_parked_in_the_draft(db: Db) {
         "200 characters allowed, 10 times kept"
     );
     // Continue with it: the page shows it exactly as posted, with the message.
-    let refused = press(&mut citizen, &step, "next", &[("vorname", &huge)]).await;
+    let refused = citizen.press(&step, "next", &[("vorname", &huge)]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         refused.attr("#f-vorname", "value").map(|v| v.len()),

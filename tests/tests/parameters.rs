@@ -57,7 +57,7 @@ async fn stored_tax(app: &TestApp, clerk: &str, tenant: &str, reference: &str) -
         .find(|r| {
             r.text()
                 .collect::<String>()
-                .contains("Hundesteuer für diesen Hund")
+                .contains("Hundesteuer für diese Hunde")
         })
         .unwrap_or_else(|| panic!("no tax row on the case page:\n{}", case.body));
     row.select(&scraper::Selector::parse("dd").unwrap())

@@ -62,10 +62,18 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
                 if !loose.is_empty() {
                     steps.push(step(&title, std::mem::take(&mut loose)));
                 }
-                c.repeat_warning("group", &group.element, child.cardinality);
                 c.rules(&group.element.rules, &format!("group {}", group.element.id));
                 let mut fields = Vec::new();
-                c.flatten(group, child.cardinality.min >= 1, &mut fields);
+                if repeats(child.cardinality) {
+                    // A repeating top-level group: a step with one repeating group in it.
+                    let mut rows = Vec::new();
+                    c.flatten(group, true, &mut rows, true);
+                    if !rows.is_empty() {
+                        fields.push(c.repeating_group(group, child.cardinality, rows));
+                    }
+                } else {
+                    c.flatten(group, child.cardinality.min >= 1, &mut fields, false);
+                }
                 if fields.is_empty() {
                     c.warn(format!(
                         "group {} ({}) has no importable fields; no step for it",
@@ -187,15 +195,53 @@ impl Converter {
             None => "any number of times".to_owned(),
         };
         self.warn(format!(
-            "{what} {} may be given {bound} (anzahl {}:{}); imported once (repeating groups come with the form engine)",
+            "{what} {} may be given {bound} (anzahl {}:{}); imported once",
             describe(el),
             card.min,
             card.max.map_or("*".to_owned(), |m| m.to_string()),
         ));
     }
 
-    /// The fields of a group and of every group nested in it, in document order.
-    fn flatten(&mut self, group: &Group, required_context: bool, out: &mut Vec<Value>) {
+    /// A repeating group (`anzahl` above 1) as a `group` field with row bounds.
+    fn repeating_group(&mut self, group: &Group, card: Cardinality, rows: Vec<Value>) -> Value {
+        let max = match card.max {
+            Some(max) if max <= crate::MAX_ROWS => max,
+            _ => {
+                self.warn(format!(
+                    "group {} may be given {} (anzahl {}:{}); imported with at most {} rows",
+                    describe(&group.element),
+                    card.max
+                        .map_or("any number of times".to_owned(), |m| format!(
+                            "up to {m} times"
+                        )),
+                    card.min,
+                    card.max.map_or("*".to_owned(), |m| m.to_string()),
+                    crate::MAX_ROWS
+                ));
+                crate::MAX_ROWS
+            }
+        };
+        let id = self.unique_id(&group.element.id);
+        json!({
+            "id": id,
+            "type": "group",
+            "label": group.element.display_label(),
+            "min_rows": card.min.min(max),
+            "max_rows": max,
+            "fields": rows,
+        })
+    }
+
+    /// The fields of a group and of every group nested in it, in document order; a nested
+    /// group that repeats becomes a `group` field (unless already inside one: the format has
+    /// no groups in groups, so it is flattened with a warning).
+    fn flatten(
+        &mut self,
+        group: &Group,
+        required_context: bool,
+        out: &mut Vec<Value>,
+        in_group: bool,
+    ) {
         for child in &group.children {
             match &child.item {
                 Item::Field(field) => {
@@ -203,6 +249,20 @@ impl Converter {
                         self.field(field, child.cardinality, required_context, Some(group))
                     {
                         out.push(f);
+                    }
+                }
+                Item::Group(inner) if repeats(child.cardinality) && !in_group => {
+                    self.rules(&inner.element.rules, &format!("group {}", inner.element.id));
+                    let mut rows = Vec::new();
+                    self.flatten(inner, true, &mut rows, true);
+                    if rows.is_empty() {
+                        self.warn(format!(
+                            "group {} has no importable fields; not imported",
+                            describe(&inner.element)
+                        ));
+                    } else {
+                        let group = self.repeating_group(inner, child.cardinality, rows);
+                        out.push(group);
                     }
                 }
                 Item::Group(inner) => {
@@ -214,7 +274,12 @@ impl Converter {
                     ));
                     self.repeat_warning("group", &inner.element, child.cardinality);
                     self.rules(&inner.element.rules, &format!("group {}", inner.element.id));
-                    self.flatten(inner, required_context && child.cardinality.min >= 1, out);
+                    self.flatten(
+                        inner,
+                        required_context && child.cardinality.min >= 1,
+                        out,
+                        in_group,
+                    );
                 }
             }
         }
@@ -521,4 +586,9 @@ impl Converter {
             }
         }
     }
+}
+
+/// An `anzahl` that allows more than one.
+fn repeats(card: Cardinality) -> bool {
+    card.max.is_none_or(|max| max > 1)
 }

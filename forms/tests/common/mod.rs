@@ -24,12 +24,12 @@ pub const DOG_TAX_ANSWERS: &[(&str, &str)] = &[
     ("plz", "99735"),
     ("ort", "Werther"),
     ("email", "anna.schulz@example.org"),
-    ("hund_name", "Bello"),
-    ("rasse", "Mischling"),
-    ("hund_geburtsdatum", "01.02.2022"),
-    ("gehalten_seit", "01.10.2026"),
-    ("geschlecht", "ruede"),
-    ("gefaehrlicher_hund", "nein"),
+    ("hunde.0.hund_name", "Bello"),
+    ("hunde.0.rasse", "Mischling"),
+    ("hunde.0.hund_geburtsdatum", "01.02.2022"),
+    ("hunde.0.gehalten_seit", "01.10.2026"),
+    ("hunde.0.geschlecht", "ruede"),
+    ("hunde.0.gefaehrlicher_hund", "nein"),
 ];
 
 /// A complete trade registration (tests/src/lib.rs, TRADE_ANSWERS).

@@ -14,3 +14,16 @@ check-declaration-missing = Bestätigen Sie die Erklärung, um den Antrag abzuse
 draft-saved-continue = Jetzt weitermachen
 draft-unknown-title = Antrag nicht gefunden
 draft-unknown-text = Dieser Antrag ist in diesem Browser nicht geöffnet. Er wurde schon abgeschickt, ist abgelaufen oder wurde mit dem Link zum Fortsetzen in einem anderen Browser geöffnet. Mit Ihrem Link zum Fortsetzen öffnen Sie ihn hier wieder.
+
+## Repeating groups (one row per dog, per person, ...)
+group-row = Eintrag
+group-add = Weiteren Eintrag hinzufügen
+group-remove = { $row } entfernen
+
+## File uploads
+file-limits = Erlaubt: { $types }; höchstens { $max } MB je Datei{ $count ->
+    [1] {""}
+   *[other] , bis zu { $count } Dateien
+}.
+file-uploaded = Hochgeladen:
+file-remove = Entfernen

@@ -116,6 +116,7 @@ case-back = Zurück zum Posteingang
 case-municipality = Gemeinde
 case-form-version = Formular
 case-not-given = nicht angegeben
+case-attachments = Anlagen
 
 status-awaiting-payment = Zahlung ausstehend
 status-received = Eingegangen
@@ -253,5 +254,12 @@ resume-unknown-title = Link abgelaufen oder unbekannt
 resume-unknown-text = Zu diesem Link gibt es keinen gespeicherten Antrag mehr. Er wurde abgeschickt, ist abgelaufen oder der Link ist unvollständig. Sie können einen neuen Antrag beginnen.
 error-invalid-amount = Geben Sie bei „{ $label }“ einen Betrag in Euro ein, z. B. 12,50.
 error-rule = Die Angaben passen nicht zueinander. Bitte prüfen Sie sie.
+error-file-type = „{ $label }“: Diese Datei hat keinen der erlaubten Typen ({ $types }). Bitte wählen Sie eine andere Datei.
+error-file-too-large = „{ $label }“: Die Datei ist größer als { $max } MB. Bitte wählen Sie eine kleinere Datei.
+error-too-many-files = Bei „{ $label }“ können Sie höchstens { $max ->
+    [one] eine Datei
+   *[other] { $max } Dateien
+} hochladen. Entfernen Sie zuerst eine.
+error-file-empty = „{ $label }“: Die Datei ist leer. Bitte wählen Sie eine andere Datei.
 computed-pending = Wird aus Ihren Angaben berechnet.
 field-conditional = (falls zutreffend)

@@ -14,3 +14,16 @@ check-declaration-missing = Confirm the declaration to submit the application.
 draft-saved-continue = Continue now
 draft-unknown-title = Application not found
 draft-unknown-text = This application is not open in this browser. It has been submitted, has expired, or was opened in another browser with its resume link. Open it here again with your resume link.
+
+## Repeating groups (one row per dog, per person, ...)
+group-row = Entry
+group-add = Add another entry
+group-remove = Remove { $row }
+
+## File uploads
+file-limits = Allowed: { $types }; at most { $max } MB per file{ $count ->
+    [1] {""}
+   *[other] , up to { $count } files
+}.
+file-uploaded = Uploaded:
+file-remove = Remove

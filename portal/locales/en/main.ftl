@@ -115,6 +115,7 @@ case-back = Back to the inbox
 case-municipality = Municipality
 case-form-version = Form
 case-not-given = not given
+case-attachments = Attachments
 
 status-awaiting-payment = Awaiting payment
 status-received = Received
@@ -252,5 +253,12 @@ resume-unknown-title = Link expired or unknown
 resume-unknown-text = There is no saved application for this link any more. It was sent, it has expired, or the link is incomplete. You can start a new application.
 error-invalid-amount = Enter “{ $label }” as an amount in euros, like 12.50.
 error-rule = The answers do not fit together. Please check them.
+error-file-type = “{ $label }”: this file is none of the allowed types ({ $types }). Please choose another file.
+error-file-too-large = “{ $label }”: the file is larger than { $max } MB. Please choose a smaller file.
+error-too-many-files = You can upload at most { $max ->
+    [one] one file
+   *[other] { $max } files
+} for “{ $label }”. Remove one first.
+error-file-empty = “{ $label }”: the file is empty. Please choose another file.
 computed-pending = Calculated from your answers.
 field-conditional = (if applicable)

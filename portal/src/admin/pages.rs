@@ -427,7 +427,10 @@ fn clean_result(
     token: String,
 ) -> impl IntoView + use<> {
     let code = lang.code();
-    let fields = def.fields().count() as u64;
+    let fields = def
+        .all_fields()
+        .filter(|f| f.kind != forms::FieldKind::Group)
+        .count() as u64;
     let steps = def
         .steps
         .iter()
@@ -511,7 +514,7 @@ pub fn parameters(
             .iter()
             .filter_map(|(id, message)| {
                 let field = page.inputs.field(id)?;
-                Some((views::fields::anchor(field), message.clone()))
+                Some((views::fields::anchor(field, id), message.clone()))
             })
             .collect();
         Some(views::error_summary(lang, summary).into_any())
@@ -544,7 +547,7 @@ pub fn parameters(
                 .iter()
                 .find(|(id, _)| *id == f.id)
                 .map(|(_, m)| m.clone());
-            views::fields::field(lang, f, page.values.get(&f.id).cloned(), error)
+            views::fields::field(lang, f, &f.id, page.values.get(&f.id).cloned(), error)
         })
         .collect_view();
     let none = page.form.parameters.is_empty();

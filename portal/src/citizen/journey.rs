@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 use super::find;
 use super::pages;
+use super::uploads;
 use crate::auth::csrf::{CsrfForm, CsrfRejection};
 use crate::auth::session::{SessionKey, is_token, random_token, sha256_hex};
 use crate::error::{AppError, AppResult};
@@ -36,11 +37,17 @@ use crate::state::{AppState, Offering};
 use crate::web::PageCtx;
 
 /// What a step page was asked to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Action {
     Next,
     Back,
     Save,
+    /// `add:<group>`: one more row in a group.
+    AddRow(String),
+    /// `remove:<group>.<row>`: one row less.
+    RemoveRow(String, usize),
+    /// `remove_file:<field>:<attachment id>`: one uploaded file less.
+    RemoveFile(String, Uuid),
 }
 
 impl Action {
@@ -48,7 +55,42 @@ impl Action {
         match first(posted, "_action") {
             Some("back") => Self::Back,
             Some("save") => Self::Save,
-            _ => Self::Next,
+            Some(other) => {
+                if let Some((field, id)) = other
+                    .strip_prefix("remove_file:")
+                    .and_then(|r| r.split_once(':'))
+                    .and_then(|(f, id)| Some((f, Uuid::parse_str(id).ok()?)))
+                {
+                    Self::RemoveFile(field.to_owned(), id)
+                } else if let Some(group) = other.strip_prefix("add:") {
+                    Self::AddRow(group.to_owned())
+                } else if let Some((group, row)) = other
+                    .strip_prefix("remove:")
+                    .and_then(|r| r.rsplit_once('.'))
+                    .and_then(|(g, r)| Some((g, r.parse().ok()?)))
+                {
+                    Self::RemoveRow(group.to_owned(), row)
+                } else {
+                    Self::Next
+                }
+            }
+            None => Self::Next,
+        }
+    }
+
+    /// Applies a row button to the answers as typed; the anchor of the page to show then
+    /// (the new row, or the group). `None` for the other buttons.
+    fn change_rows(&self, form: &forms::FormDefinition, typed: &mut Typed) -> Option<String> {
+        match self {
+            Self::AddRow(group) => Some(match form.add_row(group, typed) {
+                Some(row) => format!("f-{group}-row-{row}"),
+                None => format!("f-{group}"),
+            }),
+            Self::RemoveRow(group, row) => {
+                form.remove_row(group, *row, typed);
+                Some(format!("f-{group}"))
+            }
+            _ => None,
         }
     }
 }
@@ -91,14 +133,27 @@ pub async fn start_page(
     // The same for every visitor: the logic on no answers is worked out once per offering.
     let blank = offering.blank_start();
     let step = blank.step;
-    let shown = pages::StepView {
-        shown: blank
-            .fields
-            .iter()
-            .filter_map(|&i| offering.form.steps.get(step)?.fields.get(i))
-            .collect(),
-        progress: blank.progress,
-        computed: std::collections::BTreeMap::new(),
+    let has_groups = offering
+        .form
+        .steps
+        .get(step)
+        .is_some_and(|s| s.fields.iter().any(|f| f.kind == forms::FieldKind::Group));
+    let journey;
+    let shown = if has_groups {
+        // Rows to show: worked out by the journey (rare on a first page, so not cached).
+        journey = offering.form.journey(&typed, &offering.params);
+        pages::StepView::of(&journey, step)
+    } else {
+        pages::StepView {
+            shown: blank
+                .fields
+                .iter()
+                .filter_map(|&i| offering.form.steps.get(step)?.fields.get(i))
+                .collect(),
+            rows: std::collections::BTreeMap::new(),
+            progress: blank.progress,
+            computed: std::collections::BTreeMap::new(),
+        }
     };
     Ok(pages::step(
         &ctx,
@@ -114,6 +169,7 @@ pub async fn start_page(
             errors: Vec::new(),
             notice: None,
             return_to_check: false,
+            files: std::collections::BTreeMap::new(),
         },
     ))
 }
@@ -124,21 +180,33 @@ pub async fn start(
     ctx: PageCtx,
     headers: HeaderMap,
     Path((slug, service)): Path<(String, String)>,
-    posted: Result<CsrfForm, CsrfRejection>,
+    body: uploads::StepBody,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let (tenant, offering) = find(&catalogue, &slug, &service)?;
     let params = &offering.params;
-    let (posted, token_ok) = match posted {
-        Ok(CsrfForm(fields)) => (fields, true),
-        Err(CsrfRejection::Token(fields)) => (fields, false),
-        Err(other) => return Ok(other.into_response()),
-    };
-    let action = Action::of(&posted);
     let blank = Typed::new();
     let step = offering.form.journey(&blank, params).first_step();
+    let (received, token_ok) = match body.receive(&state, &offering.form, step).await? {
+        Ok(received) => (received, true),
+        Err(CsrfRejection::Token(fields)) => (
+            uploads::Received {
+                posted: fields,
+                ..uploads::Received::default()
+            },
+            false,
+        ),
+        Err(other) => return Ok(other.into_response()),
+    };
+    let uploads::Received {
+        posted,
+        uploads: files,
+        errors: mut upload_errors,
+    } = received;
+    let action = Action::of(&posted);
     let mut typed = Typed::new();
     offering.form.merge_step(step, &mut typed, &posted);
+    let row_anchor = action.change_rows(&offering.form, &mut typed);
     let journey = offering.form.journey(&typed, params);
     let page = |status, errors, notice| pages::StepPage {
         status,
@@ -149,6 +217,7 @@ pub async fn start(
         errors,
         notice,
         return_to_check: false,
+        files: std::collections::BTreeMap::new(),
     };
     if !token_ok {
         let page = page(
@@ -168,7 +237,7 @@ pub async fn start(
         return Ok(Redirect::to(&service_url(tenant, offering)).into_response());
     }
     let errors = journey.step_errors(step);
-    if action == Action::Next && !errors.is_empty() {
+    if action == Action::Next && row_anchor.is_none() && !errors.is_empty() && files.is_empty() {
         // Nothing stored yet: the page keeps every value, the citizen corrects and sends.
         let page = page(StatusCode::UNPROCESSABLE_ENTITY, errors, None);
         return Ok(pages::step(
@@ -191,7 +260,37 @@ pub async fn start(
     };
     state.store().create_draft(tenant.id, &draft).await?;
     tracing::info!(tenant = %tenant.slug, draft = %draft.id, "application started");
-    let mut res = if action == Action::Save {
+    if !files.is_empty() {
+        // Files on the first step: kept with the new draft, whose step page shows what is
+        // still missing.
+        let mut typed = typed.clone();
+        let owner = key.hash();
+        let form = &offering.form;
+        let target = uploads::DraftRef {
+            tenant: tenant.id,
+            id: draft.id,
+            owner: &owner,
+        };
+        if uploads::attach(&state, target, form, &mut typed, files, &mut upload_errors).await? {
+            let answers = storable(form, &typed)?;
+            state
+                .store()
+                .update_draft(tenant.id, draft.id, &owner, &answers, draft.expires_at)
+                .await?;
+        }
+        let journey = form.journey(&typed, params);
+        if action == Action::Next
+            && (!upload_errors.is_empty() || !journey.step_errors(step).is_empty())
+        {
+            let mut res = Redirect::to(&format!("{}?errors=1", step_url(tenant, draft.id, step)))
+                .into_response();
+            set_session_cookie(&state, &mut res, &key);
+            return Ok(res);
+        }
+    }
+    let mut res = if let Some(anchor) = row_anchor {
+        Redirect::to(&format!("{}#{anchor}", step_url(tenant, draft.id, step))).into_response()
+    } else if action == Action::Save {
         saved_page(&state, &ctx, &headers, tenant, offering, draft.id, &key).await?
     } else {
         match journey.next_step(step) {
@@ -332,6 +431,12 @@ pub async fn step_page(
         errors,
         notice: None,
         return_to_check: query.r#return.as_deref() == Some("check"),
+        files: uploads::names(
+            &state
+                .store()
+                .draft_attachments(tenant.id, opened.draft.id, &opened.key.hash())
+                .await?,
+        ),
     };
     Ok(pages::step(
         &ctx,
@@ -347,24 +452,69 @@ pub async fn step_submit(
     ctx: PageCtx,
     headers: HeaderMap,
     Path((slug, id, n)): Path<(String, String, String)>,
-    posted: Result<CsrfForm, CsrfRejection>,
+    body: uploads::StepBody,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
-    let (posted, token_ok) = match posted {
-        Ok(CsrfForm(fields)) => (fields, true),
-        Err(CsrfRejection::Token(fields)) => (fields, false),
-        Err(other) => return Ok(other.into_response()),
-    };
     let Some(mut opened) = open(&state, &headers, tenant, &id).await? else {
         return Ok(pages::draft_unknown(&ctx, tenant));
     };
     let form = opened.offering.form.clone();
     let step = step_index(&form, &n).ok_or(AppError::NotFound)?;
+    let (received, token_ok) = match body.receive(&state, &form, step).await? {
+        Ok(received) => (received, true),
+        Err(CsrfRejection::Token(fields)) => (
+            uploads::Received {
+                posted: fields,
+                ..uploads::Received::default()
+            },
+            false,
+        ),
+        Err(other) => return Ok(other.into_response()),
+    };
+    let uploads::Received {
+        posted,
+        uploads: files,
+        errors: mut upload_errors,
+    } = received;
     let params = opened.offering.params.clone();
     let action = Action::of(&posted);
     let return_to_check = first(&posted, "_return") == Some("check");
-    form.merge_step(step, &mut opened.typed, &posted);
+    // A refused multipart post brings no values: the step keeps what was saved.
+    if token_ok || !posted.is_empty() {
+        form.merge_step(step, &mut opened.typed, &posted);
+    }
+    let mut row_anchor = action.change_rows(&form, &mut opened.typed);
+    let owner = opened.key.hash();
+    if token_ok {
+        let draft = uploads::DraftRef {
+            tenant: tenant.id,
+            id: opened.draft.id,
+            owner: &owner,
+        };
+        if let Action::RemoveFile(field, attachment) = &action {
+            uploads::remove(&state, draft, field, *attachment, &mut opened.typed).await?;
+            row_anchor = Some(format!("f-{field}"));
+        }
+        let attached = uploads::attach(
+            &state,
+            draft,
+            &form,
+            &mut opened.typed,
+            files,
+            &mut upload_errors,
+        )
+        .await?;
+        if !attached {
+            return Ok(pages::draft_unknown(&ctx, tenant));
+        }
+    }
+    let file_names = uploads::names(
+        &state
+            .store()
+            .draft_attachments(tenant.id, opened.draft.id, &owner)
+            .await?,
+    );
     let journey = form.journey(&opened.typed, &params);
     let id = opened.draft.id;
     let back = match journey.previous_step(step) {
@@ -380,6 +530,7 @@ pub async fn step_submit(
         errors,
         notice,
         return_to_check,
+        files: file_names.clone(),
     };
     if !token_ok {
         // Nothing is saved from a post without a valid token; the page keeps every value.
@@ -412,6 +563,33 @@ pub async fn step_submit(
         // Submitted from another tab, or handed over by its resume link, just now.
         return Ok(pages::draft_unknown(&ctx, tenant));
     }
+    if let Some(anchor) = row_anchor {
+        // The same step again, with the row added or removed; nothing is checked yet.
+        let query = if return_to_check { "?return=check" } else { "" };
+        let to = format!("{}{query}#{anchor}", step_url(tenant, id, step));
+        return Ok(Redirect::to(&to).into_response());
+    }
+    if !upload_errors.is_empty() {
+        // A refused file: its message at its field, the step's other errors with it when
+        // "continue" was pressed; everything typed is kept (and saved above).
+        let mut errors = upload_errors;
+        if action == Action::Next {
+            let more: Vec<FieldError> = journey
+                .step_errors(step)
+                .into_iter()
+                .filter(|e| !errors.iter().any(|u| u.field == e.field))
+                .collect();
+            errors.extend(more);
+        }
+        let page = page(StatusCode::UNPROCESSABLE_ENTITY, errors, None);
+        return Ok(pages::step(
+            &ctx,
+            tenant,
+            &opened.offering,
+            pages::StepView::of(&journey, step),
+            page,
+        ));
+    }
     match action {
         Action::Back => Ok(Redirect::to(&back).into_response()),
         Action::Save => {
@@ -426,7 +604,7 @@ pub async fn step_submit(
             )
             .await
         }
-        Action::Next => {
+        Action::Next | Action::AddRow(_) | Action::RemoveRow(..) | Action::RemoveFile(..) => {
             let errors = journey.step_errors(step);
             if !errors.is_empty() {
                 let page = page(StatusCode::UNPROCESSABLE_ENTITY, errors, None);
@@ -502,12 +680,28 @@ pub async fn check_page(
             tenant,
             &opened.offering,
             &journey,
-            &answers,
+            crate::views::Given {
+                answers: &answers,
+                files: &draft_files(&state, tenant, &opened).await?,
+            },
             opened.draft.id,
             pages::CheckState::default(),
         )),
         Err(errors) => Ok(to_first_error(tenant, &opened, &journey, &errors)),
     }
+}
+
+/// The file names of the draft's uploads, by attachment id.
+async fn draft_files(
+    state: &AppState,
+    tenant: &Tenant,
+    opened: &Opened,
+) -> AppResult<std::collections::BTreeMap<String, String>> {
+    let attachments = state
+        .store()
+        .draft_attachments(tenant.id, opened.draft.id, &opened.key.hash())
+        .await?;
+    Ok(uploads::names(&attachments))
 }
 
 /// Sends the citizen to the first step that still has an error, showing it.
@@ -565,7 +759,10 @@ pub async fn check_submit(
             tenant,
             &opened.offering,
             &journey,
-            &answers,
+            crate::views::Given {
+                answers: &answers,
+                files: &draft_files(&state, tenant, &opened).await?,
+            },
             opened.draft.id,
             check,
         ));
@@ -578,6 +775,17 @@ pub async fn check_submit(
         staff_id: None,
         expires_at: Utc::now() + chrono::Duration::days(ttl_days),
     };
+    // The files of the answers' file fields travel with the case; a hidden field's files
+    // (not in the answers) stay behind with the draft and go with it.
+    let attachments: Vec<Uuid> = opened
+        .offering
+        .form
+        .all_fields()
+        .filter(|f| f.kind == forms::FieldKind::File)
+        .filter_map(|f| answers.get(&f.id))
+        .flat_map(str::split_whitespace)
+        .filter_map(|id| Uuid::parse_str(id).ok())
+        .collect();
     let answers = serde_json::to_value(&answers).map_err(anyhow::Error::from)?;
     let case_id = Uuid::new_v4();
     let year = Utc::now().year();
@@ -593,6 +801,7 @@ pub async fn check_submit(
             answers: answers.clone(),
             submitter_session: Some(key.hash()),
             from_draft: Some(opened.draft.id),
+            attachments: attachments.clone(),
         };
         match state
             .store()

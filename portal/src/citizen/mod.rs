@@ -3,9 +3,10 @@
 
 mod journey;
 mod pages;
+mod uploads;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -24,11 +25,15 @@ pub fn router() -> Router<AppState> {
         .route("/{tenant}/services/{service}", get(service_page))
         .route(
             "/{tenant}/services/{service}/form",
-            get(journey::start_page).post(journey::start),
+            get(journey::start_page)
+                .post(journey::start)
+                .layer(DefaultBodyLimit::max(uploads::UPLOAD_BODY_LIMIT)),
         )
         .route(
             "/{tenant}/applications/{id}/steps/{step}",
-            get(journey::step_page).post(journey::step_submit),
+            get(journey::step_page)
+                .post(journey::step_submit)
+                .layer(DefaultBodyLimit::max(uploads::UPLOAD_BODY_LIMIT)),
         )
         .route(
             "/{tenant}/applications/{id}/check",

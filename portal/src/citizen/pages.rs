@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Response;
-use forms::{Answers, Fee, FieldError, Journey, TrustLevel, format_eur};
+use forms::{Fee, FieldError, Journey, TrustLevel, format_eur};
 use leptos::prelude::*;
 use store::{Case, Tenant};
 
@@ -157,6 +157,8 @@ pub struct StepPage {
     pub notice: Option<Notice>,
     /// Came from a change link on the check page: continue goes back there.
     pub return_to_check: bool,
+    /// The names of the files uploaded so far, by attachment id.
+    pub files: BTreeMap<String, String>,
 }
 
 /// The messages of a page's errors: per field, and as the summary's links.
@@ -168,9 +170,18 @@ fn error_messages(
     let mut messages = BTreeMap::new();
     let mut summary = Vec::new();
     for e in errors {
-        if let Some(field) = def.field(&e.field) {
+        if let Some(field) =
+            def.field(forms::split_row_key(&e.field).map_or(&e.field, |(_, _, f)| f))
+        {
             let m = fields::message(lang, def, field, &e.error);
-            summary.push((fields::anchor(field), m.clone()));
+            // In the summary, a row's field says which row: "Hund 2: Bitte geben Sie ... an."
+            let in_summary = match forms::split_row_key(&e.field)
+                .and_then(|(g, row, _)| Some((def.field(g)?, row)))
+            {
+                Some((group, row)) => format!("{}: {m}", views::row_title(lang, group, row)),
+                None => m.clone(),
+            };
+            summary.push((fields::anchor(field, &e.field), in_summary));
             messages.insert(e.field.clone(), m);
         }
     }
@@ -180,6 +191,8 @@ fn error_messages(
 /// Which fields a step page shows, and where the step stands in the journey.
 pub struct StepView<'a> {
     pub shown: Vec<&'a forms::Field>,
+    /// The rows of the shown groups, each with the fields it shows.
+    pub rows: views::GroupRows<'a>,
     pub progress: forms::Progress,
     /// The computed values the journey's logic came to (empty for a blank form).
     pub computed: BTreeMap<String, i64>,
@@ -188,8 +201,26 @@ pub struct StepView<'a> {
 impl<'a> StepView<'a> {
     /// Everything from the journey's one evaluation of the form's logic.
     pub fn of(journey: &'a Journey<'_>, step: usize) -> Self {
+        let shown = journey.fields_on_page(step);
+        let rows = shown
+            .iter()
+            .filter(|f| f.kind == forms::FieldKind::Group)
+            .map(|group| {
+                let rows = (0..journey.rows(&group.id))
+                    .map(|row| {
+                        group
+                            .fields
+                            .iter()
+                            .filter(|c| journey.shows_in_row(step, group, row, c))
+                            .collect()
+                    })
+                    .collect();
+                (group.id.clone(), rows)
+            })
+            .collect();
         Self {
-            shown: journey.fields_on_page(step),
+            shown,
+            rows,
             progress: journey.progress(step),
             computed: journey.conditions().computed_values().clone(),
         }
@@ -237,6 +268,11 @@ pub fn step(
         ],
     );
     let shown = &view.shown;
+    let has_groups = !view.rows.is_empty();
+    let enctype = shown
+        .iter()
+        .any(|f| f.kind == forms::FieldKind::File)
+        .then_some("multipart/form-data");
     let token = ctx.csrf.token();
     let back = state.back.clone();
     let continue_label = if state.return_to_check {
@@ -254,10 +290,16 @@ pub fn step(
             <p class="step-counter">{counter}</p>
             <h1>{step_title}</h1>
             <p>{lang.t("form-intro")}</p>
-            <form method="post" action=state.action novalidate=true>
+            <form method="post" action=state.action novalidate=true enctype=enctype>
                 <input type="hidden" name="_csrf" value=token/>
                 {state.return_to_check.then(|| view! { <input type="hidden" name="_return" value="check"/> })}
-                {views::step_fields(lang, shown, &view.computed, &state.values, &messages)}
+                {has_groups.then(|| view! {
+                    // Enter in a field continues, as on every other page, rather than pressing
+                    // the first "remove" button of a group: the first submit button is the default.
+                    <button type="submit" name="_action" value="next" class="visually-hidden"
+                        tabindex="-1" aria-hidden="true">{continue_label}</button>
+                })}
+                {views::step_fields(lang, shown, &view.rows, &view.computed, &state.values, &messages, &state.files)}
                 <div class="button-group">
                     <button type="submit" name="_action" value="next" class="button">{continue_label}</button>
                     <button type="submit" name="_action" value="save" class="button button--secondary">
@@ -298,7 +340,7 @@ pub fn check(
     tenant: &Tenant,
     offering: &Offering,
     journey: &Journey<'_>,
-    answers: &Answers,
+    given: views::Given<'_>,
     draft: uuid::Uuid,
     state: CheckState,
 ) -> Response {
@@ -342,40 +384,27 @@ pub fn check(
         .into_iter()
         .filter_map(|i| def.steps.get(i).map(|s| (i, s)))
         .map(|(i, step)| {
-            let rows = step
-                .fields
-                .iter()
-                .filter(|f| f.kind != forms::FieldKind::Info)
-                .filter(|f| journey.conditions().is_field_visible(&f.id))
-                .map(|f| {
-                    let shown = def
-                        .display_value(&f.id, answers, lang.code())
-                        .unwrap_or_else(|| lang.t("check-not-given").to_owned());
-                    let change = f.kind.is_input().then(|| {
-                        let href = format!(
-                            "/{}/applications/{draft}/steps/{}?return=check#{}",
-                            tenant.slug,
-                            i + 1,
-                            fields::anchor(f)
-                        );
-                        view! {
-                            <dd class="summary-actions">
-                                <a href=href>{lang.t("check-change")}<span class="visually-hidden">" "{f.label.get(lang.code()).to_owned()}</span></a>
-                            </dd>
-                        }
-                    });
-                    view! {
-                        <div class="summary-row">
-                            <dt>{f.label.get(lang.code()).to_owned()}</dt>
-                            <dd>{shown}</dd>
-                            {change}
-                        </div>
-                    }
-                })
-                .collect_view();
+            let visible = |key: &str| journey.conditions().is_field_visible(key);
+            let change = |f: &forms::Field, key: &str| {
+                format!(
+                    "/{}/applications/{draft}/steps/{}?return=check#{}",
+                    tenant.slug,
+                    i + 1,
+                    fields::anchor(f, key)
+                )
+            };
+            let rows = views::answer_summary(
+                lang,
+                def,
+                step,
+                given,
+                &visible,
+                Some(&change),
+                lang.t("check-not-given"),
+            );
             view! {
                 <h2>{step.title.get(lang.code()).to_owned()}</h2>
-                <dl class="summary">{rows}</dl>
+                {rows}
             }
         })
         .collect_view();

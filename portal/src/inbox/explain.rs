@@ -38,9 +38,20 @@ pub fn page(
     let rows = explanations
         .into_iter()
         .map(|e| {
-            let site = meanings.get(&e.path);
+            // A row's line: `steps[1].fields[0].fields[7].visible_if (row 2)`.
+            let (base, row) = match e.path.split_once(" (row ") {
+                Some((base, row)) => (base, row.strip_suffix(')')),
+                None => (e.path.as_str(), None),
+            };
+            let site = meanings.get(base);
             let meaning = site
-                .map(|(key, label, _)| lang.t_args(key, &[("label", Arg::from(label.clone()))]))
+                .map(|(key, label, _)| {
+                    let label = match row {
+                        Some(row) => label.replace("{row}", row),
+                        None => label.clone(),
+                    };
+                    lang.t_args(key, &[("label", Arg::from(label))])
+                })
                 .unwrap_or_default();
             let money = site.is_some_and(|(_, _, money)| *money);
             view! {
@@ -132,6 +143,26 @@ fn meanings(lang: Lang, form: &FormDefinition) -> HashMap<String, (&'static str,
                     format!("steps[{si}].fields[{fi}].{part}"),
                     (key, label.to_owned(), is_money),
                 );
+            }
+            // The fields of a group, per row: "Hund 2: Nachweise ..." (`{row}` is filled in
+            // with the row's number).
+            let row_label = field.row_label.as_ref().map_or_else(
+                || lang.t("group-row").to_owned(),
+                |l| l.get(code).to_owned(),
+            );
+            for (ci, child) in field.fields.iter().enumerate() {
+                let label = format!("{row_label} {{row}}: {}", child.label.get(code));
+                let money = child.format == Some(ValueFormat::Money);
+                for (part, key, is_money) in [
+                    ("visible_if", "explain-field-visible", false),
+                    ("required_if", "explain-field-required", false),
+                    ("value", "explain-field-value", money),
+                ] {
+                    out.insert(
+                        format!("steps[{si}].fields[{fi}].fields[{ci}].{part}"),
+                        (key, label.clone(), is_money),
+                    );
+                }
             }
         }
     }

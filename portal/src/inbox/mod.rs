@@ -36,6 +36,10 @@ pub fn router() -> Router<AppState> {
         .route("/staff/inbox", get(inbox))
         .route("/staff/cases/{id}", get(case_page))
         .route("/staff/cases/{id}/explain", get(explain_page))
+        .route(
+            "/staff/cases/{id}/attachments/{attachment}",
+            get(attachment_download),
+        )
 }
 
 async fn login_page(ctx: PageCtx) -> Response {
@@ -274,7 +278,53 @@ async fn case_page(
 ) -> AppResult<Response> {
     let (tenant, case) = find_case(&state, &staff, &id).await?;
     let form = state.form(case.form_id).await?;
-    Ok(pages::case(&ctx, &staff, &tenant, &form, &case))
+    let attachments = state.store().case_attachments(tenant.id, case.id).await?;
+    Ok(pages::case(
+        &ctx,
+        &staff,
+        &tenant,
+        &form,
+        &case,
+        &attachments,
+    ))
+}
+
+/// A file of a case, for clerks who may see the case: always as a download
+/// (`Content-Disposition: attachment`, the type found in its content, never sniffed again).
+async fn attachment_download(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((id, attachment)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (tenant, case) = find_case(&state, &staff, &id).await?;
+    let attachment = uuid::Uuid::parse_str(&attachment).map_err(|_| AppError::NotFound)?;
+    let Some(file) = state
+        .store()
+        .attachment(tenant.id, attachment)
+        .await?
+        .filter(|a| a.case_id == Some(case.id))
+    else {
+        return Err(AppError::NotFound);
+    };
+    let Some(download) = state
+        .files()
+        .open(&file.storage_key)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("reading an attachment: {e}")))?
+    else {
+        tracing::error!(attachment = %file.id, "the file of an attachment is missing");
+        return Err(AppError::NotFound);
+    };
+    let headers = [
+        (header::CONTENT_TYPE, file.content_type.clone()),
+        (
+            header::CONTENT_DISPOSITION,
+            crate::uploads::content_disposition_attachment(&file.file_name),
+        ),
+        (header::CONTENT_LENGTH, download.size_bytes.to_string()),
+        (header::CACHE_CONTROL, "private, no-store".to_owned()),
+    ];
+    Ok((headers, axum::body::Body::from_stream(download.stream)).into_response())
 }
 
 /// Every condition, rule and computed value of the case's own form version, evaluated on

@@ -226,34 +226,53 @@ pub fn case(
     tenant: &Tenant,
     form: &FormDefinition,
     case: &Case,
+    attachments: &[store::Attachment],
 ) -> Response {
     let lang = ctx.lang;
     let title = format!("{} {}", lang.t("case-title"), case.reference);
+    let files: std::collections::BTreeMap<String, String> = attachments
+        .iter()
+        .map(|a| (a.id.to_string(), a.file_name.clone()))
+        .collect();
+    let files = &files;
+    // Downloads only as attachments (never shown inline), each with its size.
+    let downloads = (!attachments.is_empty()).then(|| {
+        let items = attachments
+            .iter()
+            .map(|a| {
+                let href = format!("/staff/cases/{}/attachments/{}", case.id, a.id);
+                let size = format!("{} KB", (a.size_bytes + 1023) / 1024);
+                view! {
+                    <li><a href=href download=a.file_name.clone()>{a.file_name.clone()}</a>" ("{size}")"</li>
+                }
+            })
+            .collect_view();
+        view! {
+            <h2>{lang.t("case-attachments")}</h2>
+            <ul class="attachments">{items}</ul>
+        }
+    });
     let shell = ctx.staff_shell(title.to_owned(), staff);
     let answers: Answers = serde_json::from_value(case.answers.clone()).unwrap_or_default();
     let steps = form
         .steps
         .iter()
         .map(|s| {
-            let rows = s
-                .fields
-                .iter()
-                .filter(|f| f.kind != forms::FieldKind::Info)
-                .map(|f| {
-                    let value = form
-                        .display_value(&f.id, &answers, lang.code())
-                        .unwrap_or_else(|| lang.t("case-not-given").to_owned());
-                    view! {
-                        <div class="summary-row">
-                            <dt>{f.label.get(lang.code()).to_owned()}</dt>
-                            <dd>{value}</dd>
-                        </div>
-                    }
-                })
-                .collect_view();
+            let rows = views::answer_summary(
+                lang,
+                form,
+                s,
+                views::Given {
+                    answers: &answers,
+                    files,
+                },
+                &|_| true,
+                None,
+                lang.t("case-not-given"),
+            );
             view! {
                 <h2>{s.title.get(lang.code()).to_owned()}</h2>
-                <dl class="summary">{rows}</dl>
+                {rows}
             }
         })
         .collect_view();
@@ -272,6 +291,7 @@ pub fn case(
             </dl>
             <p><a href=format!("/staff/cases/{}/explain", case.id)>{lang.t("explain-link")}</a></p>
             {steps}
+            {downloads}
         },
     )
 }

@@ -7,12 +7,20 @@ use leptos::prelude::*;
 
 use crate::i18n::{Arg, Lang};
 
-/// The id of the element an error-summary link jumps to.
-pub fn anchor(field: &Field) -> String {
+/// The id of the element an error-summary link jumps to, for the answer under `key` (the
+/// field's id, or its row key in a group).
+pub fn anchor(field: &Field, key: &str) -> String {
     match field.kind {
-        FieldKind::Radio | FieldKind::YesNo => format!("f-{}-0", field.id),
-        _ => format!("f-{}", field.id),
+        FieldKind::Radio | FieldKind::YesNo => format!("{}-0", dom_id(key)),
+        _ => dom_id(key),
     }
+}
+
+/// The element id of an answer's input: `f-` and the key, a row key's dots as hyphens
+/// (`f-hunde-0-rasse`), so that it needs no escaping in a CSS selector. Field ids have no
+/// hyphens, so no two keys meet.
+pub fn dom_id(key: &str) -> String {
+    format!("f-{}", key.replace('.', "-"))
 }
 
 /// The translated message for one field error.
@@ -34,6 +42,9 @@ pub fn message(lang: Lang, def: &FormDefinition, field: &Field, error: &ErrorCod
     };
     let mut args: Vec<(&'static str, Arg<'_>)> =
         vec![("label", Arg::from(field.label.get(lang.code()).to_owned()))];
+    for (name, value) in error.text_args() {
+        args.push((name, Arg::from(value.to_owned())));
+    }
     for (name, value) in error.args() {
         // Money bounds are cents: shown as amounts.
         let arg = match field.kind {
@@ -45,16 +56,117 @@ pub fn message(lang: Lang, def: &FormDefinition, field: &Field, error: &ErrorCod
     lang.t_args(&key, &args)
 }
 
+/// A file field: the files uploaded so far, each with a button that removes it, and a file
+/// input while more may be added. The hint says which types and how large; the page posts
+/// `multipart/form-data`, so this works without JavaScript.
+pub(crate) fn file_field(
+    lang: Lang,
+    f: &Field,
+    uploaded: &[(String, String)],
+    error: Option<String>,
+) -> impl IntoView + use<> {
+    let id = dom_id(&f.id);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let types: Vec<String> = f
+        .accepted_types()
+        .iter()
+        .map(|t| t.to_uppercase())
+        .collect();
+    let max_files = f.max_file_count();
+    let limits = lang.t_args(
+        "file-limits",
+        &[
+            ("types", Arg::from(types.join(", "))),
+            ("max", Arg::from(f.max_file_bytes() / (1024 * 1024))),
+            ("count", Arg::from(max_files)),
+        ],
+    );
+    let hint_text = f
+        .hint
+        .as_ref()
+        .map(|h| format!("{} ", h.get(lang.code())))
+        .unwrap_or_default();
+    let described = if error.is_some() {
+        format!("{hint_id} {error_id}")
+    } else {
+        hint_id.clone()
+    };
+    let has_error = error.is_some();
+    let error_view = error.map(|e| {
+        view! {
+            <p class="field-error" id=error_id.clone()>
+                <span class="visually-hidden">{lang.t("error-prefix")}" "</span>{e}
+            </p>
+        }
+    });
+    let optional = (!f.required && f.required_if.is_none() && f.visible_if.is_none())
+        .then(|| view! { <span class="optional">" "{lang.t("field-optional")}</span> });
+    let list = (!uploaded.is_empty()).then(|| {
+        let items = uploaded
+            .iter()
+            .map(|(attachment, name)| {
+                let value = format!("remove_file:{}:{attachment}", f.id);
+                view! {
+                    <li>
+                        <span class="uploaded-name">{name.clone()}</span>" "
+                        <button type="submit" name="_action" value=value class="button-link">
+                            {lang.t("file-remove")}<span class="visually-hidden">" "{name.clone()}</span>
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <p class="uploaded-title">{lang.t("file-uploaded")}</p>
+            <ul class="uploaded">{items}</ul>
+        }
+    });
+    let accept = f
+        .accepted_types()
+        .iter()
+        .map(|t| match *t {
+            "pdf" => ".pdf,application/pdf",
+            "jpeg" => ".jpg,.jpeg,image/jpeg",
+            _ => ".png,image/png",
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let input = (uploaded.len() < max_files).then(|| {
+        let multiple = max_files - uploaded.len() > 1;
+        view! {
+            <input class="file-input" type="file" id=id.clone() name=f.id.clone() accept=accept
+                multiple=multiple aria-describedby=described.clone()
+                aria-invalid=has_error.then_some("true")/>
+        }
+    });
+    let class = if has_error {
+        "field field--error"
+    } else {
+        "field"
+    };
+    view! {
+        <div class=class>
+            <label class="label" for=id.clone()>{f.label.get(lang.code()).to_owned()}{optional}</label>
+            <div class="hint" id=hint_id>{hint_text}{limits}</div>
+            {error_view}
+            {list}
+            {input}
+        </div>
+    }
+}
+
 /// One field. The kinds render as the branches of an `EitherOf8` rather than as type-erased
 /// views: erasing turns every attribute into an owned string, which made the form page five
 /// times slower than the rest of the layout.
 pub(crate) fn field(
     lang: Lang,
     f: &Field,
+    key: &str,
     value: Option<String>,
     error: Option<String>,
 ) -> impl IntoView + use<> {
-    let id = format!("f-{}", f.id);
+    let id = dom_id(key);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let mut described = Vec::new();
@@ -100,7 +212,7 @@ pub(crate) fn field(
         Some("medium") => "input input--medium",
         _ => "input",
     };
-    let name = f.id.clone();
+    let name = key.to_owned();
     let autocomplete = f.autocomplete.clone();
 
     match f.kind {
@@ -303,9 +415,15 @@ mod tests {
     fn render(lang: Lang, id: &str, value: Option<&str>, error: Option<&str>) -> String {
         let def = form();
         let f = def.field(id).unwrap();
-        field(lang, f, value.map(str::to_owned), error.map(str::to_owned))
-            .into_view()
-            .to_html()
+        field(
+            lang,
+            f,
+            id,
+            value.map(str::to_owned),
+            error.map(str::to_owned),
+        )
+        .into_view()
+        .to_html()
     }
 
     #[test]
@@ -361,7 +479,7 @@ mod tests {
         assert!(english.contains(">Yes</label>") && english.contains(">No</label>"));
         assert!(!english.contains("checked"), "{english}");
         assert_eq!(
-            anchor(form().field("erstattung").unwrap()),
+            anchor(form().field("erstattung").unwrap(), "erstattung"),
             "f-erstattung-0"
         );
     }

@@ -10,7 +10,7 @@ use leptos::tachys::view::Position;
 
 use store::Tenant;
 
-use crate::i18n::Lang;
+use crate::i18n::{Arg, Lang};
 
 /// What every page needs to know besides its own content.
 #[derive(Clone, Debug)]
@@ -226,28 +226,229 @@ pub fn format_date(lang: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
     }
 }
 
+/// The fields of each shown group on a step page: per row, the fields the row shows (see
+/// [`forms::Journey::shows_in_row`]), by group id.
+pub type GroupRows<'a> = std::collections::BTreeMap<String, Vec<Vec<&'a forms::Field>>>;
+
+/// The title of one row of a group: its `row_label` (or "Eintrag") and its number from 1.
+pub fn row_title(lang: Lang, group: &forms::Field, row: usize) -> String {
+    let label = group.row_label.as_ref().map_or_else(
+        || lang.t("group-row").to_owned(),
+        |l| l.get(lang.code()).to_owned(),
+    );
+    format!("{label} {}", row + 1)
+}
+
 /// The fields one step page shows (see [`forms::Journey::fields_on_page`]), with the values
 /// typed so far, the computed values the journey's logic came to (empty for a blank form, which
 /// shows "calculated from your answers"), and the errors found. The step's title is the page's
-/// heading, so the fields stand without a fieldset of their own (choices bring theirs).
+/// heading, so the fields stand without a fieldset of their own (choices bring theirs). A group
+/// is a fieldset with one fieldset per row, each with a button that removes it, and a button
+/// that adds a row: plain submit buttons, so they work without JavaScript.
 pub fn step_fields(
     lang: Lang,
     shown: &[&forms::Field],
+    rows: &GroupRows<'_>,
     computed: &std::collections::BTreeMap<String, i64>,
     values: &std::collections::BTreeMap<String, String>,
     errors: &std::collections::BTreeMap<String, String>,
+    files: &std::collections::BTreeMap<String, String>,
 ) -> impl IntoView + use<> {
+    let one = |f: &forms::Field, key: &str| {
+        let value = match f.kind {
+            forms::FieldKind::Computed => computed.get(key).map(|&v| match f.format {
+                Some(forms::ValueFormat::Money) => forms::format_eur(v, lang.code()),
+                _ => v.to_string(),
+            }),
+            _ => values.get(key).cloned(),
+        };
+        fields::field(lang, f, key, value, errors.get(key).cloned())
+    };
     shown
         .iter()
         .map(|f| {
-            let value = match f.kind {
-                forms::FieldKind::Computed => computed.get(&f.id).map(|&v| match f.format {
-                    Some(forms::ValueFormat::Money) => forms::format_eur(v, lang.code()),
-                    _ => v.to_string(),
-                }),
-                _ => values.get(&f.id).cloned(),
-            };
-            fields::field(lang, f, value, errors.get(&f.id).cloned())
+            if f.kind == forms::FieldKind::File {
+                let uploaded: Vec<(String, String)> = values
+                    .get(&f.id)
+                    .map(|ids| {
+                        ids.split_whitespace()
+                            .map(|id| (id.to_owned(), files.get(id).cloned().unwrap_or_default()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return leptos::either::EitherOf3::B(fields::file_field(
+                    lang,
+                    f,
+                    &uploaded,
+                    errors.get(&f.id).cloned(),
+                ));
+            }
+            if f.kind != forms::FieldKind::Group {
+                return leptos::either::EitherOf3::A(one(f, &f.id));
+            }
+            let group_rows = rows.get(&f.id).map(Vec::as_slice).unwrap_or_default();
+            let (min, max) = f.row_bounds();
+            let count = group_rows.len();
+            let row_views = group_rows
+                .iter()
+                .enumerate()
+                .map(|(row, children)| {
+                    let title = row_title(lang, f, row);
+                    let remove = (count > min).then(|| {
+                        let label = lang.t_args("group-remove", &[("row", Arg::from(title.clone()))]);
+                        view! {
+                            <button type="submit" name="_action" value=format!("remove:{}.{row}", f.id)
+                                class="button button--secondary button--small">{label}</button>
+                        }
+                    });
+                    let cells = children
+                        .iter()
+                        .map(|c| one(c, &forms::row_key(&f.id, row, &c.id)))
+                        .collect_view();
+                    view! {
+                        <fieldset class="group-row" id=format!("f-{}-row-{row}", f.id)>
+                            <legend class="group-row-title">{title}</legend>
+                            {cells}
+                            {remove}
+                        </fieldset>
+                    }
+                })
+                .collect_view();
+            let add = (count < max).then(|| {
+                let label = f.add_label.as_ref().map_or_else(
+                    || lang.t("group-add").to_owned(),
+                    |l| l.get(lang.code()).to_owned(),
+                );
+                view! {
+                    <button type="submit" name="_action" value=format!("add:{}", f.id)
+                        class="button button--secondary">{label}</button>
+                }
+            });
+            let hint = f.hint.as_ref().map(|h| {
+                view! { <div class="hint" id=format!("f-{}-hint", f.id)>{h.get(lang.code()).to_owned()}</div> }
+            });
+            let described = f.hint.as_ref().map(|_| format!("f-{}-hint", f.id));
+            leptos::either::EitherOf3::C(view! {
+                <fieldset class="group" id=format!("f-{}", f.id) aria-describedby=described>
+                    <legend class="label group-title">{f.label.get(lang.code()).to_owned()}</legend>
+                    {hint}
+                    <input type="hidden" name=f.id.clone() value=count.to_string()/>
+                    {row_views}
+                    {add}
+                </fieldset>
+            })
         })
         .collect_view()
+}
+
+/// The answers of an application and the names of its files (by attachment id).
+#[derive(Clone, Copy)]
+pub struct Given<'a> {
+    pub answers: &'a forms::Answers,
+    pub files: &'a std::collections::BTreeMap<String, String>,
+}
+
+/// The change link of an answer on the check page, by field and key.
+pub type ChangeLink<'a> = dyn Fn(&forms::Field, &str) -> String + 'a;
+
+/// One answer as a row of a summary list, with its change link when there is one.
+fn summary_row(
+    lang: Lang,
+    label: String,
+    shown: String,
+    change: Option<String>,
+) -> impl IntoView + use<> {
+    let change = change.map(|href| {
+        let hidden = label.clone();
+        view! {
+            <dd class="summary-actions">
+                <a href=href>{lang.t("check-change")}<span class="visually-hidden">" "{hidden}</span></a>
+            </dd>
+        }
+    });
+    view! {
+        <div class="summary-row">
+            <dt>{label}</dt>
+            <dd>{shown}</dd>
+            {change}
+        </div>
+    }
+}
+
+/// The answers of one step for reading (the check page, the clerk's case page): a summary
+/// list of the fields outside groups and, for each group, a heading and a list per row.
+/// `visible` says which answers (by key) are shown at all; `change` gives an answer's change
+/// link (by field and key), `None` on read-only pages.
+pub fn answer_summary(
+    lang: Lang,
+    def: &forms::FormDefinition,
+    step: &forms::Step,
+    given: Given<'_>,
+    visible: &dyn Fn(&str) -> bool,
+    change: Option<&ChangeLink<'_>>,
+    not_given: &str,
+) -> AnyView {
+    let Given { answers, files } = given;
+    let row = |f: &forms::Field, key: &str| {
+        let shown = if f.kind == forms::FieldKind::File {
+            // The files by their names (the answer holds their ids).
+            answers
+                .get(key)
+                .map(|ids| {
+                    ids.split_whitespace()
+                        .map(|id| files.get(id).map_or(id, String::as_str))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_else(|| not_given.to_owned())
+        } else {
+            def.display_value(key, answers, lang.code())
+                .unwrap_or_else(|| not_given.to_owned())
+        };
+        let href = change.filter(|_| f.kind.is_input()).map(|c| c(f, key));
+        summary_row(lang, f.label.get(lang.code()).to_owned(), shown, href)
+    };
+    let mut blocks: Vec<AnyView> = Vec::new();
+    let mut list: Vec<AnyView> = Vec::new();
+    let flush = |list: &mut Vec<AnyView>, blocks: &mut Vec<AnyView>| {
+        if !list.is_empty() {
+            let items = std::mem::take(list);
+            blocks.push(view! { <dl class="summary">{items}</dl> }.into_any());
+        }
+    };
+    for f in &step.fields {
+        if f.kind == forms::FieldKind::Info || !visible(&f.id) {
+            continue;
+        }
+        if f.kind != forms::FieldKind::Group {
+            list.push(row(f, &f.id).into_any());
+            continue;
+        }
+        flush(&mut list, &mut blocks);
+        let count = answers
+            .get(&f.id)
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0)
+            .min(forms::MAX_ROWS as usize);
+        blocks.push(view! { <h3>{f.label.get(lang.code()).to_owned()}</h3> }.into_any());
+        for r in 0..count {
+            let items: Vec<AnyView> = f
+                .fields
+                .iter()
+                .filter(|c| c.kind != forms::FieldKind::Info)
+                .map(|c| (c, forms::row_key(&f.id, r, &c.id)))
+                .filter(|(_, key)| visible(key))
+                .map(|(c, key)| row(c, &key).into_any())
+                .collect();
+            blocks.push(
+                view! {
+                    <h4>{row_title(lang, f, r)}</h4>
+                    <dl class="summary">{items}</dl>
+                }
+                .into_any(),
+            );
+        }
+    }
+    flush(&mut list, &mut blocks);
+    blocks.into_any()
 }
