@@ -1,5 +1,6 @@
 //! The form definition model, as read from JSON or YAML (see `source.rs`).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -33,6 +34,9 @@ pub struct FormDefinition {
     pub leika: Option<String>,
     #[serde(default)]
     pub trust_level: TrustLevel,
+    /// How long the portal keeps what this form collects.
+    #[serde(default, skip_serializing_if = "Retention::is_unset")]
+    pub retention: Retention,
     /// "What you need" bullet points shown before the form starts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requirements: Vec<Text>,
@@ -46,6 +50,10 @@ pub struct FormDefinition {
     /// Cross-field checks, each a CEL condition that must hold.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
+    /// Lists of choices that select and radio fields refer to by `code_list` (by id, e.g. the
+    /// German states), so that a long list is written once.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub code_lists: BTreeMap<String, Vec<Choice>>,
     /// What the citizen confirms on the check-your-answers page before submitting (a required
     /// tick box). Without it the portal's standard wording is used ("Ich versichere, dass meine
     /// Angaben vollständig und wahrheitsgemäß sind.").
@@ -54,6 +62,27 @@ pub struct FormDefinition {
     /// The compiled expressions, filled at load time (or at first use).
     #[serde(skip)]
     pub(crate) logic: LogicCache,
+}
+
+/// Retention periods of a form: how long an unsent draft is kept, and how long a case is
+/// kept once it is closed (records schedule of the office; the deletion itself is the
+/// portal's job once cases can be closed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// Days an unsent draft is kept after its last change (1 to 365); the installation's
+    /// `draft_days` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_days: Option<u32>,
+    /// Days a closed case is kept (1 to 36500, i.e. up to 100 years).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_days: Option<u32>,
+}
+
+impl Retention {
+    pub fn is_unset(&self) -> bool {
+        self.draft_days.is_none() && self.case_days.is_none()
+    }
 }
 
 /// A cross-field check: `check` must be true, else `message` is shown at each of `fields`.
@@ -104,9 +133,13 @@ pub struct Field {
     pub min: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i64>,
-    /// The choices of a select or radio field; empty for every other kind.
+    /// The choices of a select or radio field; empty for every other kind. With `code_list`
+    /// they are filled in from the form's list when the definition is loaded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<Choice>,
+    /// Select and radio: the id of one of the form's `code_lists`, instead of `options`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_list: Option<String>,
     /// Input width hint for the renderer: `short`, `medium` or `long`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<String>,
@@ -401,6 +434,12 @@ impl Field {
     /// A file field's largest number of files.
     pub fn max_file_count(&self) -> usize {
         self.max_files.unwrap_or(1).clamp(1, MAX_FILES) as usize
+    }
+
+    /// A group of exactly one row (`min_rows` = `max_rows` = 1), e.g. an address: shown as
+    /// one block of fields, without row titles or buttons.
+    pub fn is_single_row(&self) -> bool {
+        self.kind == FieldKind::Group && self.row_bounds() == (1, 1)
     }
 
     /// The bounds of a group's rows: `min_rows` (default 0) and `max_rows` (default and at

@@ -273,6 +273,21 @@ impl FormDefinition {
                 }
             }
         }
+        self.lint_code_lists(&mut p);
+        if self
+            .retention
+            .draft_days
+            .is_some_and(|d| !(1..=365).contains(&d))
+        {
+            p.logic("retention.draft_days", "draft_days must be 1 to 365");
+        }
+        if self
+            .retention
+            .case_days
+            .is_some_and(|d| !(1..=36_500).contains(&d))
+        {
+            p.logic("retention.case_days", "case_days must be 1 to 36500");
+        }
         p.check("fee", self.lint_fee());
         self.lint_rules(&mut p);
         self.lint_expressions(&mut p);
@@ -286,6 +301,68 @@ impl FormDefinition {
             );
         }
         p
+    }
+
+    /// The form's code lists, and every field's reference to one.
+    fn lint_code_lists(&self, p: &mut Problems) {
+        for (id, list) in &self.code_lists {
+            let at = format!("code_lists.{id}");
+            if !is_field_id(id) {
+                p.logic(
+                    &at,
+                    format!(
+                        "code list id '{id}' must start with a-z and contain only a-z, 0-9 and _"
+                    ),
+                );
+            }
+            if list.is_empty() {
+                p.logic(&at, format!("code list '{id}' has no entries"));
+            }
+            let mut values = BTreeSet::new();
+            for (i, choice) in list.iter().enumerate() {
+                let value = &choice.value;
+                if value.trim().is_empty() || value.trim() != value || !values.insert(value) {
+                    p.logic(
+                        &format!("{at}[{i}]"),
+                        format!("value `{value}` is empty or used twice"),
+                    );
+                }
+                p.check(
+                    format!("{at}[{i}].label"),
+                    text(&choice.label, || format!("{at}[{i}] label")),
+                );
+            }
+        }
+        for (si, step) in self.steps.iter().enumerate() {
+            for (fi, field) in step.fields.iter().enumerate() {
+                let at = format!("steps[{si}].fields[{fi}]");
+                let children = field
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(ci, c)| (format!("{at}.fields[{ci}]"), c));
+                for (at, f) in std::iter::once((at.clone(), field)).chain(children) {
+                    let Some(id) = &f.code_list else {
+                        continue;
+                    };
+                    let path = format!("{at}.code_list");
+                    if !f.kind.has_options() {
+                        p.logic(
+                            &path,
+                            format!("code_list is not allowed on a {} field", f.kind),
+                        );
+                        continue;
+                    }
+                    match self.code_lists.get(id) {
+                        None => p.logic(&path, format!("unknown code list '{id}'")),
+                        Some(list) if *list != f.options => {
+                            p.logic(&path, "set either options or code_list, not both")
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
     }
 
     fn lint_parameters(&self, p: &mut Problems) {

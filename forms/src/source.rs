@@ -79,12 +79,35 @@ impl FormDefinition {
         }
     }
 
-    /// The model as written, not yet linted.
+    /// The model as written, not yet linted, with referenced code lists filled in.
     fn deserialize_from(src: &str, format: Format) -> Result<Self, DefinitionError> {
-        Ok(match format {
+        let mut definition: FormDefinition = match format {
             Format::Json => serde_json::from_str(src)?,
             Format::Yaml => yaml_serde::from_str(src)?,
-        })
+        };
+        definition.resolve_code_lists();
+        Ok(definition)
+    }
+
+    /// Fills the `options` of every field that names a `code_list` (and has no options of its
+    /// own) from the form's list, so that the rest of the engine sees one list of choices.
+    /// An unknown list is left empty for the lint to report. Called by every loader; call it
+    /// after building a definition any other way.
+    pub fn resolve_code_lists(&mut self) {
+        let lists = &self.code_lists;
+        let fill = |f: &mut crate::Field| {
+            if f.options.is_empty()
+                && let Some(list) = f.code_list.as_ref().and_then(|id| lists.get(id))
+            {
+                f.options = list.clone();
+            }
+        };
+        for step in &mut self.steps {
+            for field in &mut step.fields {
+                fill(field);
+                field.fields.iter_mut().for_each(fill);
+            }
+        }
     }
 }
 

@@ -135,9 +135,9 @@ fn founder_registers_a_bicycle_workshop_and_pays_26_euros() {
             "Reparatur und Verkauf von Fahrrädern\r\nund Zubehör",
         ),
         ("beginn", "01.03.2026"),
-        ("betrieb_strasse", "Frauenplan 3"),
-        ("betrieb_plz", "99423"),
-        ("betrieb_ort", "Weimar"),
+        ("betriebsstaette.0.betrieb_strasse", "Frauenplan 3"),
+        ("betriebsstaette.0.betrieb_plz", "99423"),
+        ("betriebsstaette.0.betrieb_ort", "Weimar"),
         ("beschaeftigte", "2"),
         ("rechtsform", "einzelunternehmen"),
     ]);

@@ -328,3 +328,56 @@ fn the_lint_names_the_path_of_a_broken_group() {
         form().problem_list()
     );
 }
+
+#[test]
+fn a_single_row_group_is_an_address_block_that_always_has_its_row() {
+    let def = FormDefinition::from_json(include_str!(
+        "../../portal/demo/forms/gewerbeanmeldung.json"
+    ))
+    .unwrap();
+    let address = def.field("betriebsstaette").unwrap();
+    assert!(address.is_single_row());
+    assert!(!def.field("hunde").is_some_and(forms::Field::is_single_row));
+    // Nothing posted for the group: its one row is there, and its fields are required.
+    let rejected = def.validate(&post(&[])).unwrap_err();
+    for field in ["betrieb_strasse", "betrieb_plz", "betrieb_ort"] {
+        assert_eq!(
+            rejected.error_for(&format!("betriebsstaette.0.{field}")),
+            Some(ErrorCode::Required),
+            "{field}"
+        );
+    }
+    let mut typed = Typed::new();
+    assert_eq!(def.add_row("betriebsstaette", &mut typed), None);
+    typed.insert("betriebsstaette".into(), "1".into());
+    assert!(!def.remove_row("betriebsstaette", 0, &mut typed));
+}
+
+#[test]
+fn retention_periods_are_metadata_with_sane_bounds() {
+    let with = |retention: &str| {
+        FORM.replacen(
+            r#""fee": { "kind": "none" },"#,
+            &format!(r#""fee": {{ "kind": "none" }}, "retention": {retention},"#),
+            1,
+        )
+    };
+    let def =
+        FormDefinition::from_json(&with(r#"{ "draft_days": 14, "case_days": 3650 }"#)).unwrap();
+    assert_eq!(def.retention.draft_days, Some(14));
+    assert_eq!(def.retention.case_days, Some(3650));
+    let problems = lint_messages(&with(r#"{ "draft_days": 0, "case_days": 40000 }"#));
+    assert!(
+        problems.contains(&"retention.draft_days: draft_days must be 1 to 365".to_owned()),
+        "{problems:?}"
+    );
+    assert!(
+        problems.contains(&"retention.case_days: case_days must be 1 to 36500".to_owned()),
+        "{problems:?}"
+    );
+    assert!(
+        FormDefinition::lint_all(&with(r#"{ "keep": 1 }"#))
+            .iter()
+            .any(|p| p.message.contains("unknown field `keep`"))
+    );
+}

@@ -15,6 +15,7 @@ pub mod info;
 pub mod reference;
 pub mod schemas;
 pub mod state;
+pub mod sweep;
 pub mod uploads;
 pub mod views;
 pub mod web;

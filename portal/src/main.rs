@@ -37,6 +37,13 @@ enum Command {
     Migrate,
     /// Delete everything demo mode created (municipalities, forms, staff, their cases).
     RemoveDemoData,
+    /// Remove expired sessions and drafts, and uploaded files that nothing refers to (the
+    /// server does this hourly).
+    Sweep {
+        /// Spare files younger than this (an upload is written before it is recorded).
+        #[arg(long, default_value_t = 60)]
+        min_file_age_minutes: u32,
+    },
     /// Manage staff accounts.
     Staff {
         #[command(subcommand)]
@@ -153,6 +160,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let store = portal::app::open_store(&config).await?;
             let n = store.remove_demo_data().await?;
             println!("removed the demo data ({n} demo municipalities)");
+            Ok(())
+        }
+        Command::Sweep {
+            min_file_age_minutes,
+        } => {
+            let store = portal::app::open_store(&config).await?;
+            let files = portal::uploads::FileStore::local(&config.data_dir.join("files"))?;
+            let age = chrono::Duration::minutes(i64::from(min_file_age_minutes));
+            let swept = portal::sweep::run(store.as_ref(), &files, age).await?;
+            println!(
+                "removed {} expired sessions, {} expired drafts, {} files without an attachment",
+                swept.sessions, swept.drafts, swept.files
+            );
             Ok(())
         }
         Command::Forms { .. } => bail!("handled before the configuration is loaded"),

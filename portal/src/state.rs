@@ -110,22 +110,26 @@ impl AppState {
         });
     }
 
-    /// Deletes expired sessions and drafts once an hour.
+    /// Deletes expired sessions and drafts, and uploaded files nothing refers to, once an
+    /// hour (see [`crate::sweep`]).
     pub fn spawn_session_sweeper(&self) {
         let state = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                match state.store().delete_expired_sessions().await {
-                    Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
+                let swept =
+                    crate::sweep::run(state.store(), state.files(), chrono::Duration::hours(1))
+                        .await;
+                match swept {
+                    Ok(s) if s != crate::sweep::Swept::default() => tracing::info!(
+                        sessions = s.sessions,
+                        drafts = s.drafts,
+                        files = s.files,
+                        "expired data removed"
+                    ),
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "session sweep failed"),
-                }
-                match state.store().delete_expired_drafts().await {
-                    Ok(n) if n > 0 => tracing::info!(removed = n, "expired drafts removed"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "draft sweep failed"),
+                    Err(e) => tracing::warn!(error = %format!("{e:#}"), "sweep failed"),
                 }
             }
         });

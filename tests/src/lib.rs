@@ -371,6 +371,42 @@ impl TestApp {
         }
     }
 
+    /// Runs one statement on the database under test, as an operator or the passing of time
+    /// would (e.g. letting drafts expire); returns the rows it changed.
+    pub async fn execute_sql(&self, sql: &str) -> u64 {
+        match self.db.kind {
+            Db::Sqlite => {
+                let options = self
+                    .db
+                    .url
+                    .parse::<sqlx::sqlite::SqliteConnectOptions>()
+                    .expect("sqlite url");
+                let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("open the test database");
+                let n = sqlx::query(sql)
+                    .execute(&mut conn)
+                    .await
+                    .expect("execute")
+                    .rows_affected();
+                let _ = conn.close().await;
+                n
+            }
+            Db::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.db.url)
+                    .await
+                    .expect("connect to the test database");
+                let n = sqlx::query(sql)
+                    .execute(&mut conn)
+                    .await
+                    .expect("execute")
+                    .rows_affected();
+                let _ = conn.close().await;
+                n
+            }
+        }
+    }
+
     /// Kill -9 and start again on the same database and data folder.
     pub async fn crash_and_restart(&mut self) {
         self.kill9().await;
@@ -481,9 +517,9 @@ pub const TRADE_ANSWERS: &[(&str, &str)] = &[
         "Reparatur von Fahrrädern und Verkauf von Zubehör",
     ),
     ("beginn", "01.12.2026"),
-    ("betrieb_strasse", "Bahnhofstraße 12"),
-    ("betrieb_plz", "99735"),
-    ("betrieb_ort", "Werther"),
+    ("betriebsstaette.0.betrieb_strasse", "Bahnhofstraße 12"),
+    ("betriebsstaette.0.betrieb_plz", "99735"),
+    ("betriebsstaette.0.betrieb_ort", "Werther"),
     ("beschaeftigte", "2"),
     ("rechtsform", "einzelunternehmen"),
 ];

@@ -202,7 +202,47 @@ async fn an_uploaded_file_travels_with_the_case_and_downloads_only_as_an_attachm
     app.stop().await;
 }
 
+async fn the_files_of_an_expired_draft_are_deleted_with_it(db: Db) {
+    let app = TestApp::start(db).await;
+    let mut citizen = app.browser();
+    let page = grave_step(&mut citizen).await;
+    let saved = citizen
+        .press_with_files(&page, "save", GRAVE, &[("urkunde", "scan.pdf", PDF)])
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(stored_files(&app), 1);
+
+    // Not yet expired: the sweep keeps draft and file.
+    let kept = app.run(&["sweep", "--min-file-age-minutes", "0"], "").await;
+    assert!(kept.status.success(), "{}", kept.stderr);
+    assert!(
+        kept.stdout.contains("0 expired drafts, 0 files"),
+        "{}",
+        kept.stdout
+    );
+    assert_eq!(stored_files(&app), 1);
+
+    // The draft expires: the sweep removes it, its attachment row and the file itself.
+    let expired = app
+        .execute_sql("update drafts set expires_at = '2000-01-01T00:00:00Z'")
+        .await;
+    assert_eq!(expired, 1);
+    let swept = app.run(&["sweep", "--min-file-age-minutes", "0"], "").await;
+    assert!(swept.status.success(), "{}", swept.stderr);
+    assert!(
+        swept
+            .stdout
+            .contains("1 expired drafts, 1 files without an attachment"),
+        "{}",
+        swept.stdout
+    );
+    assert_eq!(stored_files(&app), 0);
+    assert_eq!(app.count_rows("attachments").await, 0);
+    app.stop().await;
+}
+
 both_databases!(
+    the_files_of_an_expired_draft_are_deleted_with_it,
     a_file_of_the_wrong_type_is_refused_at_its_field_and_the_step_is_kept,
     an_uploaded_file_travels_with_the_case_and_downloads_only_as_an_attachment,
 );

@@ -43,9 +43,9 @@ pub const TRADE_ANSWERS: &[(&str, &str)] = &[
     ("email", "jonas.becker@example.org"),
     ("taetigkeit", "Fahrradreparatur"),
     ("beginn", "01.12.2026"),
-    ("betrieb_strasse", "Bahnhofstraße 12"),
-    ("betrieb_plz", "99735"),
-    ("betrieb_ort", "Werther"),
+    ("betriebsstaette.0.betrieb_strasse", "Bahnhofstraße 12"),
+    ("betriebsstaette.0.betrieb_plz", "99735"),
+    ("betriebsstaette.0.betrieb_ort", "Werther"),
     ("beschaeftigte", "2"),
     ("rechtsform", "einzelunternehmen"),
 ];

@@ -256,7 +256,7 @@ pub async fn start(
         service_id: offering.service.id,
         form_id: offering.service.form_id,
         answers: storable(&offering.form, &typed)?,
-        expires_at: draft_expiry(&state),
+        expires_at: draft_expiry(&state, &offering.form),
     };
     state.store().create_draft(tenant.id, &draft).await?;
     tracing::info!(tenant = %tenant.slug, draft = %draft.id, "application started");
@@ -556,7 +556,7 @@ pub async fn step_submit(
             id,
             &opened.key.hash(),
             &answers,
-            draft_expiry(&state),
+            draft_expiry(&state, &form),
         )
         .await?;
     if !saved {
@@ -657,7 +657,7 @@ async fn saved_page(
         &link,
         // "Continue now": the check page sends on to the first step still missing answers.
         &check_url(tenant, id),
-        draft_expiry(state),
+        draft_expiry(state, &offering.form),
     ))
 }
 
@@ -850,8 +850,14 @@ pub async fn resume(
     Ok(res)
 }
 
-fn draft_expiry(state: &AppState) -> chrono::DateTime<Utc> {
-    Utc::now() + chrono::Duration::days(i64::from(state.config().draft_days))
+/// When a draft of this form expires: the form's own `retention.draft_days`, else the
+/// installation's `draft_days`, from now.
+fn draft_expiry(state: &AppState, form: &forms::FormDefinition) -> chrono::DateTime<Utc> {
+    let days = form
+        .retention
+        .draft_days
+        .unwrap_or(state.config().draft_days);
+    Utc::now() + chrono::Duration::days(i64::from(days))
 }
 
 /// The browser's key as a cookie (set again on every start, resume and submission), for as

@@ -289,11 +289,20 @@ pub fn step_fields(
             let group_rows = rows.get(&f.id).map(Vec::as_slice).unwrap_or_default();
             let (min, max) = f.row_bounds();
             let count = group_rows.len();
+            let single = f.is_single_row();
             let row_views = group_rows
                 .iter()
                 .enumerate()
                 .map(|(row, children)| {
                     let title = row_title(lang, f, row);
+                    let cells = children
+                        .iter()
+                        .map(|c| one(c, &forms::row_key(&f.id, row, &c.id)))
+                        .collect_view();
+                    if single {
+                        // One row, always there: its fields stand in the group's fieldset.
+                        return leptos::either::Either::Left(cells);
+                    }
                     let remove = (count > min).then(|| {
                         let label = lang.t_args("group-remove", &[("row", Arg::from(title.clone()))]);
                         view! {
@@ -301,17 +310,13 @@ pub fn step_fields(
                                 class="button button--secondary button--small">{label}</button>
                         }
                     });
-                    let cells = children
-                        .iter()
-                        .map(|c| one(c, &forms::row_key(&f.id, row, &c.id)))
-                        .collect_view();
-                    view! {
+                    leptos::either::Either::Right(view! {
                         <fieldset class="group-row" id=format!("f-{}-row-{row}", f.id)>
                             <legend class="group-row-title">{title}</legend>
                             {cells}
                             {remove}
                         </fieldset>
-                    }
+                    })
                 })
                 .collect_view();
             let add = (count < max).then(|| {
@@ -432,6 +437,7 @@ pub fn answer_summary(
             .min(forms::MAX_ROWS as usize);
         blocks.push(view! { <h3>{f.label.get(lang.code()).to_owned()}</h3> }.into_any());
         for r in 0..count {
+            let title = (!f.is_single_row()).then(|| view! { <h4>{row_title(lang, f, r)}</h4> });
             let items: Vec<AnyView> = f
                 .fields
                 .iter()
@@ -442,7 +448,7 @@ pub fn answer_summary(
                 .collect();
             blocks.push(
                 view! {
-                    <h4>{row_title(lang, f, r)}</h4>
+                    {title}
                     <dl class="summary">{items}</dl>
                 }
                 .into_any(),
