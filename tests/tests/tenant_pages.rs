@@ -254,7 +254,36 @@ async fn each_municipality_has_its_own_accent_colour_as_a_stylesheet(db: Db) {
     app.stop().await;
 }
 
+/// The demo forms' trust levels (none, low, substantial) are on each service page; until
+/// citizen login exists, the demo says that it lets the application run without one.
+async fn each_service_page_names_its_trust_level_and_the_demo_says_login_is_not_set_up(db: Db) {
+    let app = TestApp::start(db).await;
+    let mut citizen = app.browser();
+    for (service, level, note) in [
+        ("hundesteuer-anmeldung", "kein Nutzerkonto", false),
+        (
+            "grabnutzungsrecht-verlaengerung",
+            "Vertrauensniveau niedrig",
+            true,
+        ),
+        ("gewerbeanmeldung", "Vertrauensniveau substanziell", true),
+    ] {
+        let page = citizen.get(&format!("/werther/services/{service}")).await;
+        assert_eq!(page.status, reqwest::StatusCode::OK);
+        assert!(page.body.contains(level), "{service}: {}", page.body);
+        assert_eq!(
+            page.text(".notice")
+                .contains("Anmeldung noch nicht eingerichtet"),
+            note,
+            "{service}"
+        );
+        assert!(page.attr(".button--start", "href").is_some(), "{service}");
+    }
+    app.stop().await;
+}
+
 both_databases!(
+    each_service_page_names_its_trust_level_and_the_demo_says_login_is_not_set_up,
     every_page_links_statement_easy_read_and_contact_from_its_footer,
     the_statement_shows_the_municipalitys_feedback_contact,
     an_unknown_municipality_has_no_statement_contact_or_colour,

@@ -129,6 +129,10 @@ pub async fn start_page(
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let (tenant, offering) = find(&catalogue, &slug, &service)?;
+    if !pages::can_start(state.config().demo, offering.form.trust_level) {
+        // Needs a login this installation does not offer yet: the service page says so.
+        return Ok(Redirect::to(&service_url(tenant, offering)).into_response());
+    }
     let typed = Typed::new();
     // The same for every visitor: the logic on no answers is worked out once per offering.
     let blank = offering.blank_start();
@@ -184,6 +188,9 @@ pub async fn start(
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let (tenant, offering) = find(&catalogue, &slug, &service)?;
+    if !pages::can_start(state.config().demo, offering.form.trust_level) {
+        return Ok(Redirect::to(&service_url(tenant, offering)).into_response());
+    }
     let params = &offering.params;
     let blank = Typed::new();
     let step = offering.form.journey(&blank, params).first_step();

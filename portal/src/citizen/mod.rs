@@ -84,7 +84,7 @@ async fn service_page(
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let (tenant, offering) = find(&catalogue, &slug, &service)?;
-    Ok(pages::service(&ctx, tenant, offering))
+    Ok(pages::service(&ctx, tenant, offering, state.config().demo))
 }
 
 /// Shown only to the browser that submitted the case: anyone else gets 404, even with the

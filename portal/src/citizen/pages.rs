@@ -102,7 +102,15 @@ fn trust_text(lang: Lang, level: TrustLevel) -> &'static str {
     })
 }
 
-pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering) -> Response {
+/// Whether an application can be started here: a service that needs a login (trust level
+/// above `none`) only once citizen login exists, except in the demo, which shows the
+/// journey without it and says so. A real installation never takes such an application
+/// anonymously.
+pub fn can_start(demo: bool, level: TrustLevel) -> bool {
+    demo || level == TrustLevel::None
+}
+
+pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, demo: bool) -> Response {
     let lang = ctx.lang;
     let form = &offering.form;
     let title = form.title.get(lang.code()).to_owned();
@@ -117,6 +125,15 @@ pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering) -> Response 
         .note()
         .map(|n| view! { <p>{n.get(lang.code()).to_owned()}</p> });
     let start = format!("/{}/services/{}/form", tenant.slug, offering.service.slug);
+    let startable = can_start(demo, form.trust_level);
+    let login_note = (form.trust_level != TrustLevel::None).then(|| {
+        let key = if startable {
+            "trust-demo-no-login"
+        } else {
+            "trust-login-unavailable"
+        };
+        view! { <div class="notice"><p>{lang.t(key)}</p></div> }
+    });
     views::page(
         &shell,
         StatusCode::OK,
@@ -131,7 +148,10 @@ pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering) -> Response 
             {fee_note}
             <h2>{lang.t("service-login")}</h2>
             <p>{trust_text(lang, form.trust_level)}</p>
-            <p><a class="button button--start" href=start>{lang.t("service-start")}</a></p>
+            {login_note}
+            {startable.then(|| view! {
+                <p><a class="button button--start" href=start>{lang.t("service-start")}</a></p>
+            })}
         },
     )
 }
@@ -538,4 +558,18 @@ pub fn draft_unknown(ctx: &PageCtx, tenant: &Tenant) -> Response {
             <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_that_needs_a_login_starts_only_in_the_demo_until_login_exists() {
+        assert!(can_start(false, TrustLevel::None));
+        assert!(can_start(true, TrustLevel::Substantial));
+        for level in [TrustLevel::Low, TrustLevel::Substantial, TrustLevel::High] {
+            assert!(!can_start(false, level), "{level}");
+        }
+    }
 }
