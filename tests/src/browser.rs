@@ -48,6 +48,25 @@ impl Page {
     }
 
     /// The names of the inputs, selects and text areas of the page's form (no `_` controls).
+    /// Where the main form posts, and its hidden fields (CSRF token, return marker, a
+    /// group's number of rows) as a browser sends them.
+    pub fn post_form(&self) -> (String, Vec<(String, String)>) {
+        let url = self
+            .attr("main form[method=post]", "action")
+            .unwrap_or_else(|| panic!("no form on the page:\n{}", self.body));
+        let hidden = self
+            .html()
+            .select(&Selector::parse("main form input[type=hidden]").expect("selector"))
+            .filter_map(|e| {
+                Some((
+                    e.value().attr("name")?.to_owned(),
+                    e.value().attr("value")?.to_owned(),
+                ))
+            })
+            .collect();
+        (url, hidden)
+    }
+
     pub fn input_names(&self) -> Vec<String> {
         let sel = Selector::parse(
             "main form input[name], main form select[name], main form textarea[name]",
@@ -191,19 +210,7 @@ impl Browser {
     /// fields (CSRF token, return marker, a group's number of rows), `_action` = the
     /// button's value, and the given fields.
     pub async fn press(&mut self, page: &Page, action: &str, fields: &[(&str, &str)]) -> Page {
-        let url = page
-            .attr("main form[method=post]", "action")
-            .unwrap_or_else(|| panic!("no form on the page:\n{}", page.body));
-        let hidden: Vec<(String, String)> = page
-            .html()
-            .select(&Selector::parse("main form input[type=hidden]").expect("selector"))
-            .filter_map(|e| {
-                Some((
-                    e.value().attr("name")?.to_owned(),
-                    e.value().attr("value")?.to_owned(),
-                ))
-            })
-            .collect();
+        let (url, hidden) = page.post_form();
         let mut all: Vec<(&str, &str)> = hidden
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -224,19 +231,7 @@ impl Browser {
         fields: &[(&str, &str)],
         files: &[(&str, &str, &[u8])],
     ) -> Page {
-        let url = page
-            .attr("main form[method=post]", "action")
-            .unwrap_or_else(|| panic!("no form on the page:\n{}", page.body));
-        let hidden: Vec<(String, String)> = page
-            .html()
-            .select(&Selector::parse("main form input[type=hidden]").expect("selector"))
-            .filter_map(|e| {
-                Some((
-                    e.value().attr("name")?.to_owned(),
-                    e.value().attr("value")?.to_owned(),
-                ))
-            })
-            .collect();
+        let (url, hidden) = page.post_form();
         let boundary = "----portal-test-boundary-7d1f";
         let mut body: Vec<u8> = Vec::new();
         let text = |name: &str, value: &str, body: &mut Vec<u8>| {

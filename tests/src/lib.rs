@@ -358,9 +358,7 @@ impl TestApp {
                 n
             }
             Db::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&self.db.url)
-                    .await
-                    .expect("connect to the test database");
+                let mut conn = self.pg_connection().await;
                 let n: i64 = sqlx::query_scalar(&sql)
                     .fetch_one(&mut conn)
                     .await
@@ -369,6 +367,13 @@ impl TestApp {
                 n
             }
         }
+    }
+
+    /// A connection of our own to the PostgreSQL database under test.
+    pub async fn pg_connection(&self) -> sqlx::PgConnection {
+        sqlx::PgConnection::connect(&self.db.url)
+            .await
+            .expect("connect to the test database")
     }
 
     /// Runs one statement on the database under test, as an operator or the passing of time
@@ -393,9 +398,7 @@ impl TestApp {
                 n
             }
             Db::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&self.db.url)
-                    .await
-                    .expect("connect to the test database");
+                let mut conn = self.pg_connection().await;
                 let n = sqlx::query(sql)
                     .execute(&mut conn)
                     .await
@@ -458,6 +461,16 @@ pub const DOG_TAX_ANSWERS: &[(&str, &str)] = &[
     ("hunde.0.gehalten_seit", "01.10.2026"),
     ("hunde.0.geschlecht", "ruede"),
     ("hunde.0.gefaehrlicher_hund", "nein"),
+];
+
+/// The answers of the dog-tax form's first step (the owner).
+pub const DOG_TAX_OWNER: &[(&str, &str)] = &[
+    ("vorname", "Anna"),
+    ("nachname", "Schulz"),
+    ("geburtsdatum", "12.03.1985"),
+    ("strasse", "Hauptstraße 1"),
+    ("plz", "99735"),
+    ("ort", "Werther"),
 ];
 
 pub const DOG_TAX_FORM: &str = "/werther/services/hundesteuer-anmeldung/form";

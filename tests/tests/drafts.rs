@@ -6,17 +6,7 @@
 //! that no other browser can open and that never submits twice.
 
 use reqwest::StatusCode;
-use tests::{DOG_TAX_ANSWERS, DOG_TAX_FORM, Db, Page, TestApp, both_databases};
-
-/// The answers of the dog-tax form's first step.
-const OWNER: &[(&str, &str)] = &[
-    ("vorname", "Anna"),
-    ("nachname", "Schulz"),
-    ("geburtsdatum", "12.03.1985"),
-    ("strasse", "Hauptstraße 1"),
-    ("plz", "99735"),
-    ("ort", "Werther"),
-];
+use tests::{DOG_TAX_ANSWERS, DOG_TAX_FORM, DOG_TAX_OWNER, Db, Page, TestApp, both_databases};
 
 fn resume_path(page: &Page) -> String {
     let link = page
@@ -40,7 +30,7 @@ async fn a_citizen_goes_back_and_forth_and_nothing_typed_is_lost(db: Db) {
         first.attr("#f-hunde-0-hund_name", "name").is_none(),
         "one step per page"
     );
-    let next = citizen.press(&first, "next", OWNER).await;
+    let next = citizen.press(&first, "next", DOG_TAX_OWNER).await;
     assert_eq!(next.status, StatusCode::SEE_OTHER, "{}", next.body);
     let step2 = next.location();
     assert!(step2.ends_with("/steps/2"), "{step2}");
@@ -176,7 +166,7 @@ async fn a_saved_application_is_resumed_in_another_browser_and_submitted_once(db
     let mut app = TestApp::start(db).await;
     let mut first = app.browser();
     let start = first.get(DOG_TAX_FORM).await;
-    let step2 = first.press(&start, "next", OWNER).await.location();
+    let step2 = first.press(&start, "next", DOG_TAX_OWNER).await.location();
     let page = first.get(&step2).await;
     let saved = first
         .press(&page, "save", &[("hunde.0.hund_name", "Bello")])
@@ -267,7 +257,7 @@ async fn another_browser_cannot_open_or_change_a_draft_by_its_url(db: Db) {
     let app = TestApp::start(db).await;
     let mut owner = app.browser();
     let start = owner.get(DOG_TAX_FORM).await;
-    let step2 = owner.press(&start, "next", OWNER).await.location();
+    let step2 = owner.press(&start, "next", DOG_TAX_OWNER).await.location();
     let draft_base = step2.trim_end_matches("/steps/2").to_owned();
 
     let mut other = app.browser();
@@ -318,7 +308,7 @@ async fn a_step_that_does_not_exist_or_a_broken_id_is_not_found(db: Db) {
     let app = TestApp::start(db).await;
     let mut owner = app.browser();
     let start = owner.get(DOG_TAX_FORM).await;
-    let step2 = owner.press(&start, "next", OWNER).await.location();
+    let step2 = owner.press(&start, "next", DOG_TAX_OWNER).await.location();
     let draft_base = step2.trim_end_matches("/steps/2").to_owned();
     for path in [
         format!("{draft_base}/steps/0"),

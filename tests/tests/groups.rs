@@ -6,16 +6,7 @@
 //! the check page, and the clerk sees both dogs on the case.
 
 use reqwest::StatusCode;
-use tests::{DOG_TAX_FORM, Db, TestApp, both_databases};
-
-const OWNER: &[(&str, &str)] = &[
-    ("vorname", "Anna"),
-    ("nachname", "Schulz"),
-    ("geburtsdatum", "12.03.1985"),
-    ("strasse", "Hauptstraße 1"),
-    ("plz", "99735"),
-    ("ort", "Werther"),
-];
+use tests::{DOG_TAX_FORM, DOG_TAX_OWNER, Db, TestApp, both_databases};
 
 fn dog<'a>(row: usize, name: &'a str, dangerous: &'a str) -> Vec<(String, &'a str)> {
     [
@@ -39,7 +30,7 @@ async fn a_dog_owner_registers_two_dogs_with_logic_per_dog(db: Db) {
     let app = TestApp::start(db).await;
     let mut citizen = app.browser();
     let first = citizen.get(DOG_TAX_FORM).await;
-    let next = citizen.press(&first, "next", OWNER).await;
+    let next = citizen.press(&first, "next", DOG_TAX_OWNER).await;
     assert_eq!(next.status, StatusCode::SEE_OTHER, "{}", next.body);
     let step2_url = next.location();
     let step2 = citizen.get(&step2_url).await;
@@ -158,7 +149,7 @@ async fn removing_a_dog_moves_the_later_dogs_up(db: Db) {
     let app = TestApp::start(db).await;
     let mut citizen = app.browser();
     let first = citizen.get(DOG_TAX_FORM).await;
-    let next = citizen.press(&first, "next", OWNER).await;
+    let next = citizen.press(&first, "next", DOG_TAX_OWNER).await;
     let mut page = citizen.get(&next.location()).await;
     let mut typed = dog(0, "Alma", "nein");
     for (row, name) in [(1, "Bruno"), (2, "Cleo")] {

@@ -194,16 +194,9 @@ pub async fn start(
     let params = &offering.params;
     let blank = Typed::new();
     let step = offering.form.journey(&blank, params).first_step();
-    let (received, token_ok) = match body.receive(&state, &offering.form, step).await? {
-        Ok(received) => (received, true),
-        Err(CsrfRejection::Token(fields)) => (
-            uploads::Received {
-                posted: fields,
-                ..uploads::Received::default()
-            },
-            false,
-        ),
-        Err(other) => return Ok(other.into_response()),
+    let (received, token_ok) = match body.read(&state, &offering.form, step).await? {
+        Ok(read) => read,
+        Err(refused) => return Ok(refused),
     };
     let uploads::Received {
         posted,
@@ -468,16 +461,9 @@ pub async fn step_submit(
     };
     let form = opened.offering.form.clone();
     let step = step_index(&form, &n).ok_or(AppError::NotFound)?;
-    let (received, token_ok) = match body.receive(&state, &form, step).await? {
-        Ok(received) => (received, true),
-        Err(CsrfRejection::Token(fields)) => (
-            uploads::Received {
-                posted: fields,
-                ..uploads::Received::default()
-            },
-            false,
-        ),
-        Err(other) => return Ok(other.into_response()),
+    let (received, token_ok) = match body.read(&state, &form, step).await? {
+        Ok(read) => read,
+        Err(refused) => return Ok(refused),
     };
     let uploads::Received {
         posted,

@@ -68,9 +68,31 @@ pub struct Received {
 }
 
 impl StepBody {
+    /// What the post brought, and whether its CSRF token held: with a bad token the values
+    /// of a plain form come back (to show the page again, nothing saved), a multipart post's
+    /// none. `Err` is the answer to a post refused as a whole (too large, not a form).
+    pub async fn read(
+        self,
+        state: &AppState,
+        form: &FormDefinition,
+        step: usize,
+    ) -> AppResult<Result<(Received, bool), axum::response::Response>> {
+        Ok(match self.receive(state, form, step).await? {
+            Ok(received) => Ok((received, true)),
+            Err(CsrfRejection::Token(posted)) => Ok((
+                Received {
+                    posted,
+                    ..Received::default()
+                },
+                false,
+            )),
+            Err(other) => Err(axum::response::IntoResponse::into_response(other)),
+        })
+    }
+
     /// The posted values (and, for a multipart post, the files streamed to the file store).
     /// `Err` for a post that is refused as a whole (token, size, not a form).
-    pub async fn receive(
+    async fn receive(
         self,
         state: &AppState,
         form: &FormDefinition,
