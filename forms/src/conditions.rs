@@ -265,6 +265,13 @@ impl FormDefinition {
             match field.kind {
                 FieldKind::Computed => LogicValue::Null,
                 _ => match input {
+                    Input::Posted(posted) if field.kind == FieldKind::Checkboxes => {
+                        let raw = validate::all_values(posted, key).unwrap_or_default();
+                        match validate::check(field, &raw, false) {
+                            Ok(Some(value)) => typed_value(field.kind, &value),
+                            _ => LogicValue::List(Vec::new()),
+                        }
+                    }
                     Input::Posted(_) => {
                         let raw = lookup(key).unwrap_or("");
                         match validate::check(field, raw, false) {
@@ -275,6 +282,7 @@ impl FormDefinition {
                     }
                     Input::Answers(_) => match lookup(key) {
                         Some(value) => typed_value(field.kind, value),
+                        None if field.kind == FieldKind::Checkboxes => LogicValue::List(Vec::new()),
                         None if field.kind.is_tick_box() => LogicValue::Bool(false),
                         None => LogicValue::Null,
                     },
@@ -768,6 +776,12 @@ fn typed_value(kind: FieldKind, value: &str) -> LogicValue {
             _ => LogicValue::Null,
         },
         kind if kind.is_tick_box() => LogicValue::Bool(value == "true"),
+        FieldKind::Checkboxes => LogicValue::List(
+            value
+                .lines()
+                .map(|v| LogicValue::Text(v.to_owned()))
+                .collect(),
+        ),
         _ => LogicValue::Text(value.to_owned()),
     }
 }

@@ -267,6 +267,10 @@ pub enum FieldKind {
     /// Files uploaded with the step (`accept`, `max_size_mb`, `max_files`). The portal keeps
     /// the files; the answer is their ids, separated by spaces, and never taken from a post.
     File,
+    /// A list of tick boxes, one per option (or `code_list` entry), any number ticked;
+    /// stored as the ticked values in option order, one per line; a list of texts in
+    /// expressions (`'hund' in answers.tiere`).
+    Checkboxes,
 }
 
 impl FieldKind {
@@ -290,6 +294,7 @@ impl FieldKind {
             FieldKind::Consent => "consent",
             FieldKind::Group => "group",
             FieldKind::File => "file",
+            FieldKind::Checkboxes => "checkboxes",
         }
     }
 
@@ -318,9 +323,12 @@ impl FieldKind {
         )
     }
 
-    /// Select and radio: the value must be one of the field's options.
+    /// Select, radio and checkbox lists: the value must be one of the field's options.
     pub fn has_options(self) -> bool {
-        matches!(self, FieldKind::Select | FieldKind::Radio)
+        matches!(
+            self,
+            FieldKind::Select | FieldKind::Radio | FieldKind::Checkboxes
+        )
     }
 
     /// Kinds whose value is true or false in expressions (`checkbox`, `yes_no`, `consent`).

@@ -53,20 +53,22 @@ impl FormDefinition {
         let Some(step) = self.steps.get(step) else {
             return;
         };
-        let mut take = |key: &str| match crate::validate::raw(posted, key) {
-            Some(value) => {
-                typed.insert(key.to_owned(), value.to_owned());
-            }
-            None => {
-                typed.remove(key);
-            }
+        // A checkbox list posts its key once per ticked box: all of them are kept.
+        let value_of = |f: &Field, key: &str| match f.kind {
+            FieldKind::Checkboxes => crate::validate::all_values(posted, key),
+            _ => crate::validate::raw(posted, key).map(str::to_owned),
         };
         // A file field's answer is kept by the portal (the ids of the stored files), never
         // taken from a post.
         let posted_kind = |f: &Field| f.kind.is_input() && f.kind != FieldKind::File;
-        for field in step.fields.iter() {
-            if posted_kind(field) {
-                take(&field.id);
+        for field in step.fields.iter().filter(|f| posted_kind(f)) {
+            match value_of(field, &field.id) {
+                Some(value) => {
+                    typed.insert(field.id.clone(), value);
+                }
+                None => {
+                    typed.remove(&field.id);
+                }
             }
         }
         for group in step.fields.iter().filter(|f| f.kind == FieldKind::Group) {
@@ -78,9 +80,9 @@ impl FormDefinition {
             for row in 0..rows {
                 for child in group.fields.iter().filter(|f| posted_kind(f)) {
                     let key = rows::row_key(&group.id, row, &child.id);
-                    match crate::validate::raw(posted, &key) {
+                    match value_of(child, &key) {
                         Some(value) => {
-                            typed.insert(key, value.to_owned());
+                            typed.insert(key, value);
                         }
                         None => {
                             typed.remove(&key);

@@ -18,7 +18,7 @@ fn value_type(field: &Field) -> Option<Ty> {
         k if k.is_integer() => Ty::Int,
         k if k.is_bool() => Ty::Bool,
         FieldKind::Info => return None,
-        FieldKind::Group => Ty::List,
+        FieldKind::Group | FieldKind::Checkboxes => Ty::List,
         _ => Ty::Text,
     })
 }
@@ -267,6 +267,9 @@ impl FormDefinition {
                     if child.kind == FieldKind::Group {
                         p.logic(&at, "a group cannot be inside another group");
                         continue;
+                    }
+                    if child.kind == FieldKind::File {
+                        p.logic(&at, "a file field cannot be inside a group (yet)");
                     }
                     p.check(&at, lint_field(child));
                     lint_field_logic_keys(child, &at, &mut p);

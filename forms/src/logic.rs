@@ -409,7 +409,7 @@ impl Ty {
             Ty::Double => "a decimal number",
             Ty::Text => "text",
             Ty::Null => "null",
-            Ty::List => "a list of rows",
+            Ty::List => "a list",
         }
     }
 }

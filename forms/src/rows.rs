@@ -164,7 +164,7 @@ impl FormDefinition {
                         let mut object = Map::new();
                         for child in &field.fields {
                             if let Some(value) = answers.get(&row_key(&field.id, row, &child.id)) {
-                                object.insert(child.id.clone(), Value::String(value.to_owned()));
+                                object.insert(child.id.clone(), json_value(child, value));
                             }
                         }
                         Value::Object(object)
@@ -172,10 +172,21 @@ impl FormDefinition {
                     .collect();
                 out.insert(field.id.clone(), Value::Array(list));
             } else if let Some(value) = answers.get(&field.id) {
-                out.insert(field.id.clone(), Value::String(value.to_owned()));
+                out.insert(field.id.clone(), json_value(field, value));
             }
         }
         Value::Object(out)
+    }
+}
+
+/// A stored answer as receivers get it: a checkbox list's values as an array, everything
+/// else as the string it is.
+fn json_value(field: &Field, value: &str) -> Value {
+    match field.kind {
+        FieldKind::Checkboxes => {
+            Value::Array(value.lines().map(|v| Value::String(v.to_owned())).collect())
+        }
+        _ => Value::String(value.to_owned()),
     }
 }
 

@@ -106,6 +106,15 @@ fn field_schema(field: &Field) -> Option<Value> {
             // An integer as a string (money and computed amounts in cents).
             json!({ "type": "string", "pattern": "^-?[0-9]+$" })
         }
+        FieldKind::Checkboxes => {
+            let values: Vec<&str> = field.options.iter().map(|c| c.value.as_str()).collect();
+            json!({
+                "type": "array",
+                "items": { "type": "string", "enum": values },
+                "minItems": 1,
+                "uniqueItems": true,
+            })
+        }
         FieldKind::Select | FieldKind::Radio => {
             let values: Vec<&str> = field.options.iter().map(|c| c.value.as_str()).collect();
             json!({ "type": "string", "enum": values })

@@ -74,6 +74,17 @@ pub(crate) fn raw<'a>(posted: &'a [(String, String)], key: &str) -> Option<&'a s
         .map(|(_, value)| value.as_str())
 }
 
+/// Every value posted under `key`, joined by line breaks: a checkbox list posts its key once
+/// per ticked box. `None` when the key was not posted.
+pub(crate) fn all_values(posted: &[(String, String)], key: &str) -> Option<String> {
+    let values: Vec<&str> = posted
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    (!values.is_empty()).then(|| values.join("\n"))
+}
+
 /// The first value posted under each key (a key posted twice counts once, the first time),
 /// to look every field up once rather than search the post per field.
 pub(crate) fn first_values(posted: &[(String, String)]) -> HashMap<&str, &str> {
@@ -104,6 +115,7 @@ impl FormDefinition {
         params: &Params,
     ) -> Result<Answers, Rejected> {
         let conditions = self.conditions(posted, params);
+        let all_posted = posted;
         let posted = first_values(posted);
         let mut values = BTreeMap::new();
         let mut answers = BTreeMap::new();
@@ -124,7 +136,13 @@ impl FormDefinition {
             if !field.kind.is_input() {
                 continue;
             }
-            let raw = posted.get(key.as_str()).copied();
+            let ticked;
+            let raw = if field.kind == FieldKind::Checkboxes {
+                ticked = all_values(all_posted, &key);
+                ticked.as_deref()
+            } else {
+                posted.get(key.as_str()).copied()
+            };
             if let Some(raw) = raw {
                 values.insert(key.clone(), raw.to_owned());
             }
@@ -204,6 +222,11 @@ impl FormDefinition {
                 .map_or(value, |choice| choice.label.get(lang))
                 .to_owned(),
             FieldKind::Checkbox | FieldKind::Consent => yes_no_text(true, lang).to_owned(),
+            FieldKind::Checkboxes => value
+                .lines()
+                .map(|v| field.option(v).map_or(v, |c| c.label.get(lang)))
+                .collect::<Vec<_>>()
+                .join(", "),
             FieldKind::YesNo => yes_no_text(value == "true", lang).to_owned(),
             FieldKind::Iban => iban::group(value),
             FieldKind::Date => {
@@ -244,6 +267,9 @@ fn money_input(cents: i64) -> String {
 
 /// One input field: `Ok(None)` when an optional field was left empty.
 pub(crate) fn check(field: &Field, raw: &str, required: bool) -> Result<Option<String>, ErrorCode> {
+    if field.kind == FieldKind::Checkboxes {
+        return check_ticked(field, raw, required);
+    }
     if field.kind.is_tick_box() {
         let checked = CHECKED.iter().any(|c| raw.trim().eq_ignore_ascii_case(c));
         return match (checked, required) {
@@ -296,6 +322,33 @@ pub(crate) fn check(field: &Field, raw: &str, required: bool) -> Result<Option<S
         _ => value.to_owned(),
     };
     Ok(Some(canonical))
+}
+
+/// A checkbox list: every ticked value (one per line) must be an option; stored once each,
+/// in option order.
+fn check_ticked(field: &Field, raw: &str, required: bool) -> Result<Option<String>, ErrorCode> {
+    let ticked: Vec<&str> = raw
+        .split('\n')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if ticked.iter().any(|v| field.option(v).is_none()) {
+        return Err(ErrorCode::NotAnOption);
+    }
+    if ticked.is_empty() {
+        return if required {
+            Err(ErrorCode::Required)
+        } else {
+            Ok(None)
+        };
+    }
+    let chosen: Vec<&str> = field
+        .options
+        .iter()
+        .map(|o| o.value.as_str())
+        .filter(|v| ticked.contains(v))
+        .collect();
+    Ok(Some(chosen.join("\n")))
 }
 
 /// The ids of a file field's stored files (UUIDs, separated by spaces), at most `max_files`.

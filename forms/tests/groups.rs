@@ -320,7 +320,7 @@ fn the_lint_names_the_path_of_a_broken_group() {
     assert!(
         lint_messages(&compares)
             .iter()
-            .any(|p| p.contains("compares a list of rows with a number")),
+            .any(|p| p.contains("compares a list with a number")),
     );
     assert!(
         form().problem_list().is_empty(),

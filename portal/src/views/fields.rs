@@ -11,7 +11,9 @@ use crate::i18n::{Arg, Lang};
 /// field's id, or its row key in a group).
 pub fn anchor(field: &Field, key: &str) -> String {
     match field.kind {
-        FieldKind::Radio | FieldKind::YesNo => format!("{}-0", dom_id(key)),
+        FieldKind::Radio | FieldKind::YesNo | FieldKind::Checkboxes => {
+            format!("{}-0", dom_id(key))
+        }
         _ => dom_id(key),
     }
 }
@@ -54,6 +56,83 @@ pub fn message(lang: Lang, def: &FormDefinition, field: &Field, error: &ErrorCod
         args.push((name, arg));
     }
     lang.t_args(&key, &args)
+}
+
+/// A checkbox list: a fieldset with the question as its legend and one tick box per option,
+/// each posting the field's key with its value.
+pub(crate) fn checkboxes_field(
+    lang: Lang,
+    f: &Field,
+    key: &str,
+    value: Option<String>,
+    error: Option<String>,
+) -> impl IntoView + use<> {
+    let id = dom_id(key);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let mut described = Vec::new();
+    if f.hint.is_some() {
+        described.push(hint_id.clone());
+    }
+    if error.is_some() {
+        described.push(error_id.clone());
+    }
+    let described = (!described.is_empty()).then(|| described.join(" "));
+    let ticked: Vec<String> = value
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let hint = f.hint.as_ref().map(
+        |h| view! { <div class="hint" id=hint_id.clone()>{h.get(lang.code()).to_owned()}</div> },
+    );
+    let has_error = error.is_some();
+    let error_view = error.map(|e| {
+        view! {
+            <p class="field-error" id=error_id.clone()>
+                <span class="visually-hidden">{lang.t("error-prefix")}" "</span>{e}
+            </p>
+        }
+    });
+    let marker = if f.visible_if.is_some() || f.required_if.is_some() {
+        Some(lang.t("field-conditional"))
+    } else if !f.required {
+        Some(lang.t("field-optional"))
+    } else {
+        None
+    };
+    let optional = marker.map(|m| view! { <span class="optional">" "{m}</span> });
+    let boxes = f
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, choice)| {
+            let oid = format!("{id}-{i}");
+            let checked = ticked.contains(&choice.value);
+            view! {
+                <div class="choice">
+                    <input type="checkbox" id=oid.clone() name=key.to_owned() value=choice.value.clone()
+                        checked=checked/>
+                    <label for=oid>{choice.label.get(lang.code()).to_owned()}</label>
+                </div>
+            }
+        })
+        .collect_view();
+    let class = if has_error {
+        "field field--error"
+    } else {
+        "field"
+    };
+    view! {
+        <div class=class>
+            <fieldset class="choices" aria-describedby=described>
+                <legend class="label">{f.label.get(lang.code()).to_owned()}{optional}</legend>
+                {hint}
+                {error_view}
+                {boxes}
+            </fieldset>
+        </div>
+    }
 }
 
 /// A file field: the files uploaded so far, each with a button that removes it, and a file

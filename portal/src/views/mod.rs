@@ -262,7 +262,17 @@ pub fn step_fields(
             }),
             _ => values.get(key).cloned(),
         };
-        fields::field(lang, f, key, value, errors.get(key).cloned())
+        if f.kind == forms::FieldKind::Checkboxes {
+            let value = values.get(key).cloned();
+            return leptos::either::Either::Right(fields::checkboxes_field(
+                lang,
+                f,
+                key,
+                value,
+                errors.get(key).cloned(),
+            ));
+        }
+        leptos::either::Either::Left(fields::field(lang, f, key, value, errors.get(key).cloned()))
     };
     shown
         .iter()
