@@ -431,6 +431,47 @@ impl Browser {
         panic!("the application at {form} did not end after 50 pages");
     }
 
+    /// An admin's "Prüfen" of a form definition pasted on a fresh upload page.
+    pub async fn check_form(&mut self, text: &str) -> Page {
+        self.submit(
+            "/staff/forms/new",
+            &[("definition", text), ("_action", "check")],
+        )
+        .await
+    }
+
+    /// Checks `text` (it must be clean), then presses "Veröffentlichen" on the result.
+    pub async fn publish_form(&mut self, text: &str) -> Page {
+        let checked = self.check_form(text).await;
+        assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+        self.press_publish(&checked).await
+    }
+
+    /// Posts the publish form of a clean check result: its hidden fields and the button.
+    pub async fn press_publish(&mut self, checked: &Page) -> Page {
+        let hidden: Vec<(String, String)> = checked
+            .html()
+            .select(&Selector::parse("form.publish-form input[type=hidden]").expect("selector"))
+            .map(|e| {
+                (
+                    e.value().attr("name").unwrap_or_default().to_owned(),
+                    e.value().attr("value").unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        assert!(
+            hidden.iter().any(|(k, _)| k == "definition"),
+            "no publish form on the page:\n{}",
+            checked.body
+        );
+        let mut fields: Vec<(&str, &str)> = hidden
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        fields.push(("_action", "publish"));
+        self.post("/staff/forms/new", &fields).await
+    }
+
     /// Signs a staff member in; panics unless the login succeeds.
     pub async fn staff_login(&mut self, username: &str, password: &str) {
         let res = self

@@ -42,41 +42,17 @@ async fn signed_in(app: &TestApp, username: &str) -> Browser {
 
 /// "Prüfen": posts `text` from a fresh upload page.
 async fn check(browser: &mut Browser, text: &str) -> Page {
-    browser
-        .submit(NEW_FORM, &[("definition", text), ("_action", "check")])
-        .await
+    browser.check_form(text).await
 }
 
 /// Checks `text` (it must be clean), then presses "Veröffentlichen" on the result.
 async fn publish(browser: &mut Browser, text: &str) -> Page {
-    let checked = check(browser, text).await;
-    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
-    press_publish(browser, &checked).await
+    browser.publish_form(text).await
 }
 
 /// Posts the publish form of a clean check result: its hidden fields and the button.
 async fn press_publish(browser: &mut Browser, checked: &Page) -> Page {
-    let hidden: Vec<(String, String)> = checked
-        .html()
-        .select(&scraper::Selector::parse("form.publish-form input[type=hidden]").unwrap())
-        .map(|e| {
-            (
-                e.value().attr("name").unwrap().to_owned(),
-                e.value().attr("value").unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    assert!(
-        hidden.iter().any(|(k, _)| k == "definition"),
-        "no publish form on the page:\n{}",
-        checked.body
-    );
-    let mut fields: Vec<(&str, &str)> = hidden
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    fields.push(("_action", "publish"));
-    browser.post(NEW_FORM, &fields).await
+    browser.press_publish(checked).await
 }
 
 /// The text in the upload page's text area, as the browser would show it.

@@ -241,7 +241,97 @@ async fn the_files_of_an_expired_draft_are_deleted_with_it(db: Db) {
     app.stop().await;
 }
 
+/// Version 2 of the grave form with the upload on its first step (before a draft exists).
+fn grave_v2_upload_first() -> String {
+    let mut def: serde_json::Value = serde_json::from_str(include_str!(
+        "../../portal/demo/forms/grabnutzungsrecht-verlaengerung.json"
+    ))
+    .expect("the demo form");
+    def["version"] = 2.into();
+    let steps = def["steps"].as_array_mut().expect("steps");
+    let fields = steps[1]["fields"].as_array_mut().expect("fields");
+    let at = fields
+        .iter()
+        .position(|f| f["id"] == "urkunde")
+        .expect("the upload field");
+    let upload = fields.remove(at);
+    steps[0]["fields"]
+        .as_array_mut()
+        .expect("fields")
+        .push(upload);
+    serde_json::to_string_pretty(&def).expect("json")
+}
+
+async fn on_the_first_step_a_refused_file_is_reported_and_an_accepted_one_starts_the_draft(db: Db) {
+    let app = TestApp::start(db).await;
+    let mut admin = app.browser();
+    admin.staff_login("federation.admin", "demo").await;
+    let done = admin.publish_form(&grave_v2_upload_first()).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+
+    let mut citizen = app.browser();
+    let first = citizen.get(FORM).await;
+    assert_eq!(
+        first.attr("main form[method=post]", "enctype").as_deref(),
+        Some("multipart/form-data")
+    );
+    // A refused file and everything else right: nothing is stored, the page says why.
+    let refused = citizen
+        .press_with_files(
+            &first,
+            "next",
+            APPLICANT,
+            &[("urkunde", "x.pdf", b"kein PDF")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text("#f-urkunde-error").contains("PDF"));
+    assert_eq!(
+        refused.attr("#f-nachname", "value").as_deref(),
+        Some("Hoffmann")
+    );
+    assert_eq!(stored_files(&app), 0);
+    assert_eq!(app.count_rows("drafts").await, 0);
+
+    // An accepted file while a name is missing: the draft starts so the file is kept, and
+    // its own step page asks for the name.
+    let without_name: Vec<(&str, &str)> = APPLICANT
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "nachname")
+        .collect();
+    let kept = citizen
+        .press_with_files(
+            &refused,
+            "next",
+            &without_name,
+            &[("urkunde", "scan.pdf", PDF)],
+        )
+        .await;
+    assert_eq!(
+        kept.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        kept.body
+    );
+    assert!(kept.text("#f-nachname-error").contains("Nachname"));
+    assert_eq!(kept.texts(".uploaded-name"), ["scan.pdf"]);
+    assert!(
+        kept.form_action().contains("/applications/"),
+        "{}",
+        kept.form_action()
+    );
+    assert_eq!(stored_files(&app), 1);
+    let next = citizen
+        .press_with_files(&kept, "next", APPLICANT, &[("urkunde", "", b"")])
+        .await;
+    assert_eq!(next.status, StatusCode::SEE_OTHER, "{}", next.body);
+    assert!(next.location().ends_with("/steps/2"), "{}", next.location());
+    app.stop().await;
+}
+
 both_databases!(
+    on_the_first_step_a_refused_file_is_reported_and_an_accepted_one_starts_the_draft,
     the_files_of_an_expired_draft_are_deleted_with_it,
     a_file_of_the_wrong_type_is_refused_at_its_field_and_the_step_is_kept,
     an_uploaded_file_travels_with_the_case_and_downloads_only_as_an_attachment,

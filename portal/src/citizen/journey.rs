@@ -237,9 +237,21 @@ pub async fn start(
         return Ok(Redirect::to(&service_url(tenant, offering)).into_response());
     }
     let errors = journey.step_errors(step);
-    if action == Action::Next && row_anchor.is_none() && !errors.is_empty() && files.is_empty() {
-        // Nothing stored yet: the page keeps every value, the citizen corrects and sends.
-        let page = page(StatusCode::UNPROCESSABLE_ENTITY, errors, None);
+    let refused_only = files.is_empty() && !upload_errors.is_empty();
+    if files.is_empty()
+        && (refused_only || action == Action::Next && row_anchor.is_none() && !errors.is_empty())
+    {
+        // Nothing stored yet: the page keeps every value (and says which file was refused),
+        // the citizen corrects and sends.
+        let mut shown = std::mem::take(&mut upload_errors);
+        if action == Action::Next {
+            let more: Vec<FieldError> = errors
+                .into_iter()
+                .filter(|e| !shown.iter().any(|u| u.field == e.field))
+                .collect();
+            shown.extend(more);
+        }
+        let page = page(StatusCode::UNPROCESSABLE_ENTITY, shown, None);
         return Ok(pages::step(
             &ctx,
             tenant,
@@ -279,11 +291,42 @@ pub async fn start(
                 .await?;
         }
         let journey = form.journey(&typed, params);
-        if action == Action::Next
-            && (!upload_errors.is_empty() || !journey.step_errors(step).is_empty())
-        {
-            let mut res = Redirect::to(&format!("{}?errors=1", step_url(tenant, draft.id, step)))
-                .into_response();
+        let mut errors = upload_errors;
+        if action == Action::Next {
+            let more: Vec<FieldError> = journey
+                .step_errors(step)
+                .into_iter()
+                .filter(|e| !errors.iter().any(|u| u.field == e.field))
+                .collect();
+            errors.extend(more);
+        }
+        if !errors.is_empty() {
+            // The files are kept with the new draft; the page (now the draft's own step)
+            // shows what is still wrong, a refused file at its field.
+            let files = uploads::names(
+                &state
+                    .store()
+                    .draft_attachments(tenant.id, draft.id, &owner)
+                    .await?,
+            );
+            let page = pages::StepPage {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                step,
+                action: step_url(tenant, draft.id, step),
+                back: service_url(tenant, offering),
+                values: typed.clone(),
+                errors,
+                notice: None,
+                return_to_check: false,
+                files,
+            };
+            let mut res = pages::step(
+                &ctx,
+                tenant,
+                offering,
+                pages::StepView::of(&journey, step),
+                page,
+            );
             set_session_cookie(&state, &mut res, &key);
             return Ok(res);
         }
