@@ -193,6 +193,9 @@ pub const FILE_TYPES: [&str; 3] = ["pdf", "jpeg", "png"];
 pub const MAX_FILE_MB: u32 = 50;
 /// The largest `max_files` of a file field.
 pub const MAX_FILES: u32 = 10;
+/// The most megabytes one step may take in files (every file field's `max_size_mb` times its
+/// `max_files`), so that a step's post stays within what the portal reads.
+pub const MAX_STEP_UPLOAD_MB: u32 = 50;
 
 /// The most rows a repeating group may declare.
 pub const MAX_ROWS: u32 = 50;

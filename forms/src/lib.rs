@@ -29,8 +29,8 @@ mod values;
 pub use conditions::{Conditions, Explanation, Input};
 pub use definition::{
     Choice, DEFAULT_MAX_LENGTH, DEFAULT_TEXTAREA_MAX_LENGTH, EMAIL_MAX_LENGTH, FILE_TYPES, Field,
-    FieldKind, FormDefinition, MAX_FILE_MB, MAX_FILES, MAX_ROWS, Retention, Rule, Step, TrustLevel,
-    UnknownTrustLevel, ValueFormat,
+    FieldKind, FormDefinition, MAX_FILE_MB, MAX_FILES, MAX_ROWS, MAX_STEP_UPLOAD_MB, Retention,
+    Rule, Step, TrustLevel, UnknownTrustLevel, ValueFormat,
 };
 pub use error_code::ErrorCode;
 pub use fee::Fee;

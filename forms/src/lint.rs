@@ -236,6 +236,22 @@ impl FormDefinition {
         let mut seen = BTreeSet::new();
         for (i, step) in self.steps.iter().enumerate() {
             let number = i + 1;
+            let upload_mb: u64 = step
+                .fields
+                .iter()
+                .filter(|f| f.kind == FieldKind::File)
+                .map(|f| f.max_file_bytes() / (1024 * 1024) * f.max_file_count() as u64)
+                .sum();
+            if upload_mb > u64::from(crate::MAX_STEP_UPLOAD_MB) {
+                p.logic(
+                    &format!("steps[{i}]"),
+                    format!(
+                        "the step's file fields may take {upload_mb} MB (max_size_mb times \
+                         max_files); one step takes at most {} MB",
+                        crate::MAX_STEP_UPLOAD_MB
+                    ),
+                );
+            }
             p.check(
                 format!("steps[{i}].title"),
                 text(&step.title, || format!("step {number} title")),

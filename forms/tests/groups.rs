@@ -381,3 +381,24 @@ fn retention_periods_are_metadata_with_sane_bounds() {
             .any(|p| p.message.contains("unknown field `keep`"))
     );
 }
+
+#[test]
+fn a_step_cannot_ask_for_more_files_than_one_post_may_carry() {
+    let with_files = |mb: u32, count: u32| {
+        FORM.replacen(
+            r#"{ "id": "name", "type": "text", "label": "Name", "required": true }"#,
+            &format!(
+                r#"{{ "id": "name", "type": "text", "label": "Name", "required": true }},
+                   {{ "id": "scan", "type": "file", "label": "Scan", "max_size_mb": {mb}, "max_files": {count} }}"#
+            ),
+            1,
+        )
+    };
+    assert!(lint_messages(&with_files(10, 5)).is_empty());
+    let problems = lint_messages(&with_files(20, 3));
+    assert!(
+        problems.iter().any(|p| p
+            == "steps[0]: the step's file fields may take 60 MB (max_size_mb times max_files); one step takes at most 50 MB"),
+        "{problems:?}"
+    );
+}

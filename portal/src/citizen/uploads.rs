@@ -17,9 +17,10 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::uploads::{FileType, Limits, StoredFile, UploadError, sanitize_file_name};
 
-/// Uploads are the only posts larger than a form: the largest file a field takes, times the
-/// most files, plus the form itself, stays under this.
-pub const UPLOAD_BODY_LIMIT: usize = 60 * 1024 * 1024;
+/// Uploads are the only posts larger than a form: a step's files (at most
+/// [`forms::MAX_STEP_UPLOAD_MB`], which the lint enforces), plus the form and the multipart
+/// framing, stay under this.
+pub const UPLOAD_BODY_LIMIT: usize = (forms::MAX_STEP_UPLOAD_MB as usize + 2) * 1024 * 1024;
 
 /// A step's post: a plain form, or a multipart one with files.
 pub enum StepBody {
