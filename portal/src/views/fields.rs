@@ -58,6 +58,46 @@ pub fn message(lang: Lang, def: &FormDefinition, field: &Field, error: &ErrorCod
     lang.t_args(&key, &args)
 }
 
+/// The ids an answer's elements share, the `aria-describedby` list that links hint and error
+/// to the input, and the marker after the label.
+struct Frame {
+    id: String,
+    hint_id: String,
+    error_id: String,
+    described: Option<String>,
+    marker: Option<&'static str>,
+}
+
+fn frame(lang: Lang, f: &Field, key: &str, has_error: bool) -> Frame {
+    let id = dom_id(key);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let mut described = Vec::new();
+    if f.hint.is_some() {
+        described.push(hint_id.clone());
+    }
+    if has_error {
+        described.push(error_id.clone());
+    }
+    let described = (!described.is_empty()).then(|| described.join(" "));
+    // A field that depends on other answers says "if applicable" (the server drops it when
+    // its condition does not hold); an optional one says so, except a lone tick box.
+    let marker = if f.visible_if.is_some() || f.required_if.is_some() {
+        Some(lang.t("field-conditional"))
+    } else if !f.required && f.kind != FieldKind::Checkbox {
+        Some(lang.t("field-optional"))
+    } else {
+        None
+    };
+    Frame {
+        id,
+        hint_id,
+        error_id,
+        described,
+        marker,
+    }
+}
+
 /// A checkbox list: a fieldset with the question as its legend and one tick box per option,
 /// each posting the field's key with its value.
 pub(crate) fn checkboxes_field(
@@ -67,17 +107,13 @@ pub(crate) fn checkboxes_field(
     value: Option<String>,
     error: Option<String>,
 ) -> impl IntoView + use<> {
-    let id = dom_id(key);
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let mut described = Vec::new();
-    if f.hint.is_some() {
-        described.push(hint_id.clone());
-    }
-    if error.is_some() {
-        described.push(error_id.clone());
-    }
-    let described = (!described.is_empty()).then(|| described.join(" "));
+    let Frame {
+        id,
+        hint_id,
+        error_id,
+        described,
+        marker,
+    } = frame(lang, f, key, error.is_some());
     let ticked: Vec<String> = value
         .unwrap_or_default()
         .lines()
@@ -94,13 +130,6 @@ pub(crate) fn checkboxes_field(
             </p>
         }
     });
-    let marker = if f.visible_if.is_some() || f.required_if.is_some() {
-        Some(lang.t("field-conditional"))
-    } else if !f.required {
-        Some(lang.t("field-optional"))
-    } else {
-        None
-    };
     let optional = marker.map(|m| view! { <span class="optional">" "{m}</span> });
     let boxes = f
         .options
@@ -245,27 +274,14 @@ pub(crate) fn field(
     value: Option<String>,
     error: Option<String>,
 ) -> impl IntoView + use<> {
-    let id = dom_id(key);
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let mut described = Vec::new();
-    if f.hint.is_some() {
-        described.push(hint_id.clone());
-    }
-    if error.is_some() {
-        described.push(error_id.clone());
-    }
-    let described = (!described.is_empty()).then(|| described.join(" "));
+    let Frame {
+        id,
+        hint_id,
+        error_id,
+        described,
+        marker,
+    } = frame(lang, f, key, error.is_some());
     let label_text = f.label.get(lang.code()).to_owned();
-    // All fields of a form stand on one page for now, so a field that depends on other
-    // answers says "if applicable" (the server drops it when its condition does not hold).
-    let marker = if f.visible_if.is_some() || f.required_if.is_some() {
-        Some(lang.t("field-conditional"))
-    } else if !f.required && f.kind != FieldKind::Checkbox {
-        Some(lang.t("field-optional"))
-    } else {
-        None
-    };
     let optional = marker.map(|m| view! { <span class="optional">" "{m}</span> });
     let hint = f.hint.as_ref().map(
         |h| view! { <div class="hint" id=hint_id.clone()>{h.get(lang.code()).to_owned()}</div> },
