@@ -422,6 +422,10 @@ impl FormDefinition {
                 if field.kind != FieldKind::Group {
                     continue;
                 }
+                if visible && field.fields.iter().all(|c| c.visible_if.is_none()) {
+                    // Nothing to decide per row: every row's fields are shown.
+                    continue;
+                }
                 for (row, cells) in group_rows(scope, &field.id) {
                     let row_bound = scope.bind_row(cells);
                     for child in &field.fields {
@@ -456,11 +460,17 @@ impl FormDefinition {
             .map(|f| f.id.clone())
             .collect();
         for group in self.groups() {
+            let conditional = group.fields.iter().any(|c| c.required_if.is_some());
             for (row, cells) in group_rows(scope, &group.id) {
-                let row_bound = scope.bind_row(cells);
+                // A row is bound only when a `required_if` needs it.
+                let row_bound = conditional.then(|| scope.bind_row(cells));
                 for child in group.fields.iter().filter(|c| c.kind.is_input()) {
                     let key = rows::row_key(&group.id, row, &child.id);
-                    if !hidden.contains(&key) && is_required(child, &row_bound) {
+                    let needed = match &row_bound {
+                        Some(bound) => is_required(child, bound),
+                        None => child.required,
+                    };
+                    if !hidden.contains(&key) && needed {
                         required.insert(key);
                     }
                 }

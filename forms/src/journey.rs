@@ -22,7 +22,6 @@ pub struct Journey<'a> {
     def: &'a FormDefinition,
     posted: Vec<(String, String)>,
     conditions: Conditions,
-    params: &'a Params,
 }
 
 /// Where the citizen stands: step `number` of `total` visible steps (both from 1).
@@ -42,7 +41,6 @@ impl FormDefinition {
             def: self,
             posted,
             conditions,
-            params,
         }
     }
 
@@ -244,7 +242,7 @@ impl Journey<'_> {
     /// every error in form order.
     pub fn validate(&self) -> Result<Answers, Vec<FieldError>> {
         self.def
-            .validate_with(&self.posted, self.params)
+            .validate_in(&self.conditions, &self.posted)
             .map_err(|rejected| rejected.errors)
     }
 

@@ -115,6 +115,16 @@ impl FormDefinition {
         params: &Params,
     ) -> Result<Answers, Rejected> {
         let conditions = self.conditions(posted, params);
+        self.validate_in(&conditions, posted)
+    }
+
+    /// [`FormDefinition::validate_with`] on conditions already evaluated for this post (the
+    /// journey has them), so the logic is not evaluated a second time.
+    pub(crate) fn validate_in(
+        &self,
+        conditions: &crate::Conditions,
+        posted: &[(String, String)],
+    ) -> Result<Answers, Rejected> {
         let all_posted = posted;
         let posted = first_values(posted);
         let mut values = BTreeMap::new();

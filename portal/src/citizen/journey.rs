@@ -192,8 +192,8 @@ pub async fn start(
         return Ok(Redirect::to(&service_url(tenant, offering)).into_response());
     }
     let params = &offering.params;
-    let blank = Typed::new();
-    let step = offering.form.journey(&blank, params).first_step();
+    // The first step of a blank application, worked out once per offering.
+    let step = offering.blank_start().step;
     let (received, token_ok) = match body.read(&state, &offering.form, step).await? {
         Ok(read) => read,
         Err(refused) => return Ok(refused),
