@@ -243,14 +243,12 @@ pub async fn start(
     {
         // Nothing stored yet: the page keeps every value (and says which file was refused),
         // the citizen corrects and sends.
-        let mut shown = std::mem::take(&mut upload_errors);
-        if action == Action::Next {
-            let more: Vec<FieldError> = errors
-                .into_iter()
-                .filter(|e| !shown.iter().any(|u| u.field == e.field))
-                .collect();
-            shown.extend(more);
-        }
+        let next = if action == Action::Next {
+            errors
+        } else {
+            Vec::new()
+        };
+        let shown = with_step_errors(std::mem::take(&mut upload_errors), next);
         let page = page(StatusCode::UNPROCESSABLE_ENTITY, shown, None);
         return Ok(pages::step(
             &ctx,
@@ -291,15 +289,12 @@ pub async fn start(
                 .await?;
         }
         let journey = form.journey(&typed, params);
-        let mut errors = upload_errors;
-        if action == Action::Next {
-            let more: Vec<FieldError> = journey
-                .step_errors(step)
-                .into_iter()
-                .filter(|e| !errors.iter().any(|u| u.field == e.field))
-                .collect();
-            errors.extend(more);
-        }
+        let next = if action == Action::Next {
+            journey.step_errors(step)
+        } else {
+            Vec::new()
+        };
+        let errors = with_step_errors(upload_errors, next);
         if !errors.is_empty() {
             // The files are kept with the new draft; the page (now the draft's own step)
             // shows what is still wrong, a refused file at its field.
@@ -608,15 +603,12 @@ pub async fn step_submit(
     if !upload_errors.is_empty() {
         // A refused file: its message at its field, the step's other errors with it when
         // "continue" was pressed; everything typed is kept (and saved above).
-        let mut errors = upload_errors;
-        if action == Action::Next {
-            let more: Vec<FieldError> = journey
-                .step_errors(step)
-                .into_iter()
-                .filter(|e| !errors.iter().any(|u| u.field == e.field))
-                .collect();
-            errors.extend(more);
-        }
+        let next = if action == Action::Next {
+            journey.step_errors(step)
+        } else {
+            Vec::new()
+        };
+        let errors = with_step_errors(upload_errors, next);
         let page = page(StatusCode::UNPROCESSABLE_ENTITY, errors, None);
         return Ok(pages::step(
             &ctx,
@@ -725,6 +717,17 @@ pub async fn check_page(
         )),
         Err(errors) => Ok(to_first_error(tenant, &opened, &journey, &errors)),
     }
+}
+
+/// The messages of refused files first, then the step's own errors at the other fields (for
+/// "continue"; empty for the other buttons).
+fn with_step_errors(mut refused: Vec<FieldError>, step_errors: Vec<FieldError>) -> Vec<FieldError> {
+    let others: Vec<FieldError> = step_errors
+        .into_iter()
+        .filter(|e| !refused.iter().any(|u| u.field == e.field))
+        .collect();
+    refused.extend(others);
+    refused
 }
 
 /// The file names of the draft's uploads, by attachment id.

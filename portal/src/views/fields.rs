@@ -98,6 +98,16 @@ fn frame(lang: Lang, f: &Field, key: &str, has_error: bool) -> Frame {
     }
 }
 
+/// A field's error message, with "Fehler:" for screen readers, under its id for
+/// `aria-describedby`.
+fn error_message(lang: Lang, id: String, message: String) -> impl IntoView + use<> {
+    view! {
+        <p class="field-error" id=id>
+            <span class="visually-hidden">{lang.t("error-prefix")}" "</span>{message}
+        </p>
+    }
+}
+
 /// A checkbox list: a fieldset with the question as its legend and one tick box per option,
 /// each posting the field's key with its value.
 pub(crate) fn checkboxes_field(
@@ -123,13 +133,7 @@ pub(crate) fn checkboxes_field(
         |h| view! { <div class="hint" id=hint_id.clone()>{h.get(lang.code()).to_owned()}</div> },
     );
     let has_error = error.is_some();
-    let error_view = error.map(|e| {
-        view! {
-            <p class="field-error" id=error_id.clone()>
-                <span class="visually-hidden">{lang.t("error-prefix")}" "</span>{e}
-            </p>
-        }
-    });
+    let error_view = error.map(|e| error_message(lang, error_id.clone(), e));
     let optional = marker.map(|m| view! { <span class="optional">" "{m}</span> });
     let boxes = f
         .options
@@ -201,13 +205,7 @@ pub(crate) fn file_field(
         hint_id.clone()
     };
     let has_error = error.is_some();
-    let error_view = error.map(|e| {
-        view! {
-            <p class="field-error" id=error_id.clone()>
-                <span class="visually-hidden">{lang.t("error-prefix")}" "</span>{e}
-            </p>
-        }
-    });
+    let error_view = error.map(|e| error_message(lang, error_id.clone(), e));
     let optional = (!f.required && f.required_if.is_none() && f.visible_if.is_none())
         .then(|| view! { <span class="optional">" "{lang.t("field-optional")}</span> });
     let list = (!uploaded.is_empty()).then(|| {
@@ -287,13 +285,7 @@ pub(crate) fn field(
         |h| view! { <div class="hint" id=hint_id.clone()>{h.get(lang.code()).to_owned()}</div> },
     );
     let has_error = error.is_some();
-    let error_view = error.map(|e| {
-        view! {
-            <p class="field-error" id=error_id.clone()>
-                <span class="visually-hidden">{lang.t("error-prefix")}" "</span>{e}
-            </p>
-        }
-    });
+    let error_view = error.map(|e| error_message(lang, error_id.clone(), e));
     let class = if has_error {
         "field field--error"
     } else {
