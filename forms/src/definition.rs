@@ -125,6 +125,13 @@ pub struct Field {
     /// HTML `autocomplete` token, e.g. `given-name`, `postal-code`, `email`, `tel`, `bday`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autocomplete: Option<String>,
+    /// Fill the field from the citizen's login: the name of a claim of the identity provider
+    /// (`given_name`, `family_name`, `birthdate`, `email`, or an extra claim such as
+    /// `birth_name`), or `address.<part>` for a part of the address claim
+    /// (`address.street_address`, `address.postal_code`, `address.locality`). Only on fields
+    /// outside groups, of kind text, textarea, email, phone, date, postal_code, select or radio.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_length: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -345,6 +352,23 @@ impl FieldKind {
     /// Tick boxes: unticked is no answer, and `false` in expressions.
     pub fn is_tick_box(self) -> bool {
         matches!(self, FieldKind::Checkbox | FieldKind::Consent)
+    }
+
+    /// Kinds a claim of the citizen's login can fill (`prefill`): those holding one typed
+    /// text (text, textarea, email, phone, date, postal code) and single choices (select,
+    /// radio: the claim must be one of the option values).
+    pub fn takes_prefill(self) -> bool {
+        matches!(
+            self,
+            FieldKind::Text
+                | FieldKind::Textarea
+                | FieldKind::Email
+                | FieldKind::Phone
+                | FieldKind::Date
+                | FieldKind::PostalCode
+                | FieldKind::Select
+                | FieldKind::Radio
+        )
     }
 
     /// Kinds that show a `text`: the body of an `info` block, the statement of a `consent`.

@@ -19,6 +19,7 @@ mod lint;
 mod logic;
 mod money;
 mod params;
+mod prefill;
 mod rows;
 mod schema;
 mod source;

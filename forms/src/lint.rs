@@ -8,6 +8,7 @@ use crate::definition::{Field, FieldKind, FormDefinition};
 use crate::fee::Fee;
 use crate::logic::{self, Ty, Types};
 use crate::params::ParamKind;
+use crate::prefill::ClaimPath;
 use crate::text::{DEFAULT_LANG, Text};
 
 /// Field and parameter types as expressions see them; `row.<x>` for the fields of `group`.
@@ -286,6 +287,13 @@ impl FormDefinition {
                     }
                     if child.kind == FieldKind::File {
                         p.logic(&at, "a file field cannot be inside a group (yet)");
+                    }
+                    if child.prefill.is_some() {
+                        p.logic(
+                            &format!("{at}.prefill"),
+                            "prefill is not allowed on a field inside a group (only fields \
+                             outside groups are filled from the login)",
+                        );
                     }
                     p.check(&at, lint_field(child));
                     lint_field_logic_keys(child, &at, &mut p);
@@ -858,6 +866,13 @@ fn lint_field_logic_keys(field: &Field, at: &str, p: &mut Problems) {
         }
         if field.width.is_some() {
             misplaced.push("width");
+        }
+    }
+    if let Some(path) = &field.prefill {
+        if !kind.takes_prefill() {
+            misplaced.push("prefill");
+        } else if let Err(message) = ClaimPath::parse(path) {
+            p.logic(&format!("{at}.prefill"), message);
         }
     }
     if !kind.is_input() {
