@@ -37,6 +37,7 @@ fn render(
         typed,
         errors,
         &BTreeMap::new(),
+        &std::collections::BTreeSet::new(),
     )
     .into_view()
     .to_html()

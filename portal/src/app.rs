@@ -24,7 +24,12 @@ pub const FORM_BODY_LIMIT: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     // Small responses are not worth compressing; gzip costs more than it saves on them.
     let compress = SizeAbove::new(2048).and(NotForContentType::IMAGES);
-    Router::new()
+    let mut routes = Router::new();
+    // The demo's own identity provider exists only in demo mode (`setup` makes it only then).
+    if let Some(op) = state.login().and_then(|l| l.demo_op.clone()) {
+        routes = routes.merge(crate::demo_op::router(op));
+    }
+    routes
         .merge(citizen::router())
         .merge(inbox::router())
         .merge(admin::router())
@@ -135,6 +140,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
+    if let Some(login) = citizen::login::setup(state.config(), addr)? {
+        state.set_login(login);
+    }
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())

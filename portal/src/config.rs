@@ -18,6 +18,10 @@ pub const ENV_VARS: &[&str] = &[
     "PORTAL_SECRET_KEY_FILE",
     "PORTAL_LOG_FORMAT",
     "PORTAL_PUBLIC_URL",
+    "PORTAL_OIDC_ISSUER",
+    "PORTAL_OIDC_CLIENT_ID",
+    "PORTAL_OIDC_CLIENT_SECRET",
+    "PORTAL_OIDC_CLIENT_SECRET_FILE",
 ];
 
 /// The TOML file. Every key is optional; an unknown key is an error.
@@ -37,6 +41,33 @@ pub struct FileConfig {
     pub draft_days: Option<u32>,
     pub public_url: Option<String>,
     pub staff_lockout_seconds: Option<u32>,
+    /// The citizens' identity provider (OpenID Connect).
+    pub oidc: Option<OidcFile>,
+    pub citizen_login_idle_minutes: Option<u32>,
+    pub citizen_login_hours: Option<u32>,
+    /// `"municipality/service" = "substantial"`: a municipality raises a service's trust level
+    /// above its form's (never lowers it).
+    pub trust_levels: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// `[oidc]` in the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcFile {
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    /// The `acr` values that count as each trust level.
+    pub acr: Option<AcrFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcrFile {
+    pub low: Option<Vec<String>>,
+    pub substantial: Option<Vec<String>>,
+    pub high: Option<Vec<String>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -91,6 +122,85 @@ pub struct Config {
     /// How long the fifth failed login in a row locks a staff account; every further failure
     /// doubles it, up to an hour.
     pub staff_lockout_seconds: u32,
+    /// The citizens' identity provider; `None`: the demo's own provider in demo mode, else no
+    /// citizen login (services that need one cannot be started).
+    pub oidc: Option<OidcConfig>,
+    /// Which `acr` values count as which trust level.
+    pub acr: AcrMap,
+    /// A citizen's login ends after this long without a request...
+    pub citizen_login_idle_minutes: u32,
+    /// ...and this long after it began, whatever happens.
+    pub citizen_login_hours: u32,
+    /// Trust levels municipalities raised, by `municipality/service`.
+    pub trust_levels: std::collections::BTreeMap<String, forms::TrustLevel>,
+}
+
+/// The relying party's registration at the identity provider.
+#[derive(Clone, Debug)]
+pub struct OidcConfig {
+    /// Exactly as the provider's discovery document names it.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+/// The `acr` values of each trust level. Defaults: STORK-QAA levels and eIDAS LoA URIs as
+/// BundID-style brokers send them (../shared/PROTOCOLS.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcrMap {
+    pub low: Vec<String>,
+    pub substantial: Vec<String>,
+    pub high: Vec<String>,
+}
+
+impl Default for AcrMap {
+    fn default() -> Self {
+        let v = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect();
+        Self {
+            low: v(&[
+                "STORK-QAA-Level-1",
+                "STORK-QAA-Level-2",
+                "http://eidas.europa.eu/LoA/low",
+            ]),
+            substantial: v(&[
+                "STORK-QAA-Level-3",
+                "http://eidas.europa.eu/LoA/substantial",
+            ]),
+            high: v(&["STORK-QAA-Level-4", "http://eidas.europa.eu/LoA/high"]),
+        }
+    }
+}
+
+impl AcrMap {
+    /// The trust level an `acr` value stands for; `None` for a value not configured.
+    pub fn level(&self, acr: &str) -> Option<forms::TrustLevel> {
+        use forms::TrustLevel;
+        [
+            (TrustLevel::High, &self.high),
+            (TrustLevel::Substantial, &self.substantial),
+            (TrustLevel::Low, &self.low),
+        ]
+        .into_iter()
+        .find(|(_, values)| values.iter().any(|v| v == acr))
+        .map(|(level, _)| level)
+    }
+
+    /// The values to ask for when at least `level` is needed, best first: every value of that
+    /// level and above (`acr_values` lists what is acceptable, in order of preference).
+    pub fn at_least(&self, level: forms::TrustLevel) -> Vec<&str> {
+        use forms::TrustLevel;
+        let mut out = Vec::new();
+        for (l, values) in [
+            (TrustLevel::Low, &self.low),
+            (TrustLevel::Substantial, &self.substantial),
+            (TrustLevel::High, &self.high),
+        ] {
+            if l >= level {
+                out.extend(values.iter().map(String::as_str));
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -240,7 +350,45 @@ impl Config {
             ));
         }
 
+        let (oidc, acr) = oidc(env, file.oidc)?;
+        if oidc.is_some() && public_url.is_none() && !demo {
+            return Err(invalid(
+                "PORTAL_PUBLIC_URL",
+                "citizen login needs the portal's public address (the provider sends citizens \
+                 back to PORTAL_PUBLIC_URL/login/callback)",
+            ));
+        }
+        let citizen_login_idle_minutes = file.citizen_login_idle_minutes.unwrap_or(30);
+        let citizen_login_hours = file.citizen_login_hours.unwrap_or(12);
+        if citizen_login_idle_minutes == 0 || citizen_login_hours == 0 {
+            return Err(invalid(
+                "citizen_login_idle_minutes / citizen_login_hours",
+                "must be at least 1",
+            ));
+        }
+        let mut trust_levels = std::collections::BTreeMap::new();
+        for (key, level) in file.trust_levels.unwrap_or_default() {
+            if key.split('/').count() != 2 {
+                return Err(invalid(
+                    "trust_levels",
+                    &format!(
+                        "`{key}`: expected \"municipality/service\", e.g. \"werther/gewerbeanmeldung\""
+                    ),
+                ));
+            }
+            let level: forms::TrustLevel =
+                level.parse().map_err(|e: forms::UnknownTrustLevel| {
+                    invalid("trust_levels", &format!("`{key}`: {e}"))
+                })?;
+            trust_levels.insert(key, level);
+        }
+
         Ok(Self {
+            oidc,
+            acr,
+            citizen_login_idle_minutes,
+            citizen_login_hours,
+            trust_levels,
             bind,
             database_url: database_url.map(Secret::new),
             data_dir,
@@ -262,6 +410,85 @@ impl Config {
             Some(url) => url.expose().to_owned(),
             None => store::sqlite_url_in(&self.data_dir),
         }
+    }
+}
+
+/// The identity provider's settings, from the environment over the file's `[oidc]` table.
+fn oidc(
+    env: &dyn Env,
+    file: Option<OidcFile>,
+) -> Result<(Option<OidcConfig>, AcrMap), ConfigError> {
+    let file = file.unwrap_or_default();
+    let mut acr = AcrMap::default();
+    if let Some(a) = file.acr {
+        for (list, given) in [
+            (&mut acr.low, a.low),
+            (&mut acr.substantial, a.substantial),
+            (&mut acr.high, a.high),
+        ] {
+            if let Some(given) = given {
+                *list = given;
+            }
+        }
+    }
+    let issuer = env.var("PORTAL_OIDC_ISSUER").or(file.issuer);
+    let client_id = env.var("PORTAL_OIDC_CLIENT_ID").or(file.client_id);
+    let client_secret = secret(
+        env,
+        "PORTAL_OIDC_CLIENT_SECRET",
+        file.client_secret,
+        file.client_secret_file,
+        "oidc.client_secret_file",
+    )?;
+    let Some(issuer) = issuer else {
+        if client_id.is_some() || client_secret.is_some() {
+            return Err(invalid(
+                "PORTAL_OIDC_ISSUER",
+                "a client id or secret is set but no issuer",
+            ));
+        }
+        return Ok((None, acr));
+    };
+    check_issuer(&issuer)?;
+    let (Some(client_id), Some(client_secret)) = (client_id, client_secret) else {
+        return Err(invalid(
+            "PORTAL_OIDC_CLIENT_ID / PORTAL_OIDC_CLIENT_SECRET",
+            "the issuer is set, so the client id and secret the provider gave the portal are needed too",
+        ));
+    };
+    Ok((
+        Some(OidcConfig {
+            issuer,
+            client_id,
+            client_secret: Secret::new(client_secret),
+        }),
+        acr,
+    ))
+}
+
+/// An issuer is an `https` URL; plain `http` only on a loopback address (a provider on the
+/// same machine, as in tests and the demo).
+pub fn check_issuer(issuer: &str) -> Result<(), ConfigError> {
+    let url = reqwest::Url::parse(issuer).map_err(|_| {
+        invalid(
+            "PORTAL_OIDC_ISSUER",
+            "expected an address like https://id.example.de/realms/portal",
+        )
+    })?;
+    let loopback = match url.host() {
+        Some(openidconnect::url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(openidconnect::url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(openidconnect::url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(invalid(
+            "PORTAL_OIDC_ISSUER",
+            "must use https (plain http only for a provider on 127.0.0.1, ::1 or localhost)",
+        )),
+        _ => Err(invalid("PORTAL_OIDC_ISSUER", "expected an https address")),
     }
 }
 
@@ -410,6 +637,109 @@ mod tests {
             let err = build(bad, &[]).expect_err(bad);
             assert!(err.to_string().contains("staff_lockout_seconds"), "{err}");
         }
+    }
+
+    #[test]
+    fn an_identity_provider_over_plain_http_is_refused_unless_on_loopback() {
+        let env = |issuer: &'static str| {
+            vec![
+                ("PORTAL_OIDC_ISSUER", issuer),
+                ("PORTAL_OIDC_CLIENT_ID", "portal"),
+                ("PORTAL_OIDC_CLIENT_SECRET", "s3cret"),
+                ("PORTAL_PUBLIC_URL", "https://portal.example.de"),
+            ]
+        };
+        let err = build("", &env("http://id.example.de/realms/x")).expect_err("plain http");
+        assert!(err.to_string().contains("https"), "{err}");
+        for ok in [
+            "https://id.example.de/realms/x",
+            "http://127.0.0.1:9000",
+            "http://[::1]:9000/op",
+            "http://localhost:9000",
+        ] {
+            let c = build("", &env(ok)).expect(ok);
+            assert_eq!(c.oidc.expect("configured").issuer, ok);
+        }
+    }
+
+    #[test]
+    fn citizen_login_needs_client_credentials_and_outside_the_demo_a_public_url() {
+        let err = build(
+            "",
+            &[
+                ("PORTAL_OIDC_ISSUER", "https://id.example.de"),
+                ("PORTAL_DATABASE_URL", "postgres://x@h/db"),
+            ],
+        )
+        .expect_err("no client");
+        assert!(err.to_string().contains("CLIENT_ID"), "{err}");
+        let err = build(
+            "",
+            &[
+                ("PORTAL_OIDC_ISSUER", "https://id.example.de"),
+                ("PORTAL_OIDC_CLIENT_ID", "portal"),
+                ("PORTAL_OIDC_CLIENT_SECRET", "s3cret"),
+                ("PORTAL_DATABASE_URL", "postgres://x@h/db"),
+            ],
+        )
+        .expect_err("no public url");
+        assert!(err.to_string().contains("PORTAL_PUBLIC_URL"), "{err}");
+        let debug = format!(
+            "{:?}",
+            build(
+                "",
+                &[
+                    ("PORTAL_OIDC_ISSUER", "https://id.example.de"),
+                    ("PORTAL_OIDC_CLIENT_ID", "portal"),
+                    ("PORTAL_OIDC_CLIENT_SECRET", "s3cret-value"),
+                ],
+            )
+            .expect("demo needs no public url")
+        );
+        assert!(!debug.contains("s3cret-value"), "{debug}");
+    }
+
+    #[test]
+    fn acr_values_map_to_trust_levels_with_the_bundid_defaults_and_can_be_configured() {
+        use forms::TrustLevel;
+        let c = build("", &[]).expect("defaults");
+        assert_eq!(c.acr.level("STORK-QAA-Level-1"), Some(TrustLevel::Low));
+        assert_eq!(
+            c.acr.level("STORK-QAA-Level-3"),
+            Some(TrustLevel::Substantial)
+        );
+        assert_eq!(
+            c.acr.level("http://eidas.europa.eu/LoA/high"),
+            Some(TrustLevel::High)
+        );
+        assert_eq!(c.acr.level("something-else"), None);
+        assert_eq!(
+            c.acr.at_least(TrustLevel::Substantial),
+            [
+                "STORK-QAA-Level-3",
+                "http://eidas.europa.eu/LoA/substantial",
+                "STORK-QAA-Level-4",
+                "http://eidas.europa.eu/LoA/high"
+            ]
+        );
+        let c = build("[oidc.acr]\nhigh = [\"urn:example:loa:4\"]", &[]).expect("custom");
+        assert_eq!(c.acr.level("urn:example:loa:4"), Some(TrustLevel::High));
+        assert_eq!(c.acr.level("STORK-QAA-Level-4"), None);
+    }
+
+    #[test]
+    fn a_municipality_raises_a_trust_level_by_service() {
+        let c = build(
+            "[trust_levels]\n\"werther/gewerbeanmeldung\" = \"high\"",
+            &[],
+        )
+        .expect("ok");
+        assert_eq!(
+            c.trust_levels.get("werther/gewerbeanmeldung"),
+            Some(&forms::TrustLevel::High)
+        );
+        assert!(build("[trust_levels]\n\"werther\" = \"high\"", &[]).is_err());
+        assert!(build("[trust_levels]\n\"a/b\" = \"very\"", &[]).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod citizen;
 pub mod config;
 pub mod demo;
+pub mod demo_op;
 pub mod error;
 pub mod forms_cli;
 pub mod i18n;

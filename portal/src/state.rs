@@ -26,6 +26,8 @@ struct Inner {
     catalogue: RwLock<Arc<Catalogue>>,
     /// Uploaded files, outside the database (`files/` in the data folder).
     files: crate::uploads::FileStore,
+    /// Citizen login, set up once the listening address is known (see [`AppState::set_login`]).
+    login: std::sync::OnceLock<crate::citizen::login::Login>,
 }
 
 impl AppState {
@@ -44,7 +46,30 @@ impl AppState {
             store,
             csrf_key: Arc::new(derive_key(secret, b"csrf-v1")),
             catalogue: RwLock::new(Arc::new(catalogue)),
+            login: std::sync::OnceLock::new(),
         })))
+    }
+
+    /// Citizen login, if this installation offers it.
+    pub fn login(&self) -> Option<&crate::citizen::login::Login> {
+        self.0.login.get()
+    }
+
+    /// The trust level a service needs here: its form's, or higher where the municipality
+    /// raised it (`trust_levels` in the configuration); never lower.
+    pub fn trust_level(&self, tenant: &Tenant, offering: &Offering) -> forms::TrustLevel {
+        let raised = self
+            .config()
+            .trust_levels
+            .get(&format!("{}/{}", tenant.slug, offering.service.slug))
+            .copied()
+            .unwrap_or_default();
+        offering.form.trust_level.max(raised)
+    }
+
+    /// Sets up citizen login once (a second call changes nothing).
+    pub fn set_login(&self, login: crate::citizen::login::Login) {
+        let _ = self.0.login.set(login);
     }
 
     pub fn config(&self) -> &Config {

@@ -28,6 +28,16 @@ pub const LANG_COOKIE: &str = "portal-lang";
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
 
+/// The CSP with one more origin allowed as a form's target: browsers apply `form-action` to
+/// the redirects after a form post too, and the logout form's redirect goes to the identity
+/// provider.
+pub fn csp_with_form_action(origin: &str) -> String {
+    CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    )
+}
+
 /// The request's correlation id, shown on the 500 page and in every log line of the request.
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
@@ -60,7 +70,10 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    security_headers(res.headers_mut());
+    security_headers(
+        res.headers_mut(),
+        state.login().and_then(|l| l.csp.as_ref()),
+    );
     let status = res.status().as_u16();
     span.in_scope(|| {
         if status >= 500 {
@@ -82,11 +95,11 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
 
 /// A framework error (no route, wrong method, body limit) that has no page yet.
 fn bare_error(res: &Response) -> Option<ErrorPage> {
-    let is_page = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    if is_page {
+    // A page, or a machine endpoint's JSON answer (the demo provider's token errors), stays.
+    let is_own = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"text/html") || v.as_bytes().starts_with(b"application/json")
+    });
+    if is_own {
         return None;
     }
     ErrorPage::from_status(res.status())
@@ -105,6 +118,7 @@ fn error_page(
         title: lang.t(&format!("{}-title", page.key())).to_owned(),
         tenant: None,
         staff: None,
+        citizen: None,
         path: path.to_owned(),
     };
     let title = shell.title.clone();
@@ -124,10 +138,10 @@ fn error_page(
     )
 }
 
-fn security_headers(h: &mut HeaderMap) {
+fn security_headers(h: &mut HeaderMap, csp: Option<&HeaderValue>) {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
+        csp.cloned().unwrap_or(HeaderValue::from_static(CSP)),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -177,6 +191,8 @@ pub struct PageCtx {
     pub csrf: Csrf,
     pub demo: bool,
     pub path: String,
+    /// The logged-in citizen's name (empty when the provider sent none), for the header.
+    pub citizen: Option<String>,
 }
 
 impl PageCtx {
@@ -187,6 +203,13 @@ impl PageCtx {
             title,
             tenant: None,
             staff: None,
+            citizen: self
+                .citizen
+                .clone()
+                .map(|name| crate::views::CitizenHeader {
+                    name,
+                    csrf_token: self.csrf.token(),
+                }),
             path: self.path.clone(),
         }
     }
@@ -225,11 +248,21 @@ impl FromRequestParts<AppState> for PageCtx {
             .get::<Csrf>()
             .cloned()
             .ok_or(ErrorPage::Internal)?;
+        // Only a browser with a session cookie costs a lookup.
+        let citizen = match crate::auth::citizen::Visitor::from_request_parts(parts, state).await {
+            Ok(visitor) => visitor.name(),
+            Err(e) => {
+                // Logs the cause with the request's correlation id.
+                let _ = e.into_response();
+                return Err(ErrorPage::Internal);
+            }
+        };
         Ok(Self {
             lang: lang_of(&parts.headers),
             csrf,
             demo: state.config().demo,
             path: parts.uri.path().to_owned(),
+            citizen,
         })
     }
 }

@@ -233,7 +233,38 @@ pub trait Store: Send + Sync + 'static {
     /// A session that has not expired yet.
     async fn session(&self, key_hash: &str) -> Result<Option<SessionRecord>>;
     async fn delete_session(&self, key_hash: &str) -> Result<()>;
+    /// Deletes expired sessions (a citizen's also when idle too long) and expired login flows.
     async fn delete_expired_sessions(&self) -> Result<u64>;
+
+    // --- citizen login (OpenID Connect) ----------------------------------------------------
+    /// A login begins: the browser's session row is created (or kept, with the later of both
+    /// expiries) and the flow stored with it, in one transaction.
+    async fn begin_login(&self, flow: &NewLoginFlow) -> Result<()>;
+    /// The unexpired flow with this state that this browser session began, deleted as it is
+    /// read: a state works once. `None` for any other state or session; nothing changes then.
+    async fn take_login_flow(
+        &self,
+        state_hash: &str,
+        session_hash: &str,
+    ) -> Result<Option<LoginFlow>>;
+    /// A login succeeded: in one transaction the new session (new key) is stored, the drafts
+    /// this browser began anonymously (`drafts.owner` = the old session hash) pass to the
+    /// citizen and lose their resume links (a citizen's draft opens only with their login),
+    /// and the old session is deleted with its flows.
+    async fn complete_login(
+        &self,
+        old_session_hash: &str,
+        session: &NewCitizenSession,
+    ) -> Result<()>;
+    /// Moves a citizen session's idle end (never past its absolute end). A login already idle
+    /// too long stays ended.
+    async fn touch_session(&self, key_hash: &str, idle_expires_at: DateTime<Utc>) -> Result<()>;
+    /// "Meine Anträge": the owner's unexpired drafts in every tenant, last changed first. With
+    /// [`Store::citizen_cases`] the only queries scoped by identity instead of tenant
+    /// (DESIGN.md principle 5).
+    async fn citizen_drafts(&self, owner: &str) -> Result<Vec<DraftSummary>>;
+    /// "Meine Anträge": the owner's cases in every tenant, newest first.
+    async fn citizen_cases(&self, owner: &str) -> Result<Vec<CitizenCase>>;
 }
 
 /// Opens the database named by `url`, creating an SQLite file (and its folder) when missing,

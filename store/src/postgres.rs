@@ -13,11 +13,12 @@ use sqlx::{Connection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Attachment, Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormParameter,
-    FormRecord, FormScope, FormVersion, LockoutPolicy, NewAttachment, NewCase, NewDraft, NewForm,
-    NewService, NewSession, NewStaff, NewTenant, Offer, Page, ParameterChanges, Published, Result,
-    Role, RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError,
-    Tenant, TenantId, TenantProfile,
+    Attachment, Backend, Case, CaseStatus, CaseSummary, CitizenCase, CitizenLogin, Draft,
+    DraftSummary, FailedLogin, FormId, FormParameter, FormRecord, FormScope, FormVersion,
+    LockoutPolicy, LoginFlow, NewAttachment, NewCase, NewCitizenSession, NewDraft, NewForm,
+    NewLoginFlow, NewService, NewSession, NewStaff, NewTenant, Offer, Page, ParameterChanges,
+    Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser,
+    Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -135,11 +136,59 @@ fn case_from(row: &PgRow) -> Result<Case> {
     })
 }
 
+const SESSION_COLUMNS: &str = "select key_hash, staff_id, expires_at, citizen, citizen_level, \
+     citizen_claims, id_token, idle_expires_at from sessions";
+
 fn session_from(row: &PgRow) -> Result<SessionRecord> {
+    let citizen = match (
+        row.try_get::<Option<String>, _>("citizen")?,
+        row.try_get::<Option<DateTime<Utc>>, _>("idle_expires_at")?,
+    ) {
+        // An idle login is over; the row lives on until its absolute end.
+        (Some(owner), Some(idle_expires_at)) if idle_expires_at > Utc::now() => {
+            Some(CitizenLogin {
+                owner,
+                level: row
+                    .try_get::<Option<String>, _>("citizen_level")?
+                    .unwrap_or_default(),
+                claims: row
+                    .try_get::<Option<Json<serde_json::Value>>, _>("citizen_claims")?
+                    .map_or_else(
+                        || serde_json::Value::Object(serde_json::Map::new()),
+                        |j| j.0,
+                    ),
+                id_token: row.try_get("id_token")?,
+                idle_expires_at,
+            })
+        }
+        _ => None,
+    };
     Ok(SessionRecord {
         key_hash: row.try_get("key_hash")?,
         staff_id: row.try_get::<Option<i64>, _>("staff_id")?.map(StaffId),
         expires_at: row.try_get::<DateTime<Utc>, _>("expires_at")?,
+        citizen,
+    })
+}
+
+fn draft_summary_from(row: &PgRow) -> Result<DraftSummary> {
+    Ok(DraftSummary {
+        id: row.try_get("id")?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        service_id: ServiceId(row.try_get("service_id")?),
+        updated_at: row.try_get("updated_at")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+fn citizen_case_from(row: &PgRow) -> Result<CitizenCase> {
+    Ok(CitizenCase {
+        id: row.try_get("id")?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        service_id: ServiceId(row.try_get("service_id")?),
+        reference: row.try_get("reference")?,
+        status: parse_status(row.try_get("status")?)?,
+        created_at: row.try_get("created_at")?,
     })
 }
 
@@ -1123,10 +1172,9 @@ impl Store for PgStore {
     }
 
     async fn session(&self, key_hash: &str) -> Result<Option<SessionRecord>> {
-        sqlx::query(
-            "select key_hash, staff_id, expires_at from sessions \
-             where key_hash = $1 and expires_at > now()",
-        )
+        sqlx::query(&format!(
+            "{SESSION_COLUMNS} where key_hash = $1 and expires_at > now()"
+        ))
         .bind(key_hash)
         .fetch_optional(&self.pool)
         .await?
@@ -1144,11 +1192,147 @@ impl Store for PgStore {
     }
 
     async fn delete_expired_sessions(&self) -> Result<u64> {
-        Ok(
-            sqlx::query("delete from sessions where expires_at <= now()")
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
+        let mut tx = self.begin().await?;
+        sqlx::query("delete from login_flows where expires_at <= now()")
+            .execute(&mut *tx)
+            .await?;
+        let deleted = sqlx::query(
+            "delete from sessions where expires_at <= now() \
+             or (citizen is not null and idle_expires_at <= now())",
         )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    async fn begin_login(&self, flow: &NewLoginFlow) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "insert into sessions (key_hash, staff_id, expires_at) values ($1, null, $2) \
+             on conflict (key_hash) do update \
+             set expires_at = greatest(sessions.expires_at, excluded.expires_at) \
+             where sessions.staff_id is null",
+        )
+        .bind(&flow.session_hash)
+        .bind(flow.session_expires_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "insert into login_flows (state_hash, session_hash, nonce, pkce_verifier, level, \
+             return_to, expires_at) values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&flow.state_hash)
+        .bind(&flow.session_hash)
+        .bind(&flow.nonce)
+        .bind(&flow.pkce_verifier)
+        .bind(&flow.level)
+        .bind(&flow.return_to)
+        .bind(flow.expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn take_login_flow(
+        &self,
+        state_hash: &str,
+        session_hash: &str,
+    ) -> Result<Option<LoginFlow>> {
+        let row = sqlx::query(
+            "delete from login_flows where state_hash = $1 and session_hash = $2 \
+             and expires_at > now() returning nonce, pkce_verifier, level, return_to",
+        )
+        .bind(state_hash)
+        .bind(session_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(LoginFlow {
+                nonce: row.try_get("nonce")?,
+                pkce_verifier: row.try_get("pkce_verifier")?,
+                level: row.try_get("level")?,
+                return_to: row.try_get("return_to")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn complete_login(
+        &self,
+        old_session_hash: &str,
+        session: &NewCitizenSession,
+    ) -> Result<()> {
+        let login = &session.login;
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "insert into sessions (key_hash, staff_id, expires_at, citizen, citizen_level, \
+             citizen_claims, id_token, idle_expires_at) \
+             values ($1, null, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&session.key_hash)
+        .bind(session.expires_at)
+        .bind(&login.owner)
+        .bind(&login.level)
+        .bind(Json(&login.claims))
+        .bind(login.id_token.as_deref())
+        .bind(login.idle_expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        sqlx::query(
+            "update drafts set owner = $1, token_hash = null, updated_at = now() where owner = $2",
+        )
+        .bind(&login.owner)
+        .bind(old_session_hash)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("delete from sessions where key_hash = $1")
+            .bind(old_session_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn touch_session(&self, key_hash: &str, idle_expires_at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "update sessions set idle_expires_at = least($1, expires_at) \
+             where key_hash = $2 and citizen is not null and idle_expires_at > now()",
+        )
+        .bind(idle_expires_at)
+        .bind(key_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn citizen_drafts(&self, owner: &str) -> Result<Vec<DraftSummary>> {
+        sqlx::query(
+            "select id, tenant_id, service_id, updated_at, expires_at from drafts \
+             where owner = $1 and expires_at > now() order by updated_at desc, id",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(draft_summary_from)
+        .collect()
+    }
+
+    async fn citizen_cases(&self, owner: &str) -> Result<Vec<CitizenCase>> {
+        sqlx::query(
+            "select id, tenant_id, service_id, reference, status, created_at from cases \
+             where submitter_session = $1 order by created_at desc, id",
+        )
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(citizen_case_from)
+        .collect()
     }
 }

@@ -21,11 +21,12 @@ use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Attachment, Backend, Case, CaseStatus, CaseSummary, Draft, FailedLogin, FormId, FormParameter,
-    FormRecord, FormScope, FormVersion, LockoutPolicy, NewAttachment, NewCase, NewDraft, NewForm,
-    NewService, NewSession, NewStaff, NewTenant, Offer, Page, ParameterChanges, Published, Result,
-    Role, RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser, Store, StoreError,
-    Tenant, TenantId, TenantProfile,
+    Attachment, Backend, Case, CaseStatus, CaseSummary, CitizenCase, CitizenLogin, Draft,
+    DraftSummary, FailedLogin, FormId, FormParameter, FormRecord, FormScope, FormVersion,
+    LockoutPolicy, LoginFlow, NewAttachment, NewCase, NewCitizenSession, NewDraft, NewForm,
+    NewLoginFlow, NewService, NewSession, NewStaff, NewTenant, Offer, Page, ParameterChanges,
+    Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser,
+    Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -206,11 +207,64 @@ fn case_from(row: &SqliteRow) -> Result<Case> {
     })
 }
 
+const SESSION_COLUMNS: &str = "select key_hash, staff_id, expires_at, citizen, citizen_level, \
+     citizen_claims, id_token, idle_expires_at from sessions";
+
 fn session_from(row: &SqliteRow) -> Result<SessionRecord> {
+    let citizen = match (
+        row.try_get::<Option<String>, _>("citizen")?,
+        row.try_get::<Option<String>, _>("idle_expires_at")?,
+    ) {
+        (Some(owner), Some(idle)) => {
+            let idle_expires_at = parse_ts(&idle)?;
+            let claims: Option<String> = row.try_get("citizen_claims")?;
+            let claims = match claims {
+                Some(text) => serde_json::from_str(&text)
+                    .map_err(|_| StoreError::Corrupt("citizen claims are not JSON".into()))?,
+                None => serde_json::Value::Object(serde_json::Map::new()),
+            };
+            // An idle login is over; the row lives on until its absolute end.
+            (idle_expires_at > Utc::now()).then(|| -> Result<CitizenLogin> {
+                Ok(CitizenLogin {
+                    owner,
+                    level: row
+                        .try_get::<Option<String>, _>("citizen_level")?
+                        .unwrap_or_default(),
+                    claims,
+                    id_token: row.try_get("id_token")?,
+                    idle_expires_at,
+                })
+            })
+        }
+        _ => None,
+    }
+    .transpose()?;
     Ok(SessionRecord {
         key_hash: row.try_get("key_hash")?,
         staff_id: row.try_get::<Option<i64>, _>("staff_id")?.map(StaffId),
         expires_at: parse_ts(row.try_get("expires_at")?)?,
+        citizen,
+    })
+}
+
+fn draft_summary_from(row: &SqliteRow) -> Result<DraftSummary> {
+    Ok(DraftSummary {
+        id: parse_uuid(row.try_get("id")?)?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        service_id: ServiceId(row.try_get("service_id")?),
+        updated_at: parse_ts(row.try_get("updated_at")?)?,
+        expires_at: parse_ts(row.try_get("expires_at")?)?,
+    })
+}
+
+fn citizen_case_from(row: &SqliteRow) -> Result<CitizenCase> {
+    Ok(CitizenCase {
+        id: parse_uuid(row.try_get("id")?)?,
+        tenant_id: TenantId(row.try_get("tenant_id")?),
+        service_id: ServiceId(row.try_get("service_id")?),
+        reference: row.try_get("reference")?,
+        status: parse_status(row.try_get("status")?)?,
+        created_at: parse_ts(row.try_get("created_at")?)?,
     })
 }
 
@@ -1271,10 +1325,9 @@ impl Store for SqliteStore {
     }
 
     async fn session(&self, key_hash: &str) -> Result<Option<SessionRecord>> {
-        sqlx::query(
-            "select key_hash, staff_id, expires_at from sessions \
-             where key_hash = ? and expires_at > ?",
-        )
+        sqlx::query(&format!(
+            "{SESSION_COLUMNS} where key_hash = ? and expires_at > ?"
+        ))
         .bind(key_hash)
         .bind(now())
         .fetch_optional(&self.read)
@@ -1293,10 +1346,162 @@ impl Store for SqliteStore {
     }
 
     async fn delete_expired_sessions(&self) -> Result<u64> {
-        Ok(sqlx::query("delete from sessions where expires_at <= ?")
-            .bind(now())
-            .execute(&self.write)
-            .await?
-            .rows_affected())
+        let now = now();
+        let mut tx = self.begin().await?;
+        sqlx::query("delete from login_flows where expires_at <= ?")
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        let deleted = sqlx::query(
+            "delete from sessions where expires_at <= ? \
+             or (citizen is not null and idle_expires_at <= ?)",
+        )
+        .bind(&now)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    async fn begin_login(&self, flow: &NewLoginFlow) -> Result<()> {
+        let mut tx = self.begin().await?;
+        // Timestamps share one fixed-width format, so `max` of the text is the later time.
+        sqlx::query(
+            "insert into sessions (key_hash, staff_id, expires_at, created_at) \
+             values (?, null, ?, ?) \
+             on conflict (key_hash) do update set expires_at = max(expires_at, excluded.expires_at) \
+             where sessions.staff_id is null",
+        )
+        .bind(&flow.session_hash)
+        .bind(format_ts(flow.session_expires_at))
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "insert into login_flows (state_hash, session_hash, nonce, pkce_verifier, level, \
+             return_to, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&flow.state_hash)
+        .bind(&flow.session_hash)
+        .bind(&flow.nonce)
+        .bind(&flow.pkce_verifier)
+        .bind(&flow.level)
+        .bind(&flow.return_to)
+        .bind(format_ts(flow.expires_at))
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn take_login_flow(
+        &self,
+        state_hash: &str,
+        session_hash: &str,
+    ) -> Result<Option<LoginFlow>> {
+        let row = sqlx::query(
+            "delete from login_flows where state_hash = ? and session_hash = ? \
+             and expires_at > ? returning nonce, pkce_verifier, level, return_to",
+        )
+        .bind(state_hash)
+        .bind(session_hash)
+        .bind(now())
+        .fetch_optional(&self.write)
+        .await?;
+        row.map(|row| {
+            Ok(LoginFlow {
+                nonce: row.try_get("nonce")?,
+                pkce_verifier: row.try_get("pkce_verifier")?,
+                level: row.try_get("level")?,
+                return_to: row.try_get("return_to")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn complete_login(
+        &self,
+        old_session_hash: &str,
+        session: &NewCitizenSession,
+    ) -> Result<()> {
+        let login = &session.login;
+        let claims = serde_json::to_string(&login.claims)
+            .map_err(|_| StoreError::Corrupt("citizen claims cannot be serialised".into()))?;
+        let now = now();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "insert into sessions (key_hash, staff_id, expires_at, created_at, citizen, \
+             citizen_level, citizen_claims, id_token, idle_expires_at) \
+             values (?, null, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&session.key_hash)
+        .bind(format_ts(session.expires_at))
+        .bind(&now)
+        .bind(&login.owner)
+        .bind(&login.level)
+        .bind(claims)
+        .bind(login.id_token.as_deref())
+        .bind(format_ts(login.idle_expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        sqlx::query(
+            "update drafts set owner = ?, token_hash = null, updated_at = ? where owner = ?",
+        )
+        .bind(&login.owner)
+        .bind(&now)
+        .bind(old_session_hash)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("delete from sessions where key_hash = ?")
+            .bind(old_session_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn touch_session(&self, key_hash: &str, idle_expires_at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "update sessions set idle_expires_at = min(?, expires_at) \
+             where key_hash = ? and citizen is not null and idle_expires_at > ?",
+        )
+        .bind(format_ts(idle_expires_at))
+        .bind(key_hash)
+        .bind(now())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn citizen_drafts(&self, owner: &str) -> Result<Vec<DraftSummary>> {
+        sqlx::query(
+            "select id, tenant_id, service_id, updated_at, expires_at from drafts \
+             where owner = ? and expires_at > ? order by updated_at desc, id",
+        )
+        .bind(owner)
+        .bind(now())
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(draft_summary_from)
+        .collect()
+    }
+
+    async fn citizen_cases(&self, owner: &str) -> Result<Vec<CitizenCase>> {
+        sqlx::query(
+            "select id, tenant_id, service_id, reference, status, created_at from cases \
+             where submitter_session = ? order by created_at desc, id",
+        )
+        .bind(owner)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(citizen_case_from)
+        .collect()
     }
 }

@@ -390,6 +390,105 @@ pub struct SessionRecord {
     pub key_hash: String,
     pub staff_id: Option<StaffId>,
     pub expires_at: DateTime<Utc>,
+    /// The logged-in citizen, while the login has been used within its idle time.
+    pub citizen: Option<CitizenLogin>,
+}
+
+/// A citizen logged in through the identity provider, as a session keeps it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CitizenLogin {
+    /// SHA-256 (hex) of `issuer|sub`: the owner of the citizen's drafts and cases.
+    pub owner: String,
+    /// The trust level reached: `low`, `substantial` or `high`.
+    pub level: String,
+    /// The identity attributes the provider sent (for prefill), as a JSON object.
+    pub claims: serde_json::Value,
+    /// The ID token, the hint for the provider's logout.
+    pub id_token: Option<String>,
+    pub idle_expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for CitizenLogin {
+    // Personal data stays out of logs and panic messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CitizenLogin")
+            .field("level", &self.level)
+            .field("idle_expires_at", &self.idle_expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A login that begins: the browser's session (created if new) and the flow's secrets.
+#[derive(Clone)]
+pub struct NewLoginFlow {
+    /// SHA-256 (hex) of the `state` sent to the provider.
+    pub state_hash: String,
+    /// SHA-256 (hex) of the browser's session cookie.
+    pub session_hash: String,
+    /// How long the browser's session lives at least, if it is new.
+    pub session_expires_at: DateTime<Utc>,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub level: String,
+    pub return_to: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewLoginFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewLoginFlow")
+            .field("level", &self.level)
+            .field("return_to", &self.return_to)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A login flow taken back when the provider returns the browser.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LoginFlow {
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub level: String,
+    pub return_to: String,
+}
+
+impl std::fmt::Debug for LoginFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginFlow")
+            .field("level", &self.level)
+            .field("return_to", &self.return_to)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The session a successful citizen login starts, under a new key.
+#[derive(Clone, Debug)]
+pub struct NewCitizenSession {
+    pub key_hash: String,
+    pub login: CitizenLogin,
+    /// The absolute end (12 hours after login by default).
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A draft in the citizen's list ("Meine Anträge").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftSummary {
+    pub id: Uuid,
+    pub tenant_id: TenantId,
+    pub service_id: ServiceId,
+    pub updated_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A case in the citizen's list ("Meine Anträge").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CitizenCase {
+    pub id: Uuid,
+    pub tenant_id: TenantId,
+    pub service_id: ServiceId,
+    pub reference: String,
+    pub status: CaseStatus,
+    pub created_at: DateTime<Utc>,
 }
 
 #[cfg(test)]

@@ -106,10 +106,11 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, SubsecRound, Utc};
 use serde_json::json;
 use store::{
-    AccentColour, Attachment, Backend, CaseStatus, Draft, ExternalUrl, FailedLogin, FormId,
-    FormParameter, FormScope, LockoutPolicy, NewAttachment, NewCase, NewDraft, NewForm, NewService,
-    NewSession, NewStaff, NewTenant, Page, ParameterChanges, Role, RoleKind, Service, StaffId,
-    Store, StoreError, Tenant, TenantId, TenantProfile,
+    AccentColour, Attachment, Backend, CaseStatus, CitizenLogin, Draft, ExternalUrl, FailedLogin,
+    FormId, FormParameter, FormScope, LockoutPolicy, LoginFlow, NewAttachment, NewCase,
+    NewCitizenSession, NewDraft, NewForm, NewLoginFlow, NewService, NewSession, NewStaff,
+    NewTenant, Page, ParameterChanges, Role, RoleKind, Service, StaffId, Store, StoreError, Tenant,
+    TenantId, TenantProfile,
 };
 use uuid::Uuid;
 
@@ -211,6 +212,16 @@ contract!(
     other_tenant_cannot_list_case_attachments,
     other_tenant_cannot_read_a_case_attachment,
     other_tenant_cannot_move_attachments_into_its_case,
+    a_login_state_works_once,
+    a_stolen_login_state_is_useless_in_another_browser,
+    an_expired_login_flow_is_refused_and_swept,
+    beginning_a_login_keeps_a_longer_session_and_never_touches_a_staff_session,
+    a_completed_login_starts_a_new_session_and_takes_the_browsers_drafts_along,
+    an_idle_citizen_login_ends_before_its_session_and_is_swept,
+    activity_moves_the_idle_end_of_a_citizen_login_but_never_past_its_session,
+    my_applications_list_the_citizens_drafts_across_municipalities,
+    my_applications_list_the_citizens_cases_across_municipalities,
+    other_tenant_cannot_read_a_logged_in_citizens_draft,
 );
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -3663,4 +3674,733 @@ async fn other_tenant_cannot_move_attachments_into_its_case(db: Db) {
         vec![]
     );
     assert_attachments_of_a_untouched(store, &x).await;
+}
+
+// --- citizen login (OpenID Connect) -------------------------------------------------------------
+
+/// SHA-256 (hex), the shape of every hash the store keeps.
+fn sha256_hex(input: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(input.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The hash of a browser's session cookie.
+fn cookie(name: &str) -> String {
+    sha256_hex(&format!("cookie {name}"))
+}
+
+/// The hash of a login's `state`.
+fn state(name: &str) -> String {
+    sha256_hex(&format!("state {name}"))
+}
+
+/// The owner hash of a citizen: SHA-256 of `issuer|sub`.
+fn citizen(sub: &str) -> String {
+    sha256_hex(&format!("https://id.bund.de/idp|{sub}"))
+}
+
+/// Microsecond precision from now on, as both backends keep it.
+fn from_now(duration: chrono::Duration) -> chrono::DateTime<Utc> {
+    Utc::now().trunc_subsecs(6) + duration
+}
+
+fn minutes(n: i64) -> chrono::Duration {
+    chrono::Duration::minutes(n)
+}
+
+/// A login begun by browser `session` with state `state` for the trust level `substantial`,
+/// valid ten minutes, the browser's session living at least an hour.
+fn login_flow(state: &str, session: &str) -> NewLoginFlow {
+    NewLoginFlow {
+        state_hash: state.into(),
+        session_hash: session.into(),
+        session_expires_at: in_one_hour(),
+        nonce: format!("nonce-{}", &state[..16]),
+        pkce_verifier: format!("pkce-verifier-{state}"),
+        level: "substantial".into(),
+        return_to: "/aach/hundesteuer/schritt/2".into(),
+        expires_at: from_now(minutes(10)),
+    }
+}
+
+/// What `take_login_flow` must give back of `flow`.
+fn taken(flow: &NewLoginFlow) -> LoginFlow {
+    LoginFlow {
+        nonce: flow.nonce.clone(),
+        pkce_verifier: flow.pkce_verifier.clone(),
+        level: flow.level.clone(),
+        return_to: flow.return_to.clone(),
+    }
+}
+
+/// The citizen `sub` as the identity provider reported them, idle for 30 minutes from now.
+fn citizen_login(sub: &str) -> CitizenLogin {
+    CitizenLogin {
+        owner: citizen(sub),
+        level: "substantial".into(),
+        claims: json!({
+            "given_name": "Erika",
+            "family_name": "Mustermann",
+            "birthdate": "1964-08-12",
+            "address": {"street_address": "Heidestraße 17", "postal_code": "51147", "locality": "Köln"},
+        }),
+        id_token: Some(format!("eyJhbGciOiJSUzI1NiJ9.{sub}.c2lnbmF0dXJl")),
+        idle_expires_at: from_now(minutes(30)),
+    }
+}
+
+/// Browser `name` logs in as `login` (begin, take, complete) and holds the returned session.
+async fn log_in(
+    store: &dyn Store,
+    name: &str,
+    login: CitizenLogin,
+    expires_at: chrono::DateTime<Utc>,
+) -> String {
+    let old = cookie(&format!("{name} before login"));
+    let flow = login_flow(&state(&format!("{name} logs in")), &old);
+    store.begin_login(&flow).await.unwrap();
+    assert!(
+        store
+            .take_login_flow(&flow.state_hash, &old)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let new = cookie(&format!("{name} after login"));
+    store
+        .complete_login(
+            &old,
+            &NewCitizenSession {
+                key_hash: new.clone(),
+                login,
+                expires_at,
+            },
+        )
+        .await
+        .unwrap();
+    new
+}
+
+/// Counts rows with a query of its own, past the store (for rows no method shows).
+async fn count_behind_the_stores_back(url: &str, sql: &str) -> i64 {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let count: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        count
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        let count: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+        count
+    }
+}
+
+async fn flows_of(url: &str, session: &str) -> i64 {
+    count_behind_the_stores_back(
+        url,
+        &format!("select count(*) from login_flows where session_hash = '{session}'"),
+    )
+    .await
+}
+
+/// The provider sends the browser back once; a replayed callback finds nothing.
+async fn a_login_state_works_once(db: Db) {
+    let store = &*db.store;
+    let erika = cookie("erika");
+    let flow = login_flow(&state("erika"), &erika);
+    store.begin_login(&flow).await.unwrap();
+
+    // The browser's session was created with the flow.
+    let session = store.session(&erika).await.unwrap().unwrap();
+    assert_eq!(session.staff_id, None);
+    assert_eq!(session.citizen, None);
+    assert_eq!(session.expires_at, flow.session_expires_at);
+
+    assert_eq!(
+        store
+            .take_login_flow(&state("other"), &erika)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .take_login_flow(&flow.state_hash, &erika)
+            .await
+            .unwrap(),
+        Some(taken(&flow))
+    );
+    assert_eq!(
+        store
+            .take_login_flow(&flow.state_hash, &erika)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(flows_of(&db.url, &erika).await, 0);
+    // The browser's session outlives its flow.
+    assert!(store.session(&erika).await.unwrap().is_some());
+}
+
+/// A state read off one browser (a log, a shoulder) and replayed from another opens nothing,
+/// and does not spoil the login of the browser that began it.
+async fn a_stolen_login_state_is_useless_in_another_browser(db: Db) {
+    let store = &*db.store;
+    let erika = cookie("erika");
+    let mallory = cookie("mallory");
+    let erikas = login_flow(&state("erika"), &erika);
+    let mallorys = login_flow(&state("mallory"), &mallory);
+    store.begin_login(&erikas).await.unwrap();
+    store.begin_login(&mallorys).await.unwrap();
+
+    assert_eq!(
+        store
+            .take_login_flow(&erikas.state_hash, &mallory)
+            .await
+            .unwrap(),
+        None
+    );
+    // A browser without any session gets nothing either.
+    assert_eq!(
+        store
+            .take_login_flow(&erikas.state_hash, &cookie("nobody"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(flows_of(&db.url, &erika).await, 1);
+    assert_eq!(
+        store
+            .take_login_flow(&erikas.state_hash, &erika)
+            .await
+            .unwrap(),
+        Some(taken(&erikas))
+    );
+    // The thief's own flow is still there, and only for the thief.
+    assert_eq!(
+        store
+            .take_login_flow(&mallorys.state_hash, &erika)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .take_login_flow(&mallorys.state_hash, &mallory)
+            .await
+            .unwrap(),
+        Some(taken(&mallorys))
+    );
+}
+
+/// A login left at the provider for longer than its flow lives cannot be completed, and the
+/// sweep removes the flow while the browser's session lives on.
+async fn an_expired_login_flow_is_refused_and_swept(db: Db) {
+    let store = &*db.store;
+    let erika = cookie("erika");
+    let stale = NewLoginFlow {
+        expires_at: from_now(chrono::Duration::seconds(-1)),
+        ..login_flow(&state("stale"), &erika)
+    };
+    let fresh = login_flow(&state("fresh"), &erika);
+    store.begin_login(&stale).await.unwrap();
+    store.begin_login(&fresh).await.unwrap();
+
+    assert_eq!(
+        store
+            .take_login_flow(&stale.state_hash, &erika)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(flows_of(&db.url, &erika).await, 2);
+
+    // Only the flow expired, not a session.
+    assert_eq!(store.delete_expired_sessions().await.unwrap(), 0);
+    assert_eq!(flows_of(&db.url, &erika).await, 1);
+    assert!(store.session(&erika).await.unwrap().is_some());
+    assert_eq!(
+        store
+            .take_login_flow(&fresh.state_hash, &erika)
+            .await
+            .unwrap(),
+        Some(taken(&fresh))
+    );
+}
+
+/// Starting a login never shortens the browser's session, and a clerk's session is not the
+/// citizen login's to change.
+async fn beginning_a_login_keeps_a_longer_session_and_never_touches_a_staff_session(db: Db) {
+    let store = &*db.store;
+    let erika = cookie("erika");
+    let two_hours = from_now(chrono::Duration::hours(2));
+    store
+        .create_session(&NewSession {
+            key_hash: erika.clone(),
+            staff_id: None,
+            expires_at: two_hours,
+        })
+        .await
+        .unwrap();
+    // The login asks for one hour: the two hours stay.
+    store
+        .begin_login(&login_flow(&state("first"), &erika))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session(&erika).await.unwrap().unwrap().expires_at,
+        two_hours
+    );
+    // A login asking for more than the session has left lengthens it.
+    let three_hours = from_now(chrono::Duration::hours(3));
+    store
+        .begin_login(&NewLoginFlow {
+            session_expires_at: three_hours,
+            ..login_flow(&state("second"), &erika)
+        })
+        .await
+        .unwrap();
+    let session = store.session(&erika).await.unwrap().unwrap();
+    assert_eq!(session.expires_at, three_hours);
+    assert_eq!(session.staff_id, None);
+    assert_eq!(flows_of(&db.url, &erika).await, 2);
+
+    let clerk = store
+        .create_staff(&NewStaff {
+            username: "sachbearbeiterin".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            roles: vec![],
+            demo: false,
+        })
+        .await
+        .unwrap();
+    let staff_cookie = cookie("clerk");
+    let staff_session = NewSession {
+        key_hash: staff_cookie.clone(),
+        staff_id: Some(clerk),
+        expires_at: in_one_hour(),
+    };
+    store.create_session(&staff_session).await.unwrap();
+    let _ = store
+        .begin_login(&NewLoginFlow {
+            session_expires_at: from_now(chrono::Duration::hours(12)),
+            ..login_flow(&state("clerk"), &staff_cookie)
+        })
+        .await;
+    let after = store.session(&staff_cookie).await.unwrap().unwrap();
+    assert_eq!(after.staff_id, Some(clerk));
+    assert_eq!(after.expires_at, staff_session.expires_at);
+    assert_eq!(after.citizen, None);
+}
+
+/// The login's new session carries the citizen; the anonymous session it replaces is gone
+/// with its flows, and the drafts begun in it belong to the citizen now (in every
+/// municipality), while other browsers keep theirs.
+async fn a_completed_login_starts_a_new_session_and_takes_the_browsers_drafts_along(db: Db) {
+    let store = &*db.store;
+    let (a, a_service) = tenant_with_service(store, "aach", "AAC").await;
+    let (b, b_service) = tenant_with_service(store, "bebra", "BEB").await;
+    let before = cookie("erika before login");
+    let other = cookie("max");
+
+    let in_a = new_draft(&a_service, &before, json!({"vorname": "Erika"}));
+    let in_b = new_draft(&b_service, &before, json!({"hund": "Dackel"}));
+    let others = new_draft(&a_service, &other, json!({"vorname": "Max"}));
+    for (tenant, draft) in [(a.id, &in_a), (b.id, &in_b), (a.id, &others)] {
+        store.create_draft(tenant, draft).await.unwrap();
+    }
+    // Resume links, sent before the login.
+    assert!(
+        store
+            .set_resume_token(a.id, in_a.id, &before, &token("erika-link"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_resume_token(a.id, others.id, &other, &token("max-link"))
+            .await
+            .unwrap()
+    );
+
+    let flow = login_flow(&state("erika"), &before);
+    let abandoned = login_flow(&state("erika, another tab"), &before);
+    store.begin_login(&flow).await.unwrap();
+    store.begin_login(&abandoned).await.unwrap();
+    store
+        .begin_login(&login_flow(&state("max"), &other))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .take_login_flow(&flow.state_hash, &before)
+            .await
+            .unwrap(),
+        Some(taken(&flow))
+    );
+
+    let login = citizen_login("erika-sub");
+    let owner = login.owner.clone();
+    let after = cookie("erika after login");
+    let ends = from_now(chrono::Duration::hours(12));
+    store
+        .complete_login(
+            &before,
+            &NewCitizenSession {
+                key_hash: after.clone(),
+                login: login.clone(),
+                expires_at: ends,
+            },
+        )
+        .await
+        .unwrap();
+
+    let session = store.session(&after).await.unwrap().unwrap();
+    assert_eq!(session.key_hash, after);
+    assert_eq!(session.staff_id, None);
+    assert_eq!(session.expires_at, ends);
+    let got = session.citizen.unwrap();
+    assert_eq!(got.owner, login.owner);
+    assert_eq!(got.level, "substantial");
+    assert_eq!(got.claims, login.claims);
+    assert_eq!(got.id_token, login.id_token);
+    assert_eq!(got.idle_expires_at, login.idle_expires_at);
+
+    // The anonymous session is gone, and its other flow with it.
+    assert_eq!(store.session(&before).await.unwrap(), None);
+    assert_eq!(flows_of(&db.url, &before).await, 0);
+    assert_eq!(
+        store
+            .take_login_flow(&abandoned.state_hash, &before)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // The drafts passed to the citizen, in both municipalities.
+    for (tenant, draft) in [(a.id, &in_a), (b.id, &in_b)] {
+        let moved = store
+            .draft(tenant, draft.id, &owner)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(moved.owner, owner);
+        assert_eq!(moved.answers, draft.answers);
+        assert_eq!(moved.expires_at, draft.expires_at);
+        assert_eq!(store.draft(tenant, draft.id, &before).await.unwrap(), None);
+    }
+    // A citizen's draft opens only with their login: its resume link stopped working.
+    assert_eq!(
+        store
+            .claim_draft(a.id, &token("erika-link"), &cookie("someone"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(store.draft(a.id, in_a.id, &owner).await.unwrap().is_some());
+
+    // Another browser's draft, link and login are untouched.
+    let kept = store.draft(a.id, others.id, &other).await.unwrap().unwrap();
+    assert_eq!(kept.owner, other);
+    assert_eq!(store.draft(a.id, others.id, &owner).await.unwrap(), None);
+    assert!(store.session(&other).await.unwrap().is_some());
+    assert_eq!(flows_of(&db.url, &other).await, 1);
+    assert_eq!(
+        store
+            .claim_draft(a.id, &token("max-link"), &other)
+            .await
+            .unwrap()
+            .map(|d| d.id),
+        Some(others.id)
+    );
+
+    // A login without an ID token, and with no claims, round-trips as such.
+    let bare = CitizenLogin {
+        id_token: None,
+        claims: json!({}),
+        ..citizen_login("max-sub")
+    };
+    let max = log_in(store, "max", bare.clone(), in_one_hour()).await;
+    let got = store.session(&max).await.unwrap().unwrap().citizen.unwrap();
+    assert_eq!(got.id_token, None);
+    assert_eq!(got.claims, json!({}));
+    assert_eq!(got.owner, bare.owner);
+}
+
+/// Thirty minutes without a request end the login although the session's absolute end is
+/// hours away: the session reads as anonymous, and the sweep removes it.
+async fn an_idle_citizen_login_ends_before_its_session_and_is_swept(db: Db) {
+    let store = &*db.store;
+    let idle = log_in(
+        store,
+        "erika",
+        CitizenLogin {
+            idle_expires_at: from_now(chrono::Duration::seconds(-1)),
+            ..citizen_login("erika-sub")
+        },
+        from_now(chrono::Duration::hours(12)),
+    )
+    .await;
+    let active = log_in(
+        store,
+        "max",
+        citizen_login("max-sub"),
+        from_now(chrono::Duration::hours(12)),
+    )
+    .await;
+    let anonymous = cookie("anonymous");
+    store
+        .create_session(&new_session(&anonymous))
+        .await
+        .unwrap();
+
+    let session = store.session(&idle).await.unwrap().unwrap();
+    assert_eq!(session.citizen, None);
+    assert!(session.expires_at > Utc::now());
+    assert!(
+        store
+            .session(&active)
+            .await
+            .unwrap()
+            .unwrap()
+            .citizen
+            .is_some()
+    );
+
+    assert_eq!(store.delete_expired_sessions().await.unwrap(), 1);
+    assert_eq!(store.session(&idle).await.unwrap(), None);
+    assert!(store.session(&active).await.unwrap().is_some());
+    assert!(store.session(&anonymous).await.unwrap().is_some());
+    assert_eq!(store.delete_expired_sessions().await.unwrap(), 0);
+}
+
+/// Each request moves the idle end; the absolute end caps it; a session without a login has
+/// no idle end to move.
+async fn activity_moves_the_idle_end_of_a_citizen_login_but_never_past_its_session(db: Db) {
+    let store = &*db.store;
+    let ends = in_one_hour();
+    let erika = log_in(store, "erika", citizen_login("erika-sub"), ends).await;
+
+    let later = from_now(minutes(45));
+    store.touch_session(&erika, later).await.unwrap();
+    let session = store.session(&erika).await.unwrap().unwrap();
+    assert_eq!(session.citizen.unwrap().idle_expires_at, later);
+    assert_eq!(session.expires_at, ends);
+
+    store
+        .touch_session(&erika, from_now(chrono::Duration::hours(2)))
+        .await
+        .unwrap();
+    let session = store.session(&erika).await.unwrap().unwrap();
+    assert_eq!(session.citizen.unwrap().idle_expires_at, ends);
+    assert_eq!(session.expires_at, ends);
+
+    // Without a login nothing changes, and no login appears.
+    let anonymous = cookie("anonymous");
+    store
+        .create_session(&new_session(&anonymous))
+        .await
+        .unwrap();
+    let before = store.session(&anonymous).await.unwrap().unwrap();
+    store
+        .touch_session(&anonymous, from_now(minutes(30)))
+        .await
+        .unwrap();
+    assert_eq!(store.session(&anonymous).await.unwrap().unwrap(), before);
+    // An unknown session is no error.
+    store
+        .touch_session(&cookie("nobody"), from_now(minutes(30)))
+        .await
+        .unwrap();
+    assert_eq!(store.session(&cookie("nobody")).await.unwrap(), None);
+}
+
+/// "Meine Anträge": the citizen's drafts in every municipality, last changed first; nobody
+/// else's, nothing expired.
+async fn my_applications_list_the_citizens_drafts_across_municipalities(db: Db) {
+    let store = &*db.store;
+    let (a, a_service) = tenant_with_service(store, "aach", "AAC").await;
+    let (b, b_service) = tenant_with_service(store, "bebra", "BEB").await;
+    let erika = citizen("erika-sub");
+    let max = citizen("max-sub");
+
+    let older = new_draft(&a_service, &erika, json!({}));
+    store.create_draft(a.id, &older).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let newer = new_draft(&b_service, &erika, json!({}));
+    store.create_draft(b.id, &newer).await.unwrap();
+    let maxs = new_draft(&a_service, &max, json!({}));
+    store.create_draft(a.id, &maxs).await.unwrap();
+    let expired = NewDraft {
+        expires_at: from_now(minutes(-1)),
+        ..new_draft(&b_service, &erika, json!({}))
+    };
+    store.create_draft(b.id, &expired).await.unwrap();
+
+    let listed = |owner: String| async move {
+        store
+            .citizen_drafts(&owner)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.id, d.tenant_id, d.service_id, d.expires_at))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        listed(erika.clone()).await,
+        [
+            (newer.id, b.id, b_service.id, newer.expires_at),
+            (older.id, a.id, a_service.id, older.expires_at),
+        ]
+    );
+
+    // Saving a step makes the older draft the last changed one.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let moved = in_one_hour() + minutes(30);
+    assert!(
+        store
+            .update_draft(a.id, older.id, &erika, &json!({"vorname": "Erika"}), moved)
+            .await
+            .unwrap()
+    );
+    let summaries = store.citizen_drafts(&erika).await.unwrap();
+    assert_eq!(
+        summaries.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [older.id, newer.id]
+    );
+    assert_eq!(summaries[0].expires_at, moved);
+    assert!(summaries[0].updated_at > summaries[1].updated_at);
+
+    assert_eq!(
+        listed(max.clone()).await,
+        [(maxs.id, a.id, a_service.id, maxs.expires_at)]
+    );
+    assert_eq!(listed(citizen("nobody")).await, []);
+}
+
+/// "Meine Anträge": the citizen's cases in every municipality, newest first; nobody else's.
+async fn my_applications_list_the_citizens_cases_across_municipalities(db: Db) {
+    let store = &*db.store;
+    let (a, a_service) = tenant_with_service(store, "aach", "AAC").await;
+    let (b, b_service) = tenant_with_service(store, "bebra", "BEB").await;
+    let erika = citizen("erika-sub");
+    let max = citizen("max-sub");
+
+    let first = new_case(&a_service, "AAC-2026-00001", Some(&erika));
+    store.submit_case(a.id, &first, None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let maxs = new_case(&a_service, "AAC-2026-00002", Some(&max));
+    store.submit_case(a.id, &maxs, None).await.unwrap();
+    let anonymous = new_case(&b_service, "BEB-2026-00001", None);
+    store.submit_case(b.id, &anonymous, None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let second = NewCase {
+        status: CaseStatus::AwaitingPayment,
+        ..new_case(&b_service, "BEB-2026-00002", Some(&erika))
+    };
+    store.submit_case(b.id, &second, None).await.unwrap();
+
+    let cases = store.citizen_cases(&erika).await.unwrap();
+    assert_eq!(
+        cases
+            .iter()
+            .map(|c| (
+                c.id,
+                c.tenant_id,
+                c.service_id,
+                c.reference.as_str(),
+                c.status
+            ))
+            .collect::<Vec<_>>(),
+        [
+            (
+                second.id,
+                b.id,
+                b_service.id,
+                "BEB-2026-00002",
+                CaseStatus::AwaitingPayment
+            ),
+            (
+                first.id,
+                a.id,
+                a_service.id,
+                "AAC-2026-00001",
+                CaseStatus::Received
+            ),
+        ]
+    );
+    assert!(cases[0].created_at > cases[1].created_at);
+    let stored = store.case(a.id, first.id).await.unwrap().unwrap();
+    assert_eq!(cases[1].created_at, stored.created_at);
+
+    assert_eq!(
+        store
+            .citizen_cases(&max)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        [maxs.id]
+    );
+    assert_eq!(store.citizen_cases(&citizen("nobody")).await.unwrap(), []);
+}
+
+/// A logged-in citizen's draft is reachable across identities but never across
+/// municipalities: B with A's draft id and the right owner gets nothing.
+async fn other_tenant_cannot_read_a_logged_in_citizens_draft(db: Db) {
+    let store = &*db.store;
+    let t = draft_of_a(store).await;
+    // Erika's browser (which owns A's draft) logs in: the draft passes to the citizen.
+    let flow = login_flow(&state("erika"), &browser("erika"));
+    store.begin_login(&flow).await.unwrap();
+    let login = citizen_login("erika-sub");
+    let owner = login.owner.clone();
+    store
+        .complete_login(
+            &browser("erika"),
+            &NewCitizenSession {
+                key_hash: cookie("erika after login"),
+                login,
+                expires_at: in_one_hour(),
+            },
+        )
+        .await
+        .unwrap();
+    let b_draft = new_draft(&t.b_service, &owner, json!({}));
+    store.create_draft(t.b.id, &b_draft).await.unwrap();
+
+    assert!(
+        store
+            .draft(t.a.id, t.draft.id, &owner)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.draft(t.b.id, t.draft.id, &owner).await.unwrap(), None);
+    assert_eq!(store.draft(t.a.id, b_draft.id, &owner).await.unwrap(), None);
+    assert!(
+        !store
+            .update_draft(t.b.id, t.draft.id, &owner, &json!({"x": 1}), in_one_hour())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_resume_token(t.b.id, t.draft.id, &owner, &token("b-link"))
+            .await
+            .unwrap()
+    );
+    let kept = store
+        .draft(t.a.id, t.draft.id, &owner)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.answers, t.draft.answers);
+    assert_eq!(kept.tenant_id, t.a.id);
 }

@@ -431,6 +431,58 @@ impl Browser {
         panic!("the application at {form} did not end after 50 pages");
     }
 
+    /// Logs in through the demo's own identity provider (demo mode without a configured
+    /// provider) as one of its test people: `jonas` (level low), `leonie` (substantial) or
+    /// `anna` (high). Every step is asserted; the browser ends logged in, back on `/`.
+    pub async fn demo_login(&mut self, persona: &str) {
+        let begin = self.get("/login?return_to=%2F&level=low").await;
+        assert_eq!(begin.status, StatusCode::SEE_OTHER, "{}", begin.body);
+        let authorize = begin.location();
+        let path = authorize
+            .strip_prefix(&self.base)
+            .unwrap_or_else(|| panic!("the demo provider is on the portal: {authorize}"))
+            .to_owned();
+        let page = self.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let hidden = Selector::parse(&format!(
+            "section[aria-labelledby=persona-{persona}] form input[type=hidden]"
+        ))
+        .expect("selector");
+        let fields: Vec<(String, String)> = page
+            .html()
+            .select(&hidden)
+            .filter_map(|e| {
+                Some((
+                    e.value().attr("name")?.to_owned(),
+                    e.value().attr("value")?.to_owned(),
+                ))
+            })
+            .collect();
+        assert!(
+            !fields.is_empty(),
+            "no test person {persona}:\n{}",
+            page.body
+        );
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let picked = self.post("/demo-op/authorize", &fields).await;
+        assert_eq!(picked.status, StatusCode::SEE_OTHER, "{}", picked.body);
+        let callback = picked.location();
+        let callback = callback
+            .strip_prefix(&self.base)
+            .unwrap_or(&callback)
+            .to_owned();
+        let back = self.get(&callback).await;
+        assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+        assert_eq!(
+            back.location(),
+            "/",
+            "logged in, back where the login began"
+        );
+    }
+
     /// An admin's "Prüfen" of a form definition pasted on a fresh upload page.
     pub async fn check_form(&mut self, text: &str) -> Page {
         self.submit(

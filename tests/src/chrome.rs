@@ -282,6 +282,18 @@ impl Chrome {
     }
 
     /// Ctrl+A: select all text in the focused field.
+    /// Whether the focused element is inside the element at `css`.
+    pub async fn focus_in(&self, css: &str) -> bool {
+        let script = "const el = document.querySelector(arguments[0]); \
+                      return !!el && el.contains(document.activeElement);";
+        self.client
+            .execute(script, vec![serde_json::Value::from(css)])
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
     pub async fn select_all(&self) {
         let actions = KeyActions::new("keyboard".to_owned())
             .then(KeyAction::Down {
@@ -409,7 +421,8 @@ impl Chrome {
     pub async fn fill_shown(&self, answers: &[(&str, &str)]) {
         let mut shown = Vec::new();
         for &(name, value) in answers {
-            let css = format!("main form [name=\"{name}\"]");
+            // A field prefilled from the login is read-only: nothing to type there.
+            let css = format!("main form [name=\"{name}\"]:not([readonly])");
             if self
                 .client
                 .find_all(Locator::Css(&css))

@@ -8,6 +8,7 @@
 
 pub mod browser;
 pub mod chrome;
+pub mod evil_op;
 pub mod oidc;
 
 use std::path::PathBuf;

@@ -41,6 +41,25 @@ async fn walk_every_page(lang: &str) {
         .await;
     }
 
+    // The demo's own login: the page of test people, then logged in as Leonie (level
+    // substantial, enough for every demo service), her name in the header.
+    check(
+        &chrome,
+        &base,
+        Some("/login?return_to=%2F&level=substantial"),
+        "demo login",
+        lang,
+    )
+    .await;
+    chrome
+        .click_to_navigate("section[aria-labelledby=persona-leonie] button[type=submit]")
+        .await;
+    assert!(
+        chrome.text(".citizen-nav").await.contains("Leonie"),
+        "logged in as Leonie"
+    );
+    check(&chrome, &base, None, "start page logged in", lang).await;
+
     for (service, answers) in DEMO_SERVICES {
         let page = format!("/werther/services/{service}");
         check(
@@ -132,9 +151,38 @@ async fn walk_every_page(lang: &str) {
         .await;
     }
 
+    // "Meine Anträge" with the drafts and cases just filed; then logging out through the
+    // header's button (the demo provider sends the browser back to the portal).
+    check(
+        &chrome,
+        &base,
+        Some("/my-applications"),
+        "my applications",
+        lang,
+    )
+    .await;
+    chrome
+        .click_to_navigate(".citizen-nav button[type=submit]")
+        .await;
+    assert!(chrome.url().await.ends_with("/logout/done"));
+    check(&chrome, &base, None, "logged out", lang).await;
+
+    // A login below the service's level: the step-up page.
+    chrome
+        .goto(&format!(
+            "{base}/login?return_to=%2Fwerther%2Fservices%2Fgewerbeanmeldung%2Fform&level=substantial"
+        ))
+        .await;
+    chrome
+        .click_to_navigate("section[aria-labelledby=persona-jonas] button[type=submit]")
+        .await;
+    check(&chrome, &base, None, "login level too low", lang).await;
+
     // A body over the limit: the 413 page.
     chrome
-        .goto(&format!("{base}/werther/services/gewerbeanmeldung/form"))
+        .goto(&format!(
+            "{base}/werther/services/hundesteuer-anmeldung/form"
+        ))
         .await;
     chrome
         .execute_navigating(
@@ -220,7 +268,8 @@ async fn nothing_scrolls_sideways_on_a_320_pixel_screen() {
         "/",
         "/werther/",
         "/werther/services/gewerbeanmeldung",
-        "/werther/services/gewerbeanmeldung/form",
+        "/werther/services/hundesteuer-anmeldung/form",
+        "/login?return_to=%2F&level=high",
         "/staff/login",
     ] {
         chrome.goto(&format!("{}{path}", app.base)).await;

@@ -254,36 +254,74 @@ async fn each_municipality_has_its_own_accent_colour_as_a_stylesheet(db: Db) {
     app.stop().await;
 }
 
-/// The demo forms' trust levels (none, low, substantial) are on each service page; until
-/// citizen login exists, the demo says that it lets the application run without one.
-async fn each_service_page_names_its_trust_level_and_the_demo_says_login_is_not_set_up(db: Db) {
+/// The demo forms' trust levels (none, low, substantial) are on each service page; a service
+/// that needs a login says "log in and start" until the visitor's login reaches its level.
+async fn each_service_page_names_its_trust_level_and_offers_the_login_it_needs(db: Db) {
     let app = TestApp::start(db).await;
     let mut citizen = app.browser();
-    for (service, level, note) in [
-        ("hundesteuer-anmeldung", "kein Nutzerkonto", false),
+    let services = [
+        ("hundesteuer-anmeldung", "kein Nutzerkonto"),
         (
             "grabnutzungsrecht-verlaengerung",
             "Vertrauensniveau niedrig",
-            true,
         ),
-        ("gewerbeanmeldung", "Vertrauensniveau substanziell", true),
-    ] {
-        let page = citizen.get(&format!("/werther/services/{service}")).await;
-        assert_eq!(page.status, reqwest::StatusCode::OK);
-        assert!(page.body.contains(level), "{service}: {}", page.body);
-        assert_eq!(
-            page.text(".notice")
-                .contains("Anmeldung noch nicht eingerichtet"),
-            note,
-            "{service}"
-        );
-        assert!(page.attr(".button--start", "href").is_some(), "{service}");
+        ("gewerbeanmeldung", "Vertrauensniveau substanziell"),
+    ];
+    let start_labels = |citizen_level: &str| -> Vec<&'static str> {
+        services
+            .iter()
+            .map(|(service, _)| match (*service, citizen_level) {
+                ("hundesteuer-anmeldung", _) => "Antrag starten",
+                ("grabnutzungsrecht-verlaengerung", "low") => "Antrag starten",
+                _ => "Anmelden und Antrag starten",
+            })
+            .collect()
+    };
+    for level in ["none", "low"] {
+        if level == "low" {
+            citizen.demo_login("jonas").await;
+        }
+        for ((service, named), label) in services.iter().zip(start_labels(level)) {
+            let page = citizen.get(&format!("/werther/services/{service}")).await;
+            assert_eq!(page.status, reqwest::StatusCode::OK);
+            assert!(page.body.contains(named), "{service}: {}", page.body);
+            assert!(
+                page.text(".notice").is_empty(),
+                "{service}: login is set up"
+            );
+            assert_eq!(page.text(".button--start"), label, "{service} at {level}");
+            let form = format!("/werther/services/{service}/form");
+            assert_eq!(
+                page.attr(".button--start", "href").as_deref(),
+                Some(form.as_str())
+            );
+            // The form itself: shown, or first the login at the service's level.
+            let opened = citizen.get(&form).await;
+            if label == "Antrag starten" {
+                assert_eq!(opened.status, reqwest::StatusCode::OK, "{service}");
+            } else {
+                assert_eq!(opened.status, reqwest::StatusCode::SEE_OTHER, "{service}");
+                let needed = if *service == "gewerbeanmeldung" {
+                    "substantial"
+                } else {
+                    "low"
+                };
+                assert_eq!(
+                    opened.location(),
+                    format!(
+                        "/login?return_to={}&level={needed}",
+                        form.replace('/', "%2F").replace('-', "%2D")
+                    ),
+                    "{service}"
+                );
+            }
+        }
     }
     app.stop().await;
 }
 
 both_databases!(
-    each_service_page_names_its_trust_level_and_the_demo_says_login_is_not_set_up,
+    each_service_page_names_its_trust_level_and_offers_the_login_it_needs,
     every_page_links_statement_easy_read_and_contact_from_its_footer,
     the_statement_shows_the_municipalitys_feedback_contact,
     an_unknown_municipality_has_no_statement_contact_or_colour,

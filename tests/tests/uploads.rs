@@ -49,8 +49,10 @@ fn walk(dir: &std::path::Path) -> usize {
     })
 }
 
-/// The grave step (step 2) of a new application.
+/// The grave step (step 2) of a new application, logged in as Jonas (the service needs a
+/// login at level low).
 async fn grave_step(citizen: &mut Browser) -> Page {
+    citizen.demo_login("jonas").await;
     let first = citizen.get(FORM).await;
     let next = citizen.press(&first, "next", APPLICANT).await;
     assert_eq!(next.status, StatusCode::SEE_OTHER, "{}", next.body);
@@ -270,6 +272,7 @@ async fn on_the_first_step_a_refused_file_is_reported_and_an_accepted_one_starts
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
 
     let mut citizen = app.browser();
+    citizen.demo_login("jonas").await;
     let first = citizen.get(FORM).await;
     assert_eq!(
         first.attr("main form[method=post]", "enctype").as_deref(),

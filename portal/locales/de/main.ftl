@@ -33,7 +33,6 @@ trust-none = Für diesen Antrag brauchen Sie kein Nutzerkonto.
 trust-low = Für diesen Antrag melden Sie sich mit einem Nutzerkonto an (Vertrauensniveau niedrig).
 trust-substantial = Für diesen Antrag melden Sie sich mit einem Nutzerkonto an (Vertrauensniveau substanziell, z. B. ELSTER-Zertifikat).
 trust-high = Für diesen Antrag melden Sie sich mit dem Online-Ausweis an (Vertrauensniveau hoch).
-trust-demo-no-login = In dieser Demo ist die Anmeldung noch nicht eingerichtet: Sie können den Antrag ohne Anmeldung ausprobieren.
 trust-login-unavailable = Dieses Portal bietet die Anmeldung noch nicht an. Den Antrag können Sie deshalb hier noch nicht stellen; bitte wenden Sie sich an Ihre Gemeinde.
 
 form-intro = Alle Felder sind Pflichtfelder, wenn sie nicht als optional gekennzeichnet sind.

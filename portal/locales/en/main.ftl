@@ -32,7 +32,6 @@ trust-none = You do not need a user account for this application.
 trust-low = You sign in with a user account for this application (assurance level low).
 trust-substantial = You sign in with a user account for this application (assurance level substantial, e.g. ELSTER certificate).
 trust-high = You sign in with your online ID card for this application (assurance level high).
-trust-demo-no-login = Sign-in is not set up in this demo yet: you can try the application without signing in.
 trust-login-unavailable = This portal does not offer sign-in yet, so you cannot make this application here yet; please contact your municipality.
 
 form-intro = All fields are required unless marked as optional.

@@ -27,8 +27,10 @@ use store::{CaseStatus, Draft, NewCase, NewDraft, NewSession, StoreError, Tenant
 use uuid::Uuid;
 
 use super::find;
+use super::login;
 use super::pages;
 use super::uploads;
+use crate::auth::citizen::Visitor;
 use crate::auth::csrf::{CsrfForm, CsrfRejection};
 use crate::auth::session::{SessionKey, is_token, random_token, sha256_hex};
 use crate::error::{AppError, AppResult};
@@ -125,15 +127,39 @@ fn service_url(tenant: &Tenant, offering: &Offering) -> String {
 pub async fn start_page(
     State(state): State<AppState>,
     ctx: PageCtx,
+    visitor: Visitor,
     Path((slug, service)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let (tenant, offering) = find(&catalogue, &slug, &service)?;
-    if !pages::can_start(state.config().demo, offering.form.trust_level) {
-        // Needs a login this installation does not offer yet: the service page says so.
-        return Ok(Redirect::to(&service_url(tenant, offering)).into_response());
+    if let Some(gate) = gate(&state, &visitor, tenant, offering) {
+        return Ok(gate);
     }
-    let typed = Typed::new();
+    let mut typed = Typed::new();
+    let locked = prefill(&offering.form, &visitor, &mut typed, true);
+    if !locked.is_empty() || !typed.is_empty() {
+        // Prefilled from the login: worked out for this citizen, not from the cache.
+        let journey = offering.form.journey(&typed, &offering.params);
+        let step = journey.first_step();
+        return Ok(pages::step(
+            &ctx,
+            tenant,
+            offering,
+            pages::StepView::of(&journey, step),
+            pages::StepPage {
+                status: StatusCode::OK,
+                step,
+                action: start_url(tenant, offering),
+                back: service_url(tenant, offering),
+                values: typed.clone(),
+                errors: Vec::new(),
+                notice: None,
+                return_to_check: false,
+                files: std::collections::BTreeMap::new(),
+                locked,
+            },
+        ));
+    }
     // The same for every visitor: the logic on no answers is worked out once per offering.
     let blank = offering.blank_start();
     let step = blank.step;
@@ -174,8 +200,56 @@ pub async fn start_page(
             notice: None,
             return_to_check: false,
             files: std::collections::BTreeMap::new(),
+            locked: std::collections::BTreeSet::new(),
         },
     ))
+}
+
+/// A service that needs a login: without one at its level, the way to log in (and back to
+/// the form); without login on this installation, the service page, which says so. `None`
+/// when the visitor may go on.
+fn gate(
+    state: &AppState,
+    visitor: &Visitor,
+    tenant: &Tenant,
+    offering: &Offering,
+) -> Option<Response> {
+    let needed = state.trust_level(tenant, offering);
+    if visitor.reaches(needed) {
+        return None;
+    }
+    if state.login().is_none() {
+        return Some(Redirect::to(&service_url(tenant, offering)).into_response());
+    }
+    Some(Redirect::to(&login::login_url(&start_url(tenant, offering), needed)).into_response())
+}
+
+/// Fills the fields the form prefills from the citizen's login. From a login at level
+/// substantial or above the values are vouched for: they are set whatever was posted, and
+/// returned as locked (shown read-only). From a low login they are suggestions, made once on
+/// the blank first page (`suggest`): the citizen may change or clear them.
+fn prefill(
+    form: &forms::FormDefinition,
+    visitor: &Visitor,
+    typed: &mut Typed,
+    suggest: bool,
+) -> std::collections::BTreeSet<String> {
+    let mut locked = std::collections::BTreeSet::new();
+    let Some(login) = &visitor.login else {
+        return locked;
+    };
+    let vouched = visitor
+        .level()
+        .is_some_and(|l| l >= forms::TrustLevel::Substantial);
+    for (field, value) in form.prefill_values(&login.claims) {
+        if vouched {
+            typed.insert(field.clone(), value);
+            locked.insert(field);
+        } else if suggest && typed.get(&field).is_none_or(|v| v.trim().is_empty()) {
+            typed.insert(field, value);
+        }
+    }
+    locked
 }
 
 /// The first step posted: checked, and on success (or "save") the draft is created.
@@ -183,13 +257,14 @@ pub async fn start(
     State(state): State<AppState>,
     ctx: PageCtx,
     headers: HeaderMap,
+    visitor: Visitor,
     Path((slug, service)): Path<(String, String)>,
     body: uploads::StepBody,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let (tenant, offering) = find(&catalogue, &slug, &service)?;
-    if !pages::can_start(state.config().demo, offering.form.trust_level) {
-        return Ok(Redirect::to(&service_url(tenant, offering)).into_response());
+    if let Some(gate) = gate(&state, &visitor, tenant, offering) {
+        return Ok(gate);
     }
     let params = &offering.params;
     // The first step of a blank application, worked out once per offering.
@@ -206,6 +281,7 @@ pub async fn start(
     let action = Action::of(&posted);
     let mut typed = Typed::new();
     offering.form.merge_step(step, &mut typed, &posted);
+    let locked = prefill(&offering.form, &visitor, &mut typed, false);
     let row_anchor = action.change_rows(&offering.form, &mut typed);
     let journey = offering.form.journey(&typed, params);
     let page = |status, errors, notice| pages::StepPage {
@@ -218,6 +294,7 @@ pub async fn start(
         notice,
         return_to_check: false,
         files: std::collections::BTreeMap::new(),
+        locked: locked.clone(),
     };
     if !token_ok {
         let page = page(
@@ -259,10 +336,16 @@ pub async fn start(
         ));
     }
 
-    let key = SessionKey::from_headers(&headers).unwrap_or_else(SessionKey::generate);
+    let key = visitor.key.clone().unwrap_or_else(SessionKey::generate);
+    // A logged-in citizen's draft is theirs (in any browser, at every login), else the
+    // browser's.
+    let owner = match &visitor.login {
+        Some(login) => login.owner.clone(),
+        None => key.hash(),
+    };
     let draft = NewDraft {
         id: Uuid::new_v4(),
-        owner: key.hash(),
+        owner: owner.clone(),
         service_id: offering.service.id,
         form_id: offering.service.form_id,
         answers: storable(&offering.form, &typed)?,
@@ -274,7 +357,6 @@ pub async fn start(
         // Files on the first step: kept with the new draft, whose step page shows what is
         // still missing.
         let mut typed = typed.clone();
-        let owner = key.hash();
         let form = &offering.form;
         let target = uploads::DraftRef {
             tenant: tenant.id,
@@ -314,6 +396,7 @@ pub async fn start(
                 notice: None,
                 return_to_check: false,
                 files,
+                locked: locked.clone(),
             };
             let mut res = pages::step(
                 &ctx,
@@ -329,7 +412,10 @@ pub async fn start(
     let mut res = if let Some(anchor) = row_anchor {
         Redirect::to(&format!("{}#{anchor}", step_url(tenant, draft.id, step))).into_response()
     } else if action == Action::Save {
-        saved_page(&state, &ctx, &headers, tenant, offering, draft.id, &key).await?
+        saved_page(
+            &state, &ctx, &headers, &visitor, tenant, offering, draft.id, &owner,
+        )
+        .await?
     } else {
         match journey.next_step(step) {
             Some(next) => Redirect::to(&step_url(tenant, draft.id, next)).into_response(),
@@ -340,28 +426,60 @@ pub async fn start(
     Ok(res)
 }
 
-/// The draft this browser owns, with the form version it was started on.
+/// The draft this visitor owns, with the form version it was started on.
 struct Opened {
     draft: Draft,
     offering: Offering,
     typed: Typed,
-    key: SessionKey,
+    /// The citizen's owner hash, or the browser's session hash.
+    owner: String,
+    /// Fields prefilled from the login at level substantial or above: read-only.
+    locked: std::collections::BTreeSet<String>,
+}
+
+/// Why a draft does not open.
+enum Closed {
+    /// No such draft of this visitor (or not any more).
+    Unknown,
+    /// The service needs a login at a higher level than the visitor's.
+    NeedsLevel(forms::TrustLevel),
+}
+
+impl Closed {
+    /// The page for it: "not found" (with a way to log in, for a draft begun logged in), or
+    /// the step-up page.
+    fn page(
+        &self,
+        state: &AppState,
+        ctx: &PageCtx,
+        visitor: &Visitor,
+        tenant: &Tenant,
+    ) -> Response {
+        match self {
+            Self::Unknown => {
+                let login = (visitor.login.is_none() && state.login().is_some())
+                    .then(|| login::login_url(&ctx.path, forms::TrustLevel::Low));
+                pages::draft_unknown_or_login(ctx, tenant, login)
+            }
+            Self::NeedsLevel(needed) => login::needs_level(ctx, visitor, *needed, &ctx.path),
+        }
+    }
 }
 
 async fn open(
     state: &AppState,
-    headers: &HeaderMap,
+    visitor: &Visitor,
     tenant: &Tenant,
     id: &str,
-) -> AppResult<Option<Opened>> {
+) -> AppResult<Result<Opened, Closed>> {
     let Ok(id) = Uuid::parse_str(id) else {
-        return Ok(None);
+        return Ok(Err(Closed::Unknown));
     };
-    let Some(key) = SessionKey::from_headers(headers) else {
-        return Ok(None);
+    let Some(owner) = visitor.owner() else {
+        return Ok(Err(Closed::Unknown));
     };
-    let Some(draft) = state.store().draft(tenant.id, id, &key.hash()).await? else {
-        return Ok(None);
+    let Some(draft) = state.store().draft(tenant.id, id, &owner).await? else {
+        return Ok(Err(Closed::Unknown));
     };
     let catalogue = state.catalogue();
     let Some(current) = catalogue
@@ -370,7 +488,7 @@ async fn open(
         .find(|o| o.service.id == draft.service_id)
     else {
         // The municipality no longer offers the service.
-        return Ok(None);
+        return Ok(Err(Closed::Unknown));
     };
     // The draft's own form version, with the municipality's values checked against it.
     let (form, params) = if draft.form_id == current.service.form_id {
@@ -381,12 +499,20 @@ async fn open(
         (form, params)
     };
     let offering = Offering::new(current.service.clone(), form, params);
-    let typed = typed_answers(&draft.answers);
-    Ok(Some(Opened {
+    // Checked on every step and at submission: a login at a lower level (a new login of the
+    // same citizen, say) gets no further than the step-up page.
+    let needed = state.trust_level(tenant, &offering);
+    if !visitor.reaches(needed) {
+        return Ok(Err(Closed::NeedsLevel(needed)));
+    }
+    let mut typed = typed_answers(&draft.answers);
+    let locked = prefill(&offering.form, visitor, &mut typed, false);
+    Ok(Ok(Opened {
         draft,
         offering,
         typed,
-        key,
+        owner,
+        locked,
     }))
 }
 
@@ -433,14 +559,15 @@ fn step_index(form: &forms::FormDefinition, n: &str) -> Option<usize> {
 pub async fn step_page(
     State(state): State<AppState>,
     ctx: PageCtx,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((slug, id, n)): Path<(String, String, String)>,
     Query(query): Query<StepQuery>,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
-    let Some(opened) = open(&state, &headers, tenant, &id).await? else {
-        return Ok(pages::draft_unknown(&ctx, tenant));
+    let opened = match open(&state, &visitor, tenant, &id).await? {
+        Ok(opened) => opened,
+        Err(closed) => return Ok(closed.page(&state, &ctx, &visitor, tenant)),
     };
     let form = &opened.offering.form;
     let step = step_index(form, &n).ok_or(AppError::NotFound)?;
@@ -469,10 +596,11 @@ pub async fn step_page(
         errors,
         notice: None,
         return_to_check: query.r#return.as_deref() == Some("check"),
+        locked: opened.locked.clone(),
         files: uploads::names(
             &state
                 .store()
-                .draft_attachments(tenant.id, opened.draft.id, &opened.key.hash())
+                .draft_attachments(tenant.id, opened.draft.id, &opened.owner)
                 .await?,
         ),
     };
@@ -489,13 +617,15 @@ pub async fn step_submit(
     State(state): State<AppState>,
     ctx: PageCtx,
     headers: HeaderMap,
+    visitor: Visitor,
     Path((slug, id, n)): Path<(String, String, String)>,
     body: uploads::StepBody,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
-    let Some(mut opened) = open(&state, &headers, tenant, &id).await? else {
-        return Ok(pages::draft_unknown(&ctx, tenant));
+    let mut opened = match open(&state, &visitor, tenant, &id).await? {
+        Ok(opened) => opened,
+        Err(closed) => return Ok(closed.page(&state, &ctx, &visitor, tenant)),
     };
     let form = opened.offering.form.clone();
     let step = step_index(&form, &n).ok_or(AppError::NotFound)?;
@@ -514,9 +644,11 @@ pub async fn step_submit(
     // A refused multipart post brings no values: the step keeps what was saved.
     if token_ok || !posted.is_empty() {
         form.merge_step(step, &mut opened.typed, &posted);
+        // A vouched-for value stays what the login said, whatever was posted.
+        prefill(&form, &visitor, &mut opened.typed, false);
     }
     let mut row_anchor = action.change_rows(&form, &mut opened.typed);
-    let owner = opened.key.hash();
+    let owner = opened.owner.clone();
     if token_ok {
         let draft = uploads::DraftRef {
             tenant: tenant.id,
@@ -562,6 +694,7 @@ pub async fn step_submit(
         notice,
         return_to_check,
         files: file_names.clone(),
+        locked: opened.locked.clone(),
     };
     if !token_ok {
         // Nothing is saved from a post without a valid token; the page keeps every value.
@@ -585,7 +718,7 @@ pub async fn step_submit(
         .update_draft(
             tenant.id,
             id,
-            &opened.key.hash(),
+            &opened.owner.clone(),
             &answers,
             draft_expiry(&state, &form),
         )
@@ -625,10 +758,11 @@ pub async fn step_submit(
                 &state,
                 &ctx,
                 &headers,
+                &visitor,
                 tenant,
                 &opened.offering,
                 id,
-                &opened.key,
+                &opened.owner,
             )
             .await
         }
@@ -655,19 +789,33 @@ pub async fn step_submit(
 
 /// "Save and continue later": a fresh resume link (the previous one stops working), shown
 /// once. Only its hash is stored.
+#[allow(clippy::too_many_arguments)]
 async fn saved_page(
     state: &AppState,
     ctx: &PageCtx,
     headers: &HeaderMap,
+    visitor: &Visitor,
     tenant: &Tenant,
     offering: &Offering,
     id: Uuid,
-    key: &SessionKey,
+    owner: &str,
 ) -> AppResult<Response> {
+    if visitor.login.is_some() {
+        // A logged-in citizen's draft waits in "Meine Anträge" for the next login; a resume
+        // link would hand it to whoever opens it, so there is none.
+        return Ok(pages::draft_saved(
+            ctx,
+            tenant,
+            offering,
+            None,
+            &check_url(tenant, id),
+            draft_expiry(state, &offering.form),
+        ));
+    }
     let token = random_token();
     let set = state
         .store()
-        .set_resume_token(tenant.id, id, &key.hash(), &sha256_hex(&token))
+        .set_resume_token(tenant.id, id, owner, &sha256_hex(&token))
         .await?;
     if !set {
         return Ok(pages::draft_unknown(ctx, tenant));
@@ -682,7 +830,7 @@ async fn saved_page(
         ctx,
         tenant,
         offering,
-        &link,
+        Some(&link),
         // "Continue now": the check page sends on to the first step still missing answers.
         &check_url(tenant, id),
         draft_expiry(state, &offering.form),
@@ -692,13 +840,14 @@ async fn saved_page(
 pub async fn check_page(
     State(state): State<AppState>,
     ctx: PageCtx,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((slug, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
-    let Some(opened) = open(&state, &headers, tenant, &id).await? else {
-        return Ok(pages::draft_unknown(&ctx, tenant));
+    let opened = match open(&state, &visitor, tenant, &id).await? {
+        Ok(opened) => opened,
+        Err(closed) => return Ok(closed.page(&state, &ctx, &visitor, tenant)),
     };
     let params = &opened.offering.params;
     let journey = opened.offering.form.journey(&opened.typed, params);
@@ -738,7 +887,7 @@ async fn draft_files(
 ) -> AppResult<std::collections::BTreeMap<String, String>> {
     let attachments = state
         .store()
-        .draft_attachments(tenant.id, opened.draft.id, &opened.key.hash())
+        .draft_attachments(tenant.id, opened.draft.id, &opened.owner)
         .await?;
     Ok(uploads::names(&attachments))
 }
@@ -761,7 +910,7 @@ fn to_first_error(
 pub async fn check_submit(
     State(state): State<AppState>,
     ctx: PageCtx,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((slug, id)): Path<(String, String)>,
     posted: Result<CsrfForm, CsrfRejection>,
 ) -> AppResult<Response> {
@@ -772,8 +921,9 @@ pub async fn check_submit(
         Err(CsrfRejection::Token(fields)) => (fields, false),
         Err(other) => return Ok(other.into_response()),
     };
-    let Some(opened) = open(&state, &headers, tenant, &id).await? else {
-        return Ok(pages::draft_unknown(&ctx, tenant));
+    let opened = match open(&state, &visitor, tenant, &id).await? {
+        Ok(opened) => opened,
+        Err(closed) => return Ok(closed.page(&state, &ctx, &visitor, tenant)),
     };
     let params = &opened.offering.params;
     let journey = opened.offering.form.journey(&opened.typed, params);
@@ -807,13 +957,15 @@ pub async fn check_submit(
         ));
     }
 
-    let key = &opened.key;
+    // An anonymous browser gets a session now, so that the confirmation stays reachable; a
+    // logged-in citizen has one, and the case is theirs.
+    let key = visitor.key.clone().unwrap_or_else(SessionKey::generate);
     let ttl_days = i64::from(state.config().citizen_session_days);
-    let session = NewSession {
+    let session = visitor.login.is_none().then(|| NewSession {
         key_hash: key.hash(),
         staff_id: None,
         expires_at: Utc::now() + chrono::Duration::days(ttl_days),
-    };
+    });
     // The files of the answers' file fields travel with the case; a hidden field's files
     // (not in the answers) stay behind with the draft and go with it.
     let attachments: Vec<Uuid> = opened
@@ -838,13 +990,13 @@ pub async fn check_submit(
             form_id: opened.draft.form_id,
             status: CaseStatus::Received,
             answers: answers.clone(),
-            submitter_session: Some(key.hash()),
+            submitter_session: Some(opened.owner.clone()),
             from_draft: Some(opened.draft.id),
             attachments: attachments.clone(),
         };
         match state
             .store()
-            .submit_case(tenant.id, &case, Some(&session))
+            .submit_case(tenant.id, &case, session.as_ref())
             .await
         {
             Ok(()) => break,
@@ -858,7 +1010,9 @@ pub async fn check_submit(
     let mut res =
         Redirect::to(&format!("/{}/cases/{case_id}/confirmation", tenant.slug)).into_response();
     // Refreshed, so the confirmation stays reachable for the whole period.
-    set_session_cookie(&state, &mut res, key);
+    if visitor.login.is_none() {
+        set_session_cookie(&state, &mut res, &key);
+    }
     Ok(res)
 }
 
@@ -867,7 +1021,7 @@ pub async fn check_submit(
 pub async fn resume(
     State(state): State<AppState>,
     ctx: PageCtx,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path((slug, token)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
@@ -875,10 +1029,13 @@ pub async fn resume(
     if !is_token(&token) {
         return Ok(pages::resume_unknown(&ctx, tenant));
     }
-    let key = SessionKey::from_headers(&headers).unwrap_or_else(SessionKey::generate);
+    // Only anonymous drafts have resume links (a logged-in citizen's draft has none, and a
+    // draft passed to a citizen at login loses its link), so no login's draft goes this way.
+    let key = visitor.key.clone().unwrap_or_else(SessionKey::generate);
+    let owner = visitor.owner().unwrap_or_else(|| key.hash());
     let Some(draft) = state
         .store()
-        .claim_draft(tenant.id, &sha256_hex(&token), &key.hash())
+        .claim_draft(tenant.id, &sha256_hex(&token), &owner)
         .await?
     else {
         return Ok(pages::resume_unknown(&ctx, tenant));
@@ -901,7 +1058,7 @@ fn draft_expiry(state: &AppState, form: &forms::FormDefinition) -> chrono::DateT
 
 /// The browser's key as a cookie (set again on every start, resume and submission), for as
 /// long as the drafts and confirmations it opens live.
-fn set_session_cookie(state: &AppState, res: &mut Response, key: &SessionKey) {
+pub(super) fn set_session_cookie(state: &AppState, res: &mut Response, key: &SessionKey) {
     let config = state.config();
     let ttl_days = i64::from(config.citizen_session_days.max(config.draft_days));
     if let Ok(v) = HeaderValue::from_str(&key.set_cookie(ttl_days * 86_400)) {

@@ -2,17 +2,16 @@
 //! page, the form, and the confirmation with the reference number.
 
 mod journey;
+pub mod login;
 mod pages;
 mod uploads;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use store::Tenant;
 
-use crate::auth::session::SessionKey;
 use crate::error::{AppError, AppResult, ErrorPage};
 use crate::state::{AppState, Catalogue, Offering};
 use crate::web::PageCtx;
@@ -41,6 +40,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/{tenant}/cases/{id}/confirmation", get(confirmation))
         .route("/{tenant}/resume/{token}", get(journey::resume))
+        .route("/login", get(login::begin))
+        .route("/login/callback", get(login::callback))
+        .route("/logout", axum::routing::post(login::logout))
+        .route("/logout/done", get(login::logged_out))
+        .route("/my-applications", get(login::mine))
 }
 
 async fn home(State(state): State<AppState>, ctx: PageCtx) -> Response {
@@ -80,11 +84,18 @@ fn find<'a>(
 async fn service_page(
     State(state): State<AppState>,
     ctx: PageCtx,
+    visitor: crate::auth::citizen::Visitor,
     Path((slug, service)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let (tenant, offering) = find(&catalogue, &slug, &service)?;
-    Ok(pages::service(&ctx, tenant, offering, state.config().demo))
+    let needed = state.trust_level(tenant, offering);
+    let login = pages::LoginNeed {
+        level: needed,
+        available: state.login().is_some(),
+        reached: visitor.reaches(needed),
+    };
+    Ok(pages::service(&ctx, tenant, offering, login))
 }
 
 /// Shown only to the browser that submitted the case: anyone else gets 404, even with the
@@ -92,16 +103,16 @@ async fn service_page(
 async fn confirmation(
     State(state): State<AppState>,
     ctx: PageCtx,
-    headers: HeaderMap,
+    visitor: crate::auth::citizen::Visitor,
     Path((slug, id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let catalogue = state.catalogue();
     let tenant = catalogue.tenant(&slug).ok_or(AppError::NotFound)?;
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let key = SessionKey::from_headers(&headers).ok_or(AppError::NotFound)?;
+    let owner = visitor.owner().ok_or(AppError::NotFound)?;
     let case = state
         .store()
-        .case_for_submitter(tenant.id, id, &key.hash())
+        .case_for_submitter(tenant.id, id, &owner)
         .await?
         .ok_or(AppError::NotFound)?;
     let offering = catalogue

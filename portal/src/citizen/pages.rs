@@ -102,15 +102,18 @@ fn trust_text(lang: Lang, level: TrustLevel) -> &'static str {
     })
 }
 
-/// Whether an application can be started here: a service that needs a login (trust level
-/// above `none`) only once citizen login exists, except in the demo, which shows the
-/// journey without it and says so. A real installation never takes such an application
-/// anonymously.
-pub fn can_start(demo: bool, level: TrustLevel) -> bool {
-    demo || level == TrustLevel::None
+/// What a service needs of the citizen's login, and what the visitor has.
+#[derive(Clone, Copy, Debug)]
+pub struct LoginNeed {
+    /// The service's trust level (the form's, or as the municipality raised it).
+    pub level: TrustLevel,
+    /// This installation offers citizen login.
+    pub available: bool,
+    /// The visitor's login reaches the level (always true for `none`).
+    pub reached: bool,
 }
 
-pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, demo: bool) -> Response {
+pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, login: LoginNeed) -> Response {
     let lang = ctx.lang;
     let form = &offering.form;
     let title = form.title.get(lang.code()).to_owned();
@@ -125,15 +128,15 @@ pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, demo: bool) 
         .note()
         .map(|n| view! { <p>{n.get(lang.code()).to_owned()}</p> });
     let start = format!("/{}/services/{}/form", tenant.slug, offering.service.slug);
-    let startable = can_start(demo, form.trust_level);
-    let login_note = (form.trust_level != TrustLevel::None).then(|| {
-        let key = if startable {
-            "trust-demo-no-login"
-        } else {
-            "trust-login-unavailable"
-        };
-        view! { <div class="notice"><p>{lang.t(key)}</p></div> }
-    });
+    // A real installation never takes an application that needs a login without one.
+    let startable = login.level == TrustLevel::None || login.available;
+    let login_note = (login.level != TrustLevel::None && !login.available)
+        .then(|| view! { <div class="notice"><p>{lang.t("trust-login-unavailable")}</p></div> });
+    let start_label = if login.reached {
+        lang.t("service-start")
+    } else {
+        lang.t("service-start-login")
+    };
     views::page(
         &shell,
         StatusCode::OK,
@@ -147,10 +150,10 @@ pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, demo: bool) 
             <p>{fee_text(lang, &form.fee)}</p>
             {fee_note}
             <h2>{lang.t("service-login")}</h2>
-            <p>{trust_text(lang, form.trust_level)}</p>
+            <p>{trust_text(lang, login.level)}</p>
             {login_note}
             {startable.then(|| view! {
-                <p><a class="button button--start" href=start>{lang.t("service-start")}</a></p>
+                <p><a class="button button--start" href=start>{start_label}</a></p>
             })}
         },
     )
@@ -179,6 +182,8 @@ pub struct StepPage {
     pub return_to_check: bool,
     /// The names of the files uploaded so far, by attachment id.
     pub files: BTreeMap<String, String>,
+    /// Fields prefilled from a login at level substantial or above: shown read-only.
+    pub locked: std::collections::BTreeSet<String>,
 }
 
 /// The messages of a page's errors: per field, and as the summary's links.
@@ -319,7 +324,7 @@ pub fn step(
                     <button type="submit" name="_action" value="next" class="visually-hidden"
                         tabindex="-1" aria-hidden="true">{continue_label}</button>
                 })}
-                {views::step_fields(lang, shown, &view.rows, &view.computed, &state.values, &messages, &state.files)}
+                {views::step_fields(lang, shown, &view.rows, &view.computed, &state.values, &messages, &state.files, &state.locked)}
                 <div class="button-group">
                     <button type="submit" name="_action" value="next" class="button">{continue_label}</button>
                     <button type="submit" name="_action" value="save" class="button button--secondary">
@@ -501,7 +506,7 @@ pub fn draft_saved(
     ctx: &PageCtx,
     tenant: &Tenant,
     offering: &Offering,
-    link: &str,
+    link: Option<&str>,
     continue_at: &str,
     expires_at: chrono::DateTime<chrono::Utc>,
 ) -> Response {
@@ -511,6 +516,21 @@ pub fn draft_saved(
         "draft-saved-until",
         &[("date", Arg::from(views::format_date(lang, expires_at)))],
     );
+    // A logged-in citizen finds the draft in "Meine Anträge"; anyone else gets the link.
+    let how = match link {
+        Some(link) => view! {
+            <p>{lang.t("draft-saved-text")}</p>
+            <p class="resume-link"><a href=link.to_owned()>{link.to_owned()}</a></p>
+            <p>{until}</p>
+            <p class="warning-text"><strong>{lang.t("draft-saved-warning")}</strong></p>
+        }
+        .into_any(),
+        None => view! {
+            <p>{lang.t("draft-saved-mine")}" "<a href="/my-applications">{lang.t("mine-title")}</a></p>
+            <p>{until}</p>
+        }
+        .into_any(),
+    };
     views::page(
         &shell,
         StatusCode::OK,
@@ -519,11 +539,29 @@ pub fn draft_saved(
                 <h1>{lang.t("draft-saved-title")}</h1>
                 <p>{offering.form.title.get(lang.code()).to_owned()}</p>
             </div>
-            <p>{lang.t("draft-saved-text")}</p>
-            <p class="resume-link"><a href=link.to_owned()>{link.to_owned()}</a></p>
-            <p>{until}</p>
-            <p class="warning-text"><strong>{lang.t("draft-saved-warning")}</strong></p>
+            {how}
             <p><a href=continue_at.to_owned()>{lang.t("draft-saved-continue")}</a></p>
+            <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
+        },
+    )
+}
+
+/// A draft that does not open for this visitor; for one who is not logged in, with the way to
+/// log in (a draft begun logged in opens only for that login).
+pub fn draft_unknown_or_login(ctx: &PageCtx, tenant: &Tenant, login: Option<String>) -> Response {
+    let lang = ctx.lang;
+    let Some(login) = login else {
+        return draft_unknown(ctx, tenant);
+    };
+    let shell = ctx.tenant_shell(lang.t("draft-unknown-title").to_owned(), tenant);
+    views::page(
+        &shell,
+        StatusCode::NOT_FOUND,
+        view! {
+            <h1>{lang.t("draft-unknown-title")}</h1>
+            <p>{lang.t("draft-unknown-text")}</p>
+            <p>{lang.t("draft-unknown-login")}</p>
+            <p><a class="button" href=login>{lang.t("login-again")}</a></p>
             <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
         },
     )
@@ -558,18 +596,4 @@ pub fn draft_unknown(ctx: &PageCtx, tenant: &Tenant) -> Response {
             <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_service_that_needs_a_login_starts_only_in_the_demo_until_login_exists() {
-        assert!(can_start(false, TrustLevel::None));
-        assert!(can_start(true, TrustLevel::Substantial));
-        for level in [TrustLevel::Low, TrustLevel::Substantial, TrustLevel::High] {
-            assert!(!can_start(false, level), "{level}");
-        }
-    }
 }

@@ -25,12 +25,16 @@ const GERMAN: &[&str] = &[
     include_str!("../../locales/de/journey.ftl"),
     include_str!("../../locales/de/fields.ftl"),
     include_str!("../../locales/de/admin.ftl"),
+    include_str!("../../locales/de/demo_op.ftl"),
+    include_str!("../../locales/de/login.ftl"),
 ];
 const ENGLISH: &[&str] = &[
     include_str!("../../locales/en/main.ftl"),
     include_str!("../../locales/en/journey.ftl"),
     include_str!("../../locales/en/fields.ftl"),
     include_str!("../../locales/en/admin.ftl"),
+    include_str!("../../locales/en/demo_op.ftl"),
+    include_str!("../../locales/en/login.ftl"),
 ];
 
 static DE: LanguageIdentifier = langid!("de");

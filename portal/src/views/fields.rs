@@ -478,6 +478,26 @@ pub(crate) fn field(
     }
 }
 
+/// A field the citizen's login vouched for (level substantial or above): shown read-only,
+/// saying where the value comes from. The server sets the value whatever is posted.
+pub(crate) fn locked_field(
+    lang: Lang,
+    f: &Field,
+    key: &str,
+    value: Option<String>,
+) -> impl IntoView + use<> {
+    let id = dom_id(key);
+    let note_id = format!("{id}-prefilled");
+    view! {
+        <div class="field field--locked">
+            <label class="label" for=id.clone()>{f.label.get(lang.code()).to_owned()}</label>
+            <div class="hint" id=note_id.clone()>{lang.t("field-prefilled")}</div>
+            <input class="input" type="text" id=id name=key.to_owned() value=value.unwrap_or_default()
+                readonly=true aria-describedby=note_id/>
+        </div>
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

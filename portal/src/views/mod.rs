@@ -23,8 +23,18 @@ pub struct Shell {
     pub tenant: Option<Tenant>,
     /// Signed-in staff member: name, CSRF token for the logout button, admin or not.
     pub staff: Option<StaffHeader>,
+    /// The logged-in citizen: name, CSRF token for the logout button.
+    pub citizen: Option<CitizenHeader>,
     /// The path of this page, for the language switch.
     pub path: String,
+}
+
+/// The logged-in citizen shown in the header of citizen pages.
+#[derive(Clone, Debug)]
+pub struct CitizenHeader {
+    /// Empty when the identity provider sent no name.
+    pub name: String,
+    pub csrf_token: String,
 }
 
 /// The staff member shown in the header of staff pages.
@@ -74,6 +84,27 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
             }
         },
     );
+    let citizen = shell
+        .citizen
+        .clone()
+        .filter(|_| shell.staff.is_none())
+        .map(|CitizenHeader { name, csrf_token }| {
+            let who = if name.is_empty() {
+                lang.t("citizen-signed-in").to_owned()
+            } else {
+                format!("{} {name}", lang.t("citizen-signed-in-as"))
+            };
+            view! {
+                <nav class="staff-nav citizen-nav" aria-label=lang.t("citizen-nav-label")>
+                    <a href="/my-applications">{lang.t("mine-title")}</a>
+                    <span class="staff-user">{who}</span>
+                    <form method="post" action="/logout" class="inline-form">
+                        <input type="hidden" name="_csrf" value=csrf_token/>
+                        <button type="submit" class="link-button">{lang.t("citizen-logout")}</button>
+                    </form>
+                </nav>
+            }
+        });
     // The municipality's colour comes from its own small stylesheet (the CSP allows no inline
     // style); the version in the query lets browsers cache it until the colour changes.
     let theme = shell.tenant.as_ref().map(|t| {
@@ -116,6 +147,7 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
                     </div>
                     {band}
                     {staff}
+                    {citizen}
                 </header>
                 {demo}
                 <main id="main" class="container" tabindex="-1">{content}</main>
@@ -245,6 +277,7 @@ pub fn row_title(lang: Lang, group: &forms::Field, row: usize) -> String {
 /// heading, so the fields stand without a fieldset of their own (choices bring theirs). A group
 /// is a fieldset with one fieldset per row, each with a button that removes it, and a button
 /// that adds a row: plain submit buttons, so they work without JavaScript.
+#[allow(clippy::too_many_arguments)]
 pub fn step_fields(
     lang: Lang,
     shown: &[&forms::Field],
@@ -253,8 +286,17 @@ pub fn step_fields(
     values: &std::collections::BTreeMap<String, String>,
     errors: &std::collections::BTreeMap<String, String>,
     files: &std::collections::BTreeMap<String, String>,
+    locked: &std::collections::BTreeSet<String>,
 ) -> impl IntoView + use<> {
     let one = |f: &forms::Field, key: &str| {
+        if locked.contains(key) {
+            return leptos::either::EitherOf3::C(fields::locked_field(
+                lang,
+                f,
+                key,
+                values.get(key).cloned(),
+            ));
+        }
         let value = match f.kind {
             forms::FieldKind::Computed => computed.get(key).map(|&v| match f.format {
                 Some(forms::ValueFormat::Money) => forms::format_eur(v, lang.code()),
@@ -264,7 +306,7 @@ pub fn step_fields(
         };
         if f.kind == forms::FieldKind::Checkboxes {
             let value = values.get(key).cloned();
-            return leptos::either::Either::Right(fields::checkboxes_field(
+            return leptos::either::EitherOf3::B(fields::checkboxes_field(
                 lang,
                 f,
                 key,
@@ -272,7 +314,7 @@ pub fn step_fields(
                 errors.get(key).cloned(),
             ));
         }
-        leptos::either::Either::Left(fields::field(lang, f, key, value, errors.get(key).cloned()))
+        leptos::either::EitherOf3::A(fields::field(lang, f, key, value, errors.get(key).cloned()))
     };
     shown
         .iter()

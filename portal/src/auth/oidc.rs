@@ -1,0 +1,514 @@
+//! The relying party: citizen login through an OpenID Connect provider (a BundID-style broker,
+//! or the demo's own provider), with the `openidconnect` crate.
+//!
+//! The flow: [`RelyingParty::begin`] makes the authorization URL (code flow, PKCE S256, random
+//! `state` and `nonce`, `acr_values` for the trust level asked for); the caller keeps state
+//! (hashed), nonce and verifier in the browser's session. When the provider sends the browser
+//! back, [`RelyingParty::finish`] exchanges the code (the verifier proves it is the same flow),
+//! checks the ID token (signature against the provider's keys, an allow-list of algorithms so
+//! never `none`, issuer, audience, expiry, nonce), reads the trust level from `acr`, and
+//! fetches the claims from the userinfo endpoint, whose `sub` must equal the ID token's.
+//!
+//! What the crate leaves to us, done here: the `iss` parameter of the callback (RFC 9207) must
+//! name our issuer; an unknown `acr`, or one below the level asked for, is refused; provider
+//! metadata (with its keys) is cached for a few minutes only, so that rotated keys are found.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use forms::TrustLevel;
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthPrompt, CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreResponseType,
+    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse, CoreTokenType,
+};
+use openidconnect::{
+    AdditionalClaims, AuthenticationContextClass, AuthenticationFlow, AuthorizationCode, Client,
+    ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IdTokenFields, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadataWithLogout, RedirectUrl, Scope, StandardErrorResponse,
+    StandardTokenResponse, TokenResponse, UserInfoClaims,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use crate::auth::session::sha256_hex;
+use crate::config::{AcrMap, Secret};
+
+/// Claims beyond the standard ones (birth name, place of birth, nationality, ...), kept as
+/// sent so that form definitions can name them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct ExtraClaims {
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AdditionalClaims for ExtraClaims {}
+
+type IdFields = IdTokenFields<
+    ExtraClaims,
+    EmptyExtraTokenFields,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
+type TokenResp = StandardTokenResponse<IdFields, CoreTokenType>;
+type RpClient = Client<
+    ExtraClaims,
+    CoreAuthDisplay,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJsonWebKey,
+    CoreAuthPrompt,
+    StandardErrorResponse<CoreErrorResponseType>,
+    TokenResp,
+    CoreTokenIntrospectionResponse,
+    CoreRevocableToken,
+    CoreRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// How long discovered metadata and keys are trusted before they are fetched again.
+const METADATA_TTL: Duration = Duration::from_secs(300);
+/// Every call to the provider ends after this long.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Algorithms an ID token may be signed with. Never `none`, never HMAC with the client secret.
+const ALLOWED_ALGS: [CoreJwsSigningAlgorithm; 6] = [
+    CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+    CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+];
+
+pub struct RelyingParty {
+    issuer: String,
+    client_id: String,
+    client_secret: Secret,
+    redirect_uri: String,
+    post_logout_uri: String,
+    acr: AcrMap,
+    http: reqwest::Client,
+    metadata: Mutex<Option<(Instant, Arc<ProviderMetadataWithLogout>)>>,
+}
+
+/// What a login that begins hands to the browser and keeps in its session.
+pub struct Begun {
+    /// Where to send the browser.
+    pub url: String,
+    /// The `state`, whose hash the session keeps: it comes back on the callback.
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+}
+
+/// A citizen the provider vouched for.
+pub struct Identity {
+    /// SHA-256 of `issuer|sub`: owner of the citizen's drafts and cases.
+    pub owner: String,
+    pub level: TrustLevel,
+    /// Userinfo and ID token claims, as a JSON object (for prefill and the header).
+    pub claims: serde_json::Value,
+    /// The raw ID token, the hint for logout.
+    pub id_token: String,
+}
+
+/// Why a login failed. The variant is logged (never a token or a claim); the citizen sees a
+/// page that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("the identity provider cannot be reached or answered wrongly: {0}")]
+    Provider(String),
+    #[error("the identity provider refused the login: {0}")]
+    Refused(String),
+    #[error("the answer of the identity provider failed a check: {0}")]
+    Invalid(String),
+    #[error("trust level too low: {reached:?} reached, {needed} needed")]
+    TooLow {
+        reached: Option<TrustLevel>,
+        needed: TrustLevel,
+    },
+}
+
+impl RelyingParty {
+    pub fn new(
+        issuer: String,
+        client_id: String,
+        client_secret: Secret,
+        public_base: &str,
+        acr: AcrMap,
+    ) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            // The provider's endpoints are called directly; a redirect there is an error
+            // (and following one could leak the client secret to another host).
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(HTTP_TIMEOUT)
+            .build()?;
+        Ok(Self {
+            issuer,
+            client_id,
+            client_secret,
+            redirect_uri: format!("{public_base}/login/callback"),
+            post_logout_uri: format!("{public_base}/logout/done"),
+            acr,
+            http,
+            metadata: Mutex::new(None),
+        })
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The provider's metadata and keys: cached, fetched again after [`METADATA_TTL`] or when
+    /// `refresh` is set.
+    async fn metadata(&self, refresh: bool) -> Result<Arc<ProviderMetadataWithLogout>, LoginError> {
+        let mut cached = self.metadata.lock().await;
+        if !refresh
+            && let Some((at, m)) = cached.as_ref()
+            && at.elapsed() < METADATA_TTL
+        {
+            return Ok(m.clone());
+        }
+        let issuer = IssuerUrl::new(self.issuer.clone())
+            .map_err(|e| LoginError::Provider(format!("issuer: {e}")))?;
+        // Checks that the document names exactly this issuer, and fetches the JWKS.
+        let fresh = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| LoginError::Provider(format!("discovery: {}", error_chain(&e))))?;
+        let fresh = Arc::new(fresh);
+        *cached = Some((Instant::now(), fresh.clone()));
+        Ok(fresh)
+    }
+
+    fn client(&self, metadata: &ProviderMetadataWithLogout) -> Result<RpClient, LoginError> {
+        let redirect = RedirectUrl::new(self.redirect_uri.clone())
+            .map_err(|e| LoginError::Provider(format!("redirect uri: {e}")))?;
+        Ok(RpClient::from_provider_metadata(
+            metadata.clone(),
+            ClientId::new(self.client_id.clone()),
+            Some(ClientSecret::new(self.client_secret.expose().to_owned())),
+        )
+        .set_redirect_uri(redirect))
+    }
+
+    /// The authorization URL for a login at `level` or above.
+    pub async fn begin(&self, level: TrustLevel, ui_locale: &str) -> Result<Begun, LoginError> {
+        let metadata = self.metadata(false).await?;
+        let client = self.client(&metadata)?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = client
+            .authorize_url(
+                AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("profile".into()))
+            .add_scope(Scope::new("email".into()))
+            .add_scope(Scope::new("address".into()))
+            .set_pkce_challenge(challenge)
+            .add_ui_locale(openidconnect::LanguageTag::new(ui_locale.to_owned()));
+        for value in self.acr.at_least(level) {
+            request = request.add_auth_context_value(AuthenticationContextClass::new(value.into()));
+        }
+        let (url, state, nonce) = request.url();
+        Ok(Begun {
+            url: url.to_string(),
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+        })
+    }
+
+    /// Completes a login from the callback's `code` (and `iss`, when the provider sends it).
+    pub async fn finish(
+        &self,
+        code: &str,
+        iss: Option<&str>,
+        nonce: &str,
+        pkce_verifier: &str,
+        needed: TrustLevel,
+    ) -> Result<Identity, LoginError> {
+        // RFC 9207: a provider that names itself must name the one we asked.
+        if let Some(iss) = iss
+            && iss != self.issuer
+        {
+            return Err(LoginError::Invalid(
+                "iss parameter names another issuer".into(),
+            ));
+        }
+        let metadata = self.metadata(false).await?;
+        let client = self.client(&metadata)?;
+        let token = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(|e| LoginError::Provider(format!("token endpoint: {e}")))?
+            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| LoginError::Refused(format!("token request: {}", token_error(&e))))?;
+        let id_token = token
+            .id_token()
+            .ok_or_else(|| LoginError::Invalid("no ID token in the token response".into()))?;
+        let nonce = Nonce::new(nonce.to_owned());
+        let verify = |client: &RpClient| -> Result<_, LoginError> {
+            let verifier = client
+                .id_token_verifier()
+                .set_allowed_algs(ALLOWED_ALGS.to_vec());
+            id_token
+                .claims(&verifier, &nonce)
+                .cloned()
+                .map_err(|e| LoginError::Invalid(format!("ID token: {}", claims_error(&e))))
+        };
+        let claims = match verify(&client) {
+            Ok(claims) => claims,
+            Err(first) => {
+                // The provider may have rotated its keys since they were cached: fetch them
+                // once more and check again.
+                let fresh = self.metadata(true).await?;
+                let client = self.client(&fresh)?;
+                verify(&client).map_err(|_| first)?
+            }
+        };
+        // An access token hash in the ID token must match the access token.
+        if let Some(expected) = claims.access_token_hash() {
+            let alg = id_token
+                .signing_alg()
+                .map_err(|e| LoginError::Invalid(format!("ID token algorithm: {e}")))?;
+            if at_hash(token.access_token().secret(), alg).as_deref() != Some(expected.as_str()) {
+                return Err(LoginError::Invalid("at_hash does not match".into()));
+            }
+        }
+        let reached = claims
+            .auth_context_ref()
+            .and_then(|acr| self.acr.level(acr.as_str()));
+        if reached.is_none_or(|r| r < needed) {
+            return Err(LoginError::TooLow { reached, needed });
+        }
+        let level = reached.unwrap_or(needed);
+        let sub = claims.subject().clone();
+        // The userinfo endpoint's `sub` must be the ID token's (the crate checks it).
+        let userinfo: Option<UserInfoClaims<ExtraClaims, CoreGenderClaim>> =
+            match client.user_info(token.access_token().clone(), Some(sub.clone())) {
+                Ok(request) => Some(request.request_async(&self.http).await.map_err(|e| {
+                    LoginError::Invalid(format!("userinfo: {}", userinfo_error(&e)))
+                })?),
+                // No userinfo endpoint: the ID token's claims are all there is.
+                Err(_) => None,
+            };
+        let mut merged = serde_json::to_value(&claims)
+            .map_err(|e| LoginError::Invalid(format!("claims: {e}")))?;
+        if let Some(userinfo) = userinfo {
+            let extra = serde_json::to_value(&userinfo)
+                .map_err(|e| LoginError::Invalid(format!("userinfo claims: {e}")))?;
+            if let (Some(into), serde_json::Value::Object(from)) = (merged.as_object_mut(), extra) {
+                into.extend(from);
+            }
+        }
+        Ok(Identity {
+            owner: owner_of(&self.issuer, sub.as_str()),
+            level,
+            claims: identity_claims(merged),
+            id_token: id_token.to_string(),
+        })
+    }
+
+    /// Where to send the browser to end the login at the provider too, if it offers that.
+    pub async fn logout_url(&self, id_token: Option<&str>) -> Option<String> {
+        let metadata = self.metadata(false).await.ok()?;
+        let endpoint = metadata
+            .additional_metadata()
+            .end_session_endpoint
+            .as_ref()?;
+        let mut url = endpoint.url().clone();
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(hint) = id_token {
+                query.append_pair("id_token_hint", hint);
+            }
+            query
+                .append_pair("client_id", &self.client_id)
+                .append_pair("post_logout_redirect_uri", &self.post_logout_uri);
+        }
+        Some(url.to_string())
+    }
+
+    /// The origin (scheme, host, port) of the provider's pages, for the CSP's `form-action`
+    /// (a logout form's redirect goes there).
+    pub fn issuer_origin(&self) -> Option<String> {
+        let url = reqwest::Url::parse(&self.issuer).ok()?;
+        Some(url.origin().ascii_serialization())
+    }
+}
+
+/// OpenID Connect Core 3.1.3.6: the left half of the access token's hash, with the hash of
+/// the ID token's algorithm, base64url-encoded. `None` for an algorithm not allowed here.
+fn at_hash(access_token: &str, alg: &CoreJwsSigningAlgorithm) -> Option<String> {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash: Vec<u8> = match alg {
+        CoreJwsSigningAlgorithm::EcdsaP256Sha256
+        | CoreJwsSigningAlgorithm::RsaSsaPssSha256
+        | CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256 => {
+            sha2::Sha256::digest(access_token.as_bytes()).to_vec()
+        }
+        CoreJwsSigningAlgorithm::EcdsaP384Sha384 => {
+            sha2::Sha384::digest(access_token.as_bytes()).to_vec()
+        }
+        CoreJwsSigningAlgorithm::RsaSsaPssSha512
+        | CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512 => {
+            sha2::Sha512::digest(access_token.as_bytes()).to_vec()
+        }
+        _ => return None,
+    };
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&hash[..hash.len() / 2]))
+}
+
+/// The owner hash of a citizen: the same for every login of that person at this provider.
+pub fn owner_of(issuer: &str, sub: &str) -> String {
+    sha256_hex(&format!("oidc|{issuer}|{sub}"))
+}
+
+/// The claims a session keeps: identity attributes only, none of the token's bookkeeping.
+fn identity_claims(all: serde_json::Value) -> serde_json::Value {
+    const BOOKKEEPING: &[&str] = &[
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "nbf",
+        "nonce",
+        "azp",
+        "at_hash",
+        "c_hash",
+        "sid",
+        "jti",
+        "auth_time",
+        "acr",
+        "amr",
+        "sub",
+    ];
+    match all {
+        serde_json::Value::Object(mut map) => {
+            map.retain(|k, _| !BOOKKEEPING.contains(&k.as_str()));
+            serde_json::Value::Object(map)
+        }
+        _ => serde_json::Value::Object(serde_json::Map::new()),
+    }
+}
+
+/// Which check of a token's claims failed, for the log. Not the crate's message: that
+/// names the values it compared, such as the citizen's pseudonym.
+fn claims_error(e: &openidconnect::ClaimsVerificationError) -> String {
+    use openidconnect::{ClaimsVerificationError as C, SignatureVerificationError as S};
+    match e {
+        C::Expired(_) => "expired".into(),
+        C::InvalidAudience(_) => "wrong audience".into(),
+        C::InvalidAuthContext(_) => "wrong acr".into(),
+        C::InvalidAuthTime(_) => "wrong auth_time".into(),
+        C::InvalidIssuer(_) => "wrong issuer".into(),
+        C::InvalidNonce(_) => "nonce mismatch".into(),
+        C::InvalidSubject(_) => "subject mismatch".into(),
+        C::Unsupported(_) => "unsupported token".into(),
+        C::SignatureVerification(s) => match s {
+            S::AmbiguousKeyId(_) => "signature: ambiguous key id".into(),
+            S::CryptoError(_) => "signature: does not verify".into(),
+            S::DisallowedAlg(_) => "signature: algorithm not allowed".into(),
+            S::InvalidKey(_) => "signature: invalid key".into(),
+            S::NoMatchingKey => "signature: no matching key".into(),
+            S::NoSignature => "signature: none".into(),
+            S::UnsupportedAlg(_) => "signature: unsupported algorithm".into(),
+            _ => "signature: other".into(),
+        },
+        _ => "other".into(),
+    }
+}
+
+/// What went wrong at the token endpoint, for the log: the OAuth error code, or the kind of
+/// failure; never the response body.
+fn token_error<RE: std::error::Error + 'static>(
+    e: &openidconnect::RequestTokenError<
+        RE,
+        openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    >,
+) -> String {
+    use openidconnect::RequestTokenError as R;
+    match e {
+        R::ServerResponse(r) => format!("error {}", r.error().as_ref()),
+        R::Request(re) => format!("request failed: {}", error_chain(re)),
+        R::Parse(pe, _) => format!("unreadable response at `{}`", pe.path()),
+        R::Other(_) => "other".into(),
+    }
+}
+
+/// What went wrong at the userinfo endpoint, for the log.
+fn userinfo_error<RE: std::error::Error + 'static>(e: &openidconnect::UserInfoError<RE>) -> String {
+    use openidconnect::UserInfoError as U;
+    match e {
+        U::ClaimsVerification(c) => claims_error(c),
+        U::Parse(pe) => format!("unreadable response at `{}`", pe.path()),
+        U::Request(re) => format!("request failed: {}", error_chain(re)),
+        U::Response(status, _, _) => format!("HTTP {status}"),
+        U::Other(_) => "other".into(),
+        _ => "other".into(),
+    }
+}
+
+/// An error with its sources, for the log: only for errors that carry no claim values
+/// (network and discovery errors).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_hash_is_the_left_half_of_the_access_tokens_hash() {
+        // OpenID Connect Core, appendix A.3 (RS256).
+        assert_eq!(
+            at_hash(
+                "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
+                &CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256
+            )
+            .as_deref(),
+            Some("77QmUPtjPfzWtF2AnpK9RQ")
+        );
+        assert_eq!(at_hash("x", &CoreJwsSigningAlgorithm::None), None);
+    }
+
+    #[test]
+    fn the_owner_of_a_citizen_is_stable_and_differs_by_provider() {
+        let a = owner_of("https://id.example.de", "pseudo-1");
+        assert_eq!(a, owner_of("https://id.example.de", "pseudo-1"));
+        assert_ne!(a, owner_of("https://other.example.de", "pseudo-1"));
+        assert_ne!(a, owner_of("https://id.example.de", "pseudo-2"));
+        assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn a_session_keeps_identity_claims_but_not_the_tokens_bookkeeping() {
+        let kept = identity_claims(serde_json::json!({
+            "iss": "x", "nonce": "n", "sub": "s", "acr": "a",
+            "given_name": "Anna", "birth_name": "Meier"
+        }));
+        assert_eq!(
+            kept,
+            serde_json::json!({"given_name": "Anna", "birth_name": "Meier"})
+        );
+    }
+}
