@@ -143,6 +143,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(login) = citizen::login::setup(state.config(), addr)? {
         state.set_login(login);
     }
+    if let Some(staff_login) = inbox::oidc_login::setup(state.config(), addr)? {
+        state.set_staff_login(staff_login);
+    }
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())

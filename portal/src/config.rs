@@ -22,6 +22,10 @@ pub const ENV_VARS: &[&str] = &[
     "PORTAL_OIDC_CLIENT_ID",
     "PORTAL_OIDC_CLIENT_SECRET",
     "PORTAL_OIDC_CLIENT_SECRET_FILE",
+    "PORTAL_STAFF_OIDC_ISSUER",
+    "PORTAL_STAFF_OIDC_CLIENT_ID",
+    "PORTAL_STAFF_OIDC_CLIENT_SECRET",
+    "PORTAL_STAFF_OIDC_CLIENT_SECRET_FILE",
 ];
 
 /// The TOML file. Every key is optional; an unknown key is an error.
@@ -48,6 +52,33 @@ pub struct FileConfig {
     /// `"municipality/service" = "substantial"`: a municipality raises a service's trust level
     /// above its form's (never lowers it).
     pub trust_levels: Option<std::collections::BTreeMap<String, String>>,
+    /// The staff's identity provider (OpenID Connect), beside the local password accounts.
+    pub staff_oidc: Option<StaffOidcFile>,
+}
+
+/// `[staff_oidc]` in the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffOidcFile {
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    /// The claim listing the roles (`clerk:<slug>`, `tenant_admin:<slug>`,
+    /// `federation_admin`); default `portal_roles`.
+    pub roles_claim: Option<String>,
+    /// The claim naming the account; default `preferred_username` (then `email`).
+    pub username_claim: Option<String>,
+    /// `[staff_oidc.municipalities.<slug>]`: a municipality's own login requirements.
+    pub municipalities: Option<std::collections::BTreeMap<String, StaffOidcMunicipalityFile>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffOidcMunicipalityFile {
+    /// The login's `amr` must hold at least one of these, else the municipality's roles are
+    /// not granted (e.g. `["mfa", "otp", "hwk"]`).
+    pub required_amr: Option<Vec<String>>,
 }
 
 /// `[oidc]` in the file.
@@ -133,6 +164,24 @@ pub struct Config {
     pub citizen_login_hours: u32,
     /// Trust levels municipalities raised, by `municipality/service`.
     pub trust_levels: std::collections::BTreeMap<String, forms::TrustLevel>,
+    /// The staff's identity provider; `None`: local password accounts only.
+    pub staff_oidc: Option<StaffOidcConfig>,
+}
+
+/// Staff login through an OpenID Connect provider (the administration's own, not the
+/// citizens' broker).
+#[derive(Clone, Debug)]
+pub struct StaffOidcConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// The claim whose values grant roles.
+    pub roles_claim: String,
+    /// The claim naming the account; `email` when it is missing.
+    pub username_claim: String,
+    /// By municipality slug: `amr` values of which a login needs one for that municipality's
+    /// roles.
+    pub required_amr: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The relying party's registration at the identity provider.
@@ -366,6 +415,14 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        let staff_oidc = staff_oidc(env, file.staff_oidc)?;
+        if staff_oidc.is_some() && public_url.is_none() && !demo {
+            return Err(invalid(
+                "PORTAL_PUBLIC_URL",
+                "staff login through the identity provider needs the portal's public address \
+                 (the provider sends staff back to PORTAL_PUBLIC_URL/staff/login/callback)",
+            ));
+        }
         let mut trust_levels = std::collections::BTreeMap::new();
         for (key, level) in file.trust_levels.unwrap_or_default() {
             if key.split('/').count() != 2 {
@@ -384,6 +441,7 @@ impl Config {
         }
 
         Ok(Self {
+            staff_oidc,
             oidc,
             acr,
             citizen_login_idle_minutes,
@@ -466,12 +524,86 @@ fn oidc(
     ))
 }
 
+/// The staff's identity provider, from the environment over the file's `[staff_oidc]`.
+fn staff_oidc(
+    env: &dyn Env,
+    file: Option<StaffOidcFile>,
+) -> Result<Option<StaffOidcConfig>, ConfigError> {
+    let file = file.unwrap_or_default();
+    let issuer = env.var("PORTAL_STAFF_OIDC_ISSUER").or(file.issuer);
+    let client_id = env.var("PORTAL_STAFF_OIDC_CLIENT_ID").or(file.client_id);
+    let client_secret = secret(
+        env,
+        "PORTAL_STAFF_OIDC_CLIENT_SECRET",
+        file.client_secret,
+        file.client_secret_file,
+        "staff_oidc.client_secret_file",
+    )?;
+    let Some(issuer) = issuer else {
+        if client_id.is_some() || client_secret.is_some() || file.municipalities.is_some() {
+            return Err(invalid(
+                "PORTAL_STAFF_OIDC_ISSUER",
+                "staff login settings are given but no issuer",
+            ));
+        }
+        return Ok(None);
+    };
+    check_issuer_named("PORTAL_STAFF_OIDC_ISSUER", &issuer)?;
+    let (Some(client_id), Some(client_secret)) = (client_id, client_secret) else {
+        return Err(invalid(
+            "PORTAL_STAFF_OIDC_CLIENT_ID / PORTAL_STAFF_OIDC_CLIENT_SECRET",
+            "the staff issuer is set, so the client id and secret the provider gave the portal \
+             are needed too",
+        ));
+    };
+    let claim = |name: &str, given: Option<String>, default: &str| {
+        let value = given.unwrap_or_else(|| default.to_owned());
+        if value.trim().is_empty() {
+            Err(invalid(name, "must name a claim"))
+        } else {
+            Ok(value)
+        }
+    };
+    let roles_claim = claim("staff_oidc.roles_claim", file.roles_claim, "portal_roles")?;
+    let username_claim = claim(
+        "staff_oidc.username_claim",
+        file.username_claim,
+        "preferred_username",
+    )?;
+    let mut required_amr = std::collections::BTreeMap::new();
+    for (slug, municipality) in file.municipalities.unwrap_or_default() {
+        let Some(list) = municipality.required_amr else {
+            continue;
+        };
+        if list.is_empty() || list.iter().any(|v| v.trim().is_empty()) {
+            return Err(invalid(
+                &format!("staff_oidc.municipalities.{slug}.required_amr"),
+                "list at least one amr value, e.g. [\"mfa\", \"otp\", \"hwk\"]",
+            ));
+        }
+        required_amr.insert(slug, list);
+    }
+    Ok(Some(StaffOidcConfig {
+        issuer,
+        client_id,
+        client_secret: Secret::new(client_secret),
+        roles_claim,
+        username_claim,
+        required_amr,
+    }))
+}
+
 /// An issuer is an `https` URL; plain `http` only on a loopback address (a provider on the
 /// same machine, as in tests and the demo).
 pub fn check_issuer(issuer: &str) -> Result<(), ConfigError> {
+    check_issuer_named("PORTAL_OIDC_ISSUER", issuer)
+}
+
+/// [`check_issuer`], with the setting's name in the message.
+fn check_issuer_named(name: &str, issuer: &str) -> Result<(), ConfigError> {
     let url = reqwest::Url::parse(issuer).map_err(|_| {
         invalid(
-            "PORTAL_OIDC_ISSUER",
+            name,
             "expected an address like https://id.example.de/realms/portal",
         )
     })?;
@@ -485,10 +617,10 @@ pub fn check_issuer(issuer: &str) -> Result<(), ConfigError> {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
         "http" => Err(invalid(
-            "PORTAL_OIDC_ISSUER",
+            name,
             "must use https (plain http only for a provider on 127.0.0.1, ::1 or localhost)",
         )),
-        _ => Err(invalid("PORTAL_OIDC_ISSUER", "expected an https address")),
+        _ => Err(invalid(name, "expected an https address")),
     }
 }
 
@@ -740,6 +872,114 @@ mod tests {
         );
         assert!(build("[trust_levels]\n\"werther\" = \"high\"", &[]).is_err());
         assert!(build("[trust_levels]\n\"a/b\" = \"very\"", &[]).is_err());
+    }
+
+    #[test]
+    fn staff_login_through_a_provider_is_configured_like_the_citizens_one() {
+        let env = |issuer: &'static str| {
+            vec![
+                ("PORTAL_STAFF_OIDC_ISSUER", issuer),
+                ("PORTAL_STAFF_OIDC_CLIENT_ID", "portal-staff"),
+                ("PORTAL_STAFF_OIDC_CLIENT_SECRET", "staff-s3cret"),
+                ("PORTAL_PUBLIC_URL", "https://portal.example.de"),
+            ]
+        };
+        assert!(build("", &[]).expect("defaults").staff_oidc.is_none());
+        let err = build("", &env("http://id.example.de/realms/x")).expect_err("plain http");
+        assert!(
+            err.to_string().contains("PORTAL_STAFF_OIDC_ISSUER"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("https"), "{err}");
+        for ok in [
+            "https://id.example.de/realms/staff",
+            "http://127.0.0.1:9000",
+        ] {
+            let c = build("", &env(ok)).expect(ok);
+            let staff = c.staff_oidc.expect("configured");
+            assert_eq!(staff.issuer, ok);
+            assert_eq!(staff.roles_claim, "portal_roles");
+            assert_eq!(staff.username_claim, "preferred_username");
+            assert!(staff.required_amr.is_empty());
+            // The citizens' login is a separate matter.
+            assert!(c.oidc.is_none());
+        }
+        let debug = format!(
+            "{:?}",
+            build("", &env("https://id.example.de")).expect("ok")
+        );
+        assert!(!debug.contains("staff-s3cret"), "{debug}");
+    }
+
+    #[test]
+    fn staff_login_needs_client_credentials_and_outside_the_demo_a_public_url() {
+        let err = build(
+            "",
+            &[
+                ("PORTAL_STAFF_OIDC_ISSUER", "https://id.example.de"),
+                ("PORTAL_DATABASE_URL", "postgres://x@h/db"),
+            ],
+        )
+        .expect_err("no client");
+        assert!(
+            err.to_string().contains("PORTAL_STAFF_OIDC_CLIENT_ID"),
+            "{err}"
+        );
+        let err = build(
+            "",
+            &[
+                ("PORTAL_STAFF_OIDC_ISSUER", "https://id.example.de"),
+                ("PORTAL_STAFF_OIDC_CLIENT_ID", "portal-staff"),
+                ("PORTAL_STAFF_OIDC_CLIENT_SECRET", "s3cret"),
+                ("PORTAL_DATABASE_URL", "postgres://x@h/db"),
+            ],
+        )
+        .expect_err("no public url");
+        assert!(err.to_string().contains("PORTAL_PUBLIC_URL"), "{err}");
+        let err = build("", &[("PORTAL_STAFF_OIDC_CLIENT_ID", "portal-staff")])
+            .expect_err("a client without an issuer");
+        assert!(
+            err.to_string().contains("PORTAL_STAFF_OIDC_ISSUER"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn staff_login_claims_and_municipalities_come_from_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let secret_file = dir.path().join("staff-secret");
+        std::fs::write(&secret_file, "from-a-file\n").expect("write");
+        let file = format!(
+            "demo = true\n\
+             [staff_oidc]\n\
+             issuer = \"https://id.kreis.example/realms/staff\"\n\
+             client_id = \"portal-staff\"\n\
+             client_secret_file = \"{}\"\n\
+             roles_claim = \"groups\"\n\
+             username_claim = \"upn\"\n\
+             [staff_oidc.municipalities.ellrich]\n\
+             required_amr = [\"mfa\", \"otp\", \"hwk\"]\n",
+            secret_file.display()
+        );
+        let parsed: FileConfig = toml::from_str(&file).expect("parse");
+        let env: HashMap<&str, &str> = HashMap::new();
+        let c = Config::build(true, parsed, &env).expect("ok");
+        let staff = c.staff_oidc.expect("configured");
+        assert_eq!(staff.client_secret.expose(), "from-a-file");
+        assert_eq!(staff.roles_claim, "groups");
+        assert_eq!(staff.username_claim, "upn");
+        assert_eq!(
+            staff.required_amr.get("ellrich").map(Vec::as_slice),
+            Some(["mfa".to_owned(), "otp".to_owned(), "hwk".to_owned()].as_slice())
+        );
+        let err = build(
+            "[staff_oidc]\nissuer = \"https://id.example.de\"\nclient_id = \"c\"\n\
+             client_secret = \"s\"\n[staff_oidc.municipalities.werther]\nrequired_amr = []",
+            &[("PORTAL_DEMO", "true")],
+        )
+        .expect_err("an empty list");
+        assert!(err.to_string().contains("required_amr"), "{err}");
+        assert!(build("[staff_oidc]\nisuer = \"x\"", &[]).is_err());
     }
 
     #[test]

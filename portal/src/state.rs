@@ -28,6 +28,9 @@ struct Inner {
     files: crate::uploads::FileStore,
     /// Citizen login, set up once the listening address is known (see [`AppState::set_login`]).
     login: std::sync::OnceLock<crate::citizen::login::Login>,
+    /// Staff login through the identity provider, set up once the listening address is known
+    /// (see [`AppState::set_staff_login`]).
+    staff_login: std::sync::OnceLock<crate::inbox::oidc_login::StaffLogin>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             csrf_key: Arc::new(derive_key(secret, b"csrf-v1")),
             catalogue: RwLock::new(Arc::new(catalogue)),
             login: std::sync::OnceLock::new(),
+            staff_login: std::sync::OnceLock::new(),
         })))
     }
 
@@ -65,6 +69,17 @@ impl AppState {
             .copied()
             .unwrap_or_default();
         offering.form.trust_level.max(raised)
+    }
+
+    /// Staff login through the identity provider, if this installation offers it.
+    pub fn staff_login(&self) -> Option<&crate::inbox::oidc_login::StaffLogin> {
+        self.0.staff_login.get()
+    }
+
+    /// Sets up staff login through the identity provider once (a second call changes
+    /// nothing).
+    pub fn set_staff_login(&self, login: crate::inbox::oidc_login::StaffLogin) {
+        let _ = self.0.staff_login.set(login);
     }
 
     /// Sets up citizen login once (a second call changes nothing).

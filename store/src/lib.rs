@@ -225,6 +225,13 @@ pub trait Store: Send + Sync + 'static {
     /// locked right now (a failure in a parallel request may have locked it since it was
     /// read). `false` then, and nothing changes: the login must be refused.
     async fn reset_failed_logins(&self, id: StaffId) -> Result<bool>;
+    /// A staff login through the identity provider, in one transaction: the account with
+    /// this `oidc_subject` (created with the username and an unusable password when new; its
+    /// username follows the claim), its roles replaced by the login's (tenant roles only for
+    /// existing tenants), the old session deleted and the new one stored with `acr`/`amr`.
+    /// `Err(Conflict)`, and nothing is written, when the username belongs to another account
+    /// (a local account is never taken over).
+    async fn oidc_staff_login(&self, login: &OidcStaffLogin) -> Result<StaffId>;
     /// An operator lifts a lock at once (`portal staff unlock`). `false` for an unknown id.
     async fn unlock_staff(&self, id: StaffId) -> Result<bool>;
 
@@ -240,12 +247,14 @@ pub trait Store: Send + Sync + 'static {
     /// A login begins: the browser's session row is created (or kept, with the later of both
     /// expiries) and the flow stored with it, in one transaction.
     async fn begin_login(&self, flow: &NewLoginFlow) -> Result<()>;
-    /// The unexpired flow with this state that this browser session began, deleted as it is
-    /// read: a state works once. `None` for any other state or session; nothing changes then.
+    /// The unexpired flow of `kind` with this state that this browser session began, deleted
+    /// as it is read: a state works once. `None` for any other state, session or kind; nothing
+    /// changes then.
     async fn take_login_flow(
         &self,
         state_hash: &str,
         session_hash: &str,
+        kind: LoginKind,
     ) -> Result<Option<LoginFlow>>;
     /// A login succeeded: in one transaction the new session (new key) is stored, the drafts
     /// this browser began anonymously (`drafts.owner` = the old session hash) pass to the

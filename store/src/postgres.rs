@@ -15,10 +15,10 @@ use uuid::Uuid;
 use crate::{
     Attachment, Backend, Case, CaseStatus, CaseSummary, CitizenCase, CitizenLogin, Draft,
     DraftSummary, FailedLogin, FormId, FormParameter, FormRecord, FormScope, FormVersion,
-    LockoutPolicy, LoginFlow, NewAttachment, NewCase, NewCitizenSession, NewDraft, NewForm,
-    NewLoginFlow, NewService, NewSession, NewStaff, NewTenant, Offer, Page, ParameterChanges,
-    Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser,
-    Store, StoreError, Tenant, TenantId, TenantProfile,
+    LockoutPolicy, LoginFlow, LoginKind, NewAttachment, NewCase, NewCitizenSession, NewDraft,
+    NewForm, NewLoginFlow, NewService, NewSession, NewStaff, NewTenant, Offer, OidcStaffLogin,
+    Page, ParameterChanges, Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord,
+    StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -1142,6 +1142,71 @@ impl Store for PgStore {
         })
     }
 
+    async fn oidc_staff_login(&self, login: &OidcStaffLogin) -> Result<StaffId> {
+        let mut tx = self.begin().await?;
+        let existing: Option<(i64, String)> =
+            sqlx::query_as("select id, username from staff where oidc_subject = $1 for update")
+                .bind(&login.subject)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let id = match existing {
+            Some((id, username)) => {
+                if username != login.username {
+                    sqlx::query("update staff set username = $1 where id = $2")
+                        .bind(&login.username)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_unique)?;
+                }
+                id
+            }
+            None => sqlx::query_scalar(
+                "insert into staff (username, password_hash, demo, oidc_subject) \
+                 values ($1, '!oidc', false, $2) returning id",
+            )
+            .bind(&login.username)
+            .bind(&login.subject)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_unique)?,
+        };
+        sqlx::query("delete from staff_roles where staff_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for role in &login.roles {
+            sqlx::query(
+                "insert into staff_roles (staff_id, kind, tenant_id) \
+                 select $1, $2, $3::bigint \
+                 where $3::bigint is null or exists (select 1 from tenants where id = $3::bigint)",
+            )
+            .bind(id)
+            .bind(role.kind.as_str())
+            .bind(role.tenant.map(|t| t.0))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("delete from sessions where key_hash = $1")
+            .bind(&login.old_session_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "insert into sessions (key_hash, staff_id, expires_at, staff_acr, staff_amr) \
+             values ($1, $2, $3, $4, $5)",
+        )
+        .bind(&login.key_hash)
+        .bind(id)
+        .bind(login.expires_at)
+        .bind(login.acr.as_deref())
+        .bind(Json(&login.amr))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        tx.commit().await?;
+        Ok(StaffId(id))
+    }
+
     async fn unlock_staff(&self, id: StaffId) -> Result<bool> {
         let updated =
             sqlx::query("update staff set failed_logins = 0, locked_until = null where id = $1")
@@ -1221,7 +1286,7 @@ impl Store for PgStore {
         .await?;
         sqlx::query(
             "insert into login_flows (state_hash, session_hash, nonce, pkce_verifier, level, \
-             return_to, expires_at) values ($1, $2, $3, $4, $5, $6, $7)",
+             return_to, expires_at, kind) values ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&flow.state_hash)
         .bind(&flow.session_hash)
@@ -1230,6 +1295,7 @@ impl Store for PgStore {
         .bind(&flow.level)
         .bind(&flow.return_to)
         .bind(flow.expires_at)
+        .bind(flow.kind.as_str())
         .execute(&mut *tx)
         .await
         .map_err(map_unique)?;
@@ -1241,13 +1307,15 @@ impl Store for PgStore {
         &self,
         state_hash: &str,
         session_hash: &str,
+        kind: LoginKind,
     ) -> Result<Option<LoginFlow>> {
         let row = sqlx::query(
             "delete from login_flows where state_hash = $1 and session_hash = $2 \
-             and expires_at > now() returning nonce, pkce_verifier, level, return_to",
+             and kind = $3 and expires_at > now() returning nonce, pkce_verifier, level, return_to",
         )
         .bind(state_hash)
         .bind(session_hash)
+        .bind(kind.as_str())
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {

@@ -23,10 +23,10 @@ use uuid::Uuid;
 use crate::{
     Attachment, Backend, Case, CaseStatus, CaseSummary, CitizenCase, CitizenLogin, Draft,
     DraftSummary, FailedLogin, FormId, FormParameter, FormRecord, FormScope, FormVersion,
-    LockoutPolicy, LoginFlow, NewAttachment, NewCase, NewCitizenSession, NewDraft, NewForm,
-    NewLoginFlow, NewService, NewSession, NewStaff, NewTenant, Offer, Page, ParameterChanges,
-    Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord, StaffId, StaffUser,
-    Store, StoreError, Tenant, TenantId, TenantProfile,
+    LockoutPolicy, LoginFlow, LoginKind, NewAttachment, NewCase, NewCitizenSession, NewDraft,
+    NewForm, NewLoginFlow, NewService, NewSession, NewStaff, NewTenant, Offer, OidcStaffLogin,
+    Page, ParameterChanges, Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord,
+    StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -1294,6 +1294,77 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn oidc_staff_login(&self, login: &OidcStaffLogin) -> Result<StaffId> {
+        let amr = serde_json::to_string(&login.amr)
+            .map_err(|_| StoreError::Corrupt("amr cannot be serialised".into()))?;
+        let now = now();
+        let mut tx = self.begin().await?;
+        let existing: Option<(i64, String)> =
+            sqlx::query_as("select id, username from staff where oidc_subject = ?")
+                .bind(&login.subject)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let id = match existing {
+            Some((id, username)) => {
+                if username != login.username {
+                    sqlx::query("update staff set username = ? where id = ?")
+                        .bind(&login.username)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_unique)?;
+                }
+                id
+            }
+            None => sqlx::query_scalar(
+                "insert into staff (username, password_hash, demo, created_at, oidc_subject) \
+                 values (?, '!oidc', 0, ?, ?) returning id",
+            )
+            .bind(&login.username)
+            .bind(&now)
+            .bind(&login.subject)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_unique)?,
+        };
+        sqlx::query("delete from staff_roles where staff_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for role in &login.roles {
+            sqlx::query(
+                "insert into staff_roles (staff_id, kind, tenant_id, created_at) \
+                 select ?1, ?2, ?3, ?4 \
+                 where ?3 is null or exists (select 1 from tenants where id = ?3)",
+            )
+            .bind(id)
+            .bind(role.kind.as_str())
+            .bind(role.tenant.map(|t| t.0))
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("delete from sessions where key_hash = ?")
+            .bind(&login.old_session_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "insert into sessions (key_hash, staff_id, expires_at, created_at, staff_acr, \
+             staff_amr) values (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&login.key_hash)
+        .bind(id)
+        .bind(format_ts(login.expires_at))
+        .bind(&now)
+        .bind(login.acr.as_deref())
+        .bind(amr)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        tx.commit().await?;
+        Ok(StaffId(id))
+    }
+
     async fn unlock_staff(&self, id: StaffId) -> Result<bool> {
         let updated =
             sqlx::query("update staff set failed_logins = 0, locked_until = null where id = ?")
@@ -1381,7 +1452,7 @@ impl Store for SqliteStore {
         .await?;
         sqlx::query(
             "insert into login_flows (state_hash, session_hash, nonce, pkce_verifier, level, \
-             return_to, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+             return_to, expires_at, created_at, kind) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&flow.state_hash)
         .bind(&flow.session_hash)
@@ -1391,6 +1462,7 @@ impl Store for SqliteStore {
         .bind(&flow.return_to)
         .bind(format_ts(flow.expires_at))
         .bind(now())
+        .bind(flow.kind.as_str())
         .execute(&mut *tx)
         .await
         .map_err(map_unique)?;
@@ -1402,13 +1474,15 @@ impl Store for SqliteStore {
         &self,
         state_hash: &str,
         session_hash: &str,
+        kind: LoginKind,
     ) -> Result<Option<LoginFlow>> {
         let row = sqlx::query(
-            "delete from login_flows where state_hash = ? and session_hash = ? \
+            "delete from login_flows where state_hash = ? and session_hash = ? and kind = ? \
              and expires_at > ? returning nonce, pkce_verifier, level, return_to",
         )
         .bind(state_hash)
         .bind(session_hash)
+        .bind(kind.as_str())
         .bind(now())
         .fetch_optional(&self.write)
         .await?;

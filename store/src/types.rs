@@ -432,6 +432,58 @@ pub struct NewLoginFlow {
     pub level: String,
     pub return_to: String,
     pub expires_at: DateTime<Utc>,
+    /// Whose login this is: only the callback of the same kind takes the flow.
+    pub kind: LoginKind,
+}
+
+/// A citizen's login or a staff member's (each has its own callback and client).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LoginKind {
+    #[default]
+    Citizen,
+    Staff,
+}
+
+impl LoginKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Citizen => "citizen",
+            Self::Staff => "staff",
+        }
+    }
+}
+
+/// A staff login the identity provider vouched for: the account is found by `subject`
+/// (created when new), its roles replaced, and the new session stored, in one transaction.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OidcStaffLogin {
+    /// SHA-256 (hex) of the provider's `issuer|sub`.
+    pub subject: String,
+    /// The account's username (from the provider's claim).
+    pub username: String,
+    /// The roles the login grants; they replace the account's roles. A tenant role of a
+    /// tenant that does not exist is left out.
+    pub roles: Vec<Role>,
+    /// The browser's session before the login (deleted), or empty.
+    pub old_session_hash: String,
+    /// SHA-256 (hex) of the new session's cookie.
+    pub key_hash: String,
+    pub expires_at: DateTime<Utc>,
+    /// The login's `acr` and `amr` as the provider sent them.
+    pub acr: Option<String>,
+    pub amr: Vec<String>,
+}
+
+impl std::fmt::Debug for OidcStaffLogin {
+    // Names stay out of logs and panic messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcStaffLogin")
+            .field("roles", &self.roles)
+            .field("acr", &self.acr)
+            .field("amr", &self.amr)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for NewLoginFlow {

@@ -107,10 +107,10 @@ use chrono::{NaiveDate, SubsecRound, Utc};
 use serde_json::json;
 use store::{
     AccentColour, Attachment, Backend, CaseStatus, CitizenLogin, Draft, ExternalUrl, FailedLogin,
-    FormId, FormParameter, FormScope, LockoutPolicy, LoginFlow, NewAttachment, NewCase,
+    FormId, FormParameter, FormScope, LockoutPolicy, LoginFlow, LoginKind, NewAttachment, NewCase,
     NewCitizenSession, NewDraft, NewForm, NewLoginFlow, NewService, NewSession, NewStaff,
-    NewTenant, Page, ParameterChanges, Role, RoleKind, Service, StaffId, Store, StoreError, Tenant,
-    TenantId, TenantProfile,
+    NewTenant, OidcStaffLogin, Page, ParameterChanges, Role, RoleKind, Service, StaffId, Store,
+    StoreError, Tenant, TenantId, TenantProfile,
 };
 use uuid::Uuid;
 
@@ -213,6 +213,9 @@ contract!(
     other_tenant_cannot_read_a_case_attachment,
     other_tenant_cannot_move_attachments_into_its_case,
     a_login_state_works_once,
+    a_login_flow_is_taken_only_by_its_own_kind,
+    an_oidc_staff_login_creates_the_account_and_replaces_its_roles,
+    an_oidc_staff_login_never_takes_over_another_account,
     a_stolen_login_state_is_useless_in_another_browser,
     an_expired_login_flow_is_refused_and_swept,
     beginning_a_login_keeps_a_longer_session_and_never_touches_a_staff_session,
@@ -3723,6 +3726,7 @@ fn login_flow(state: &str, session: &str) -> NewLoginFlow {
         level: "substantial".into(),
         return_to: "/aach/hundesteuer/schritt/2".into(),
         expires_at: from_now(minutes(10)),
+        kind: LoginKind::Citizen,
     }
 }
 
@@ -3764,7 +3768,7 @@ async fn log_in(
     store.begin_login(&flow).await.unwrap();
     assert!(
         store
-            .take_login_flow(&flow.state_hash, &old)
+            .take_login_flow(&flow.state_hash, &old, LoginKind::Citizen)
             .await
             .unwrap()
             .is_some()
@@ -3823,21 +3827,21 @@ async fn a_login_state_works_once(db: Db) {
 
     assert_eq!(
         store
-            .take_login_flow(&state("other"), &erika)
+            .take_login_flow(&state("other"), &erika, LoginKind::Citizen)
             .await
             .unwrap(),
         None
     );
     assert_eq!(
         store
-            .take_login_flow(&flow.state_hash, &erika)
+            .take_login_flow(&flow.state_hash, &erika, LoginKind::Citizen)
             .await
             .unwrap(),
         Some(taken(&flow))
     );
     assert_eq!(
         store
-            .take_login_flow(&flow.state_hash, &erika)
+            .take_login_flow(&flow.state_hash, &erika, LoginKind::Citizen)
             .await
             .unwrap(),
         None
@@ -3860,7 +3864,7 @@ async fn a_stolen_login_state_is_useless_in_another_browser(db: Db) {
 
     assert_eq!(
         store
-            .take_login_flow(&erikas.state_hash, &mallory)
+            .take_login_flow(&erikas.state_hash, &mallory, LoginKind::Citizen)
             .await
             .unwrap(),
         None
@@ -3868,7 +3872,7 @@ async fn a_stolen_login_state_is_useless_in_another_browser(db: Db) {
     // A browser without any session gets nothing either.
     assert_eq!(
         store
-            .take_login_flow(&erikas.state_hash, &cookie("nobody"))
+            .take_login_flow(&erikas.state_hash, &cookie("nobody"), LoginKind::Citizen)
             .await
             .unwrap(),
         None
@@ -3876,7 +3880,7 @@ async fn a_stolen_login_state_is_useless_in_another_browser(db: Db) {
     assert_eq!(flows_of(&db.url, &erika).await, 1);
     assert_eq!(
         store
-            .take_login_flow(&erikas.state_hash, &erika)
+            .take_login_flow(&erikas.state_hash, &erika, LoginKind::Citizen)
             .await
             .unwrap(),
         Some(taken(&erikas))
@@ -3884,14 +3888,14 @@ async fn a_stolen_login_state_is_useless_in_another_browser(db: Db) {
     // The thief's own flow is still there, and only for the thief.
     assert_eq!(
         store
-            .take_login_flow(&mallorys.state_hash, &erika)
+            .take_login_flow(&mallorys.state_hash, &erika, LoginKind::Citizen)
             .await
             .unwrap(),
         None
     );
     assert_eq!(
         store
-            .take_login_flow(&mallorys.state_hash, &mallory)
+            .take_login_flow(&mallorys.state_hash, &mallory, LoginKind::Citizen)
             .await
             .unwrap(),
         Some(taken(&mallorys))
@@ -3913,7 +3917,7 @@ async fn an_expired_login_flow_is_refused_and_swept(db: Db) {
 
     assert_eq!(
         store
-            .take_login_flow(&stale.state_hash, &erika)
+            .take_login_flow(&stale.state_hash, &erika, LoginKind::Citizen)
             .await
             .unwrap(),
         None
@@ -3926,7 +3930,7 @@ async fn an_expired_login_flow_is_refused_and_swept(db: Db) {
     assert!(store.session(&erika).await.unwrap().is_some());
     assert_eq!(
         store
-            .take_login_flow(&fresh.state_hash, &erika)
+            .take_login_flow(&fresh.state_hash, &erika, LoginKind::Citizen)
             .await
             .unwrap(),
         Some(taken(&fresh))
@@ -4038,7 +4042,7 @@ async fn a_completed_login_starts_a_new_session_and_takes_the_browsers_drafts_al
         .unwrap();
     assert_eq!(
         store
-            .take_login_flow(&flow.state_hash, &before)
+            .take_login_flow(&flow.state_hash, &before, LoginKind::Citizen)
             .await
             .unwrap(),
         Some(taken(&flow))
@@ -4076,7 +4080,7 @@ async fn a_completed_login_starts_a_new_session_and_takes_the_browsers_drafts_al
     assert_eq!(flows_of(&db.url, &before).await, 0);
     assert_eq!(
         store
-            .take_login_flow(&abandoned.state_hash, &before)
+            .take_login_flow(&abandoned.state_hash, &before, LoginKind::Citizen)
             .await
             .unwrap(),
         None
@@ -4403,4 +4407,197 @@ async fn other_tenant_cannot_read_a_logged_in_citizens_draft(db: Db) {
         .unwrap();
     assert_eq!(kept.answers, t.draft.answers);
     assert_eq!(kept.tenant_id, t.a.id);
+}
+
+/// A citizen's callback never takes a staff login's flow, nor the other way round.
+async fn a_login_flow_is_taken_only_by_its_own_kind(db: Db) {
+    let store = &*db.store;
+    let browser = cookie("both kinds");
+    let citizens = login_flow(&state("citizen flow"), &browser);
+    let staffs = NewLoginFlow {
+        kind: LoginKind::Staff,
+        level: "low".into(),
+        return_to: "/staff/inbox".into(),
+        ..login_flow(&state("staff flow"), &browser)
+    };
+    store.begin_login(&citizens).await.unwrap();
+    store.begin_login(&staffs).await.unwrap();
+    for (flow, wrong, right) in [
+        (&citizens, LoginKind::Staff, LoginKind::Citizen),
+        (&staffs, LoginKind::Citizen, LoginKind::Staff),
+    ] {
+        assert_eq!(
+            store
+                .take_login_flow(&flow.state_hash, &browser, wrong)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .take_login_flow(&flow.state_hash, &browser, right)
+                .await
+                .unwrap(),
+            Some(taken(flow))
+        );
+    }
+    assert_eq!(flows_of(&db.url, &browser).await, 0);
+}
+
+/// A staff login through the provider, under a new session key `key`.
+fn oidc_staff(
+    subject: &str,
+    username: &str,
+    roles: Vec<Role>,
+    old: &str,
+    key: &str,
+) -> OidcStaffLogin {
+    OidcStaffLogin {
+        subject: sha256_hex(&format!("https://id.kreis.example|{subject}")),
+        username: username.into(),
+        roles,
+        old_session_hash: cookie(old),
+        key_hash: cookie(key),
+        expires_at: in_one_hour(),
+        acr: Some("urn:example:mfa".into()),
+        amr: vec!["pwd".into(), "otp".into()],
+    }
+}
+
+fn clerk_of(tenant: &Tenant) -> Role {
+    Role {
+        kind: RoleKind::Clerk,
+        tenant: Some(tenant.id),
+    }
+}
+
+/// The first login creates the account (no usable password); every login replaces its roles
+/// with the claim's, leaves out roles of tenants that do not exist, ends the old session and
+/// records the login's acr and amr on the new one.
+async fn an_oidc_staff_login_creates_the_account_and_replaces_its_roles(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    let before = NewSession {
+        key_hash: cookie("petra before"),
+        staff_id: None,
+        expires_at: in_one_hour(),
+    };
+    store.create_session(&before).await.unwrap();
+    let admin_b = Role {
+        kind: RoleKind::TenantAdmin,
+        tenant: Some(b.id),
+    };
+    let nowhere = Role {
+        kind: RoleKind::Clerk,
+        tenant: Some(TenantId(a.id.0 + b.id.0 + 1000)),
+    };
+    let first = oidc_staff(
+        "petra-sub",
+        "petra",
+        vec![clerk_of(&a), admin_b, nowhere],
+        "petra before",
+        "petra 1",
+    );
+    let id = store.oidc_staff_login(&first).await.unwrap();
+    let petra = store.staff_by_id(id).await.unwrap().unwrap();
+    assert_eq!(petra.username, "petra");
+    assert_eq!(petra.roles, vec![clerk_of(&a), admin_b]);
+    assert!(!petra.password_hash.starts_with("$argon2"));
+    assert_eq!(store.session(&before.key_hash).await.unwrap(), None);
+    let session = store.session(&first.key_hash).await.unwrap().unwrap();
+    assert_eq!(session.staff_id, Some(id));
+    assert_eq!(session.citizen, None);
+    let recorded = count_behind_the_stores_back(
+        &db.url,
+        &format!(
+            "select count(*) from sessions where key_hash = '{}' \
+             and staff_acr = 'urn:example:mfa' and staff_amr is not null",
+            first.key_hash
+        ),
+    )
+    .await;
+    assert_eq!(recorded, 1);
+
+    // The next login: the same account, the roles the claim says now, a new session.
+    let second = oidc_staff(
+        "petra-sub",
+        "petra",
+        vec![clerk_of(&b)],
+        "petra 1",
+        "petra 2",
+    );
+    assert_eq!(store.oidc_staff_login(&second).await.unwrap(), id);
+    let petra = store.staff_by_id(id).await.unwrap().unwrap();
+    assert_eq!(petra.roles, vec![clerk_of(&b)]);
+    assert_eq!(store.session(&first.key_hash).await.unwrap(), None);
+    assert!(store.session(&second.key_hash).await.unwrap().is_some());
+
+    // A federation role spans all tenants; the username follows the claim.
+    let federation = Role {
+        kind: RoleKind::FederationAdmin,
+        tenant: None,
+    };
+    let third = oidc_staff(
+        "petra-sub",
+        "petra.k",
+        vec![federation],
+        "petra 2",
+        "petra 3",
+    );
+    assert_eq!(store.oidc_staff_login(&third).await.unwrap(), id);
+    let petra = store.staff_by_id(id).await.unwrap().unwrap();
+    assert_eq!(petra.username, "petra.k");
+    assert_eq!(petra.roles, vec![federation]);
+    assert_eq!(
+        store
+            .staff_by_username("petra")
+            .await
+            .unwrap()
+            .map(|s| s.id),
+        None
+    );
+}
+
+/// A username that belongs to a local account (or to another provider account) is refused:
+/// nothing is written, the other account keeps its password and roles.
+async fn an_oidc_staff_login_never_takes_over_another_account(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let b = tenant(store, "bebra", "BEB").await;
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+    let local = store
+        .create_staff(&NewStaff {
+            username: "clerk.aach".into(),
+            password_hash: hash.into(),
+            roles: vec![clerk_of(&a)],
+            demo: false,
+        })
+        .await
+        .unwrap();
+    let intruder = oidc_staff("mallory-sub", "clerk.aach", vec![clerk_of(&b)], "m0", "m1");
+    assert!(matches!(
+        store.oidc_staff_login(&intruder).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let kept = store.staff_by_id(local).await.unwrap().unwrap();
+    assert_eq!(kept.password_hash, hash);
+    assert_eq!(kept.roles, vec![clerk_of(&a)]);
+    assert_eq!(store.session(&intruder.key_hash).await.unwrap(), None);
+    let accounts = count_behind_the_stores_back(&db.url, "select count(*) from staff").await;
+    assert_eq!(accounts, 1);
+
+    // A provider account cannot rename itself onto another account either.
+    let anna = oidc_staff("anna-sub", "anna", vec![clerk_of(&b)], "a0", "a1");
+    let anna_id = store.oidc_staff_login(&anna).await.unwrap();
+    let renamed = oidc_staff("anna-sub", "clerk.aach", vec![clerk_of(&a)], "a1", "a2");
+    assert!(matches!(
+        store.oidc_staff_login(&renamed).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let anna_now = store.staff_by_id(anna_id).await.unwrap().unwrap();
+    assert_eq!(anna_now.username, "anna");
+    assert_eq!(anna_now.roles, vec![clerk_of(&b)]);
+    assert!(store.session(&anna.key_hash).await.unwrap().is_some());
+    assert_eq!(store.session(&renamed.key_hash).await.unwrap(), None);
 }

@@ -1,12 +1,15 @@
 // A real, independent OpenID provider for the login tests: the certified `oidc-provider`
 // package (panva), installed by scripts/test into OIDC_PROVIDER_DIR. Not the portal's code.
 //
-//   node tests/oidc/provider.mjs <redirect_uri> [post_logout_redirect_uri]
+//   node tests/oidc/provider.mjs <redirect_uri> [post_logout_redirect_uri] [staff_redirect_uri]
 //
 // Listens on 127.0.0.1 on a free port and prints `OP_READY <issuer>` once it takes requests.
-// One client `portal` / `portal-secret` (client_secret_basic, PKCE required, ES256 ID tokens).
+// One client `portal` / `portal-secret` (client_secret_basic, PKCE required, ES256 ID tokens);
+// with a staff redirect URI also `portal-staff` / `portal-staff-secret` for the staff login.
 // The login page is a plain form: the test posts an account and the acr to log in with, so a
-// test chooses the trust level of each login. BundID-style claims; `sub` is a pseudonym.
+// test chooses the trust level of each login, and optionally the `amr` (space-separated,
+// default `pwd`) and the staff account's `portal_roles` from now on (space-separated, as an
+// administrator would change them at the provider). BundID-style claims; `sub` is a pseudonym.
 import http from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
@@ -23,6 +26,7 @@ const { default: Provider } = await import(
 
 const redirectUri = process.argv[2];
 const postLogout = process.argv[3] ?? redirectUri;
+const staffRedirectUri = process.argv[4];
 if (!redirectUri) {
   console.error('usage: provider.mjs <redirect_uri> [post_logout_redirect_uri]');
   process.exit(2);
@@ -40,6 +44,24 @@ const ACCOUNTS = {
     given_name: 'Jonas', family_name: 'Becker', birthdate: '1990-07-05',
     email: 'jonas.becker@example.org',
   },
+  // Staff accounts of the administration's provider, with the roles the portal reads.
+  'staff-petra': {
+    preferred_username: 'petra.sommer', email: 'petra.sommer@werther.example',
+    portal_roles: ['clerk:werther'],
+  },
+  'staff-ella': {
+    preferred_username: 'ella.berg', email: 'ella.berg@ellrich.example',
+    portal_roles: ['clerk:ellrich', 'tenant_admin:ellrich'],
+  },
+  // Same username as the demo's local account `clerk.werther`.
+  'staff-lookalike': {
+    preferred_username: 'clerk.werther',
+    portal_roles: ['clerk:werther'],
+  },
+  // Only values the portal does not know.
+  'staff-nobody': {
+    preferred_username: 'nobody', portal_roles: ['clerk:atlantis', 'mayor:werther', 'admin'],
+  },
 };
 
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -49,8 +71,7 @@ const server = http.createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
-const provider = new Provider(issuer, {
-  clients: [{
+const clients = [{
     client_id: 'portal',
     client_secret: 'portal-secret',
     redirect_uris: [redirectUri],
@@ -59,7 +80,21 @@ const provider = new Provider(issuer, {
     grant_types: ['authorization_code'],
     id_token_signed_response_alg: 'ES256',
     token_endpoint_auth_method: 'client_secret_basic',
-  }],
+  }];
+if (staffRedirectUri) {
+  clients.push({
+    client_id: 'portal-staff',
+    client_secret: 'portal-staff-secret',
+    redirect_uris: [staffRedirectUri],
+    response_types: ['code'],
+    grant_types: ['authorization_code'],
+    id_token_signed_response_alg: 'ES256',
+    token_endpoint_auth_method: 'client_secret_basic',
+  });
+}
+
+const provider = new Provider(issuer, {
+  clients,
   jwks: { keys: [signingKey] },
   pkce: { required: () => true },
   acrValues: [
@@ -70,11 +105,10 @@ const provider = new Provider(issuer, {
   scopes: ['openid', 'profile', 'email', 'address'],
   claims: {
     openid: ['sub'],
-    profile: ['given_name', 'family_name', 'birthdate', 'birth_name', 'place_of_birth', 'nationality'],
+    profile: ['given_name', 'family_name', 'birthdate', 'birth_name', 'place_of_birth', 'nationality',
+      'preferred_username', 'portal_roles', 'acr', 'amr'],
     email: ['email'],
     address: ['address'],
-    acr: null,
-    amr: null,
   },
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
@@ -120,14 +154,27 @@ server.on('request', async (req, res) => {
 <form method="post" action="/interaction/${escape(uid)}/login">
 <label>Account <input name="account"></label>
 <label>acr <input name="acr" value="${escape(acr)}"></label>
+<label>amr <input name="amr" value="pwd"></label>
+<label>roles <input name="roles"></label>
 <button>Log in</button></form>`);
       return;
     }
     if (match && req.method === 'POST' && match[2]) {
       const form = await formBody(req);
+      const words = (v) => (v ?? '').split(/\s+/).filter(Boolean);
+      const account = form.get('account');
+      const roles = words(form.get('roles'));
+      if (roles.length && ACCOUNTS[account]) ACCOUNTS[account].portal_roles = roles;
+      const amr = words(form.get('amr'));
       await provider.interactionFinished(
         req, res,
-        { login: { accountId: form.get('account'), acr: form.get('acr') || undefined, amr: ['pwd'] } },
+        {
+          login: {
+            accountId: account,
+            acr: form.get('acr') || undefined,
+            amr: amr.length ? amr : ['pwd'],
+          },
+        },
         { mergeWithLastSubmission: false },
       );
       return;

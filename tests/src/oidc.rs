@@ -21,6 +21,18 @@ pub const CLIENT_SECRET: &str = "portal-secret";
 pub const ANNA: &str = "pseudo-anna-7f3a";
 pub const JONAS: &str = "pseudo-jonas-21c9";
 
+/// The staff client (started with [`TestOp::start_with_staff`]).
+pub const STAFF_CLIENT_ID: &str = "portal-staff";
+pub const STAFF_CLIENT_SECRET: &str = "portal-staff-secret";
+
+/// Staff accounts at the provider: `petra.sommer` (`clerk:werther`), `ella.berg`
+/// (`clerk:ellrich`, `tenant_admin:ellrich`), one named like the demo's local account
+/// `clerk.werther`, and one whose roles the portal does not know.
+pub const STAFF_PETRA: &str = "staff-petra";
+pub const STAFF_ELLA: &str = "staff-ella";
+pub const STAFF_LOOKALIKE: &str = "staff-lookalike";
+pub const STAFF_NOBODY: &str = "staff-nobody";
+
 pub struct TestOp {
     pub issuer: String,
     _child: Child,
@@ -41,6 +53,20 @@ fn provider_dir() -> PathBuf {
 impl TestOp {
     /// Starts the provider for a client whose callback is `redirect_uri`.
     pub async fn start(redirect_uri: &str, post_logout_redirect_uri: &str) -> TestOp {
+        Self::spawn(&[redirect_uri, post_logout_redirect_uri]).await
+    }
+
+    /// Starts the provider for the citizen client and the staff client `portal-staff`, whose
+    /// callback is `staff_redirect_uri`.
+    pub async fn start_with_staff(
+        redirect_uri: &str,
+        post_logout_redirect_uri: &str,
+        staff_redirect_uri: &str,
+    ) -> TestOp {
+        Self::spawn(&[redirect_uri, post_logout_redirect_uri, staff_redirect_uri]).await
+    }
+
+    async fn spawn(args: &[&str]) -> TestOp {
         let dir = provider_dir();
         assert!(
             dir.join("node_modules/oidc-provider/package.json").exists(),
@@ -50,8 +76,7 @@ impl TestOp {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc/provider.mjs");
         let mut child = Command::new("node")
             .arg(script)
-            .arg(redirect_uri)
-            .arg(post_logout_redirect_uri)
+            .args(args)
             .env("OIDC_PROVIDER_DIR", &dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -106,6 +131,11 @@ pub fn portal_url(port: u16) -> String {
 /// Where the provider sends the browser back after a login.
 pub fn redirect_uri(port: u16) -> String {
     format!("{}/login/callback", portal_url(port))
+}
+
+/// Where the provider sends a staff member's browser back after a login.
+pub fn staff_redirect_uri(port: u16) -> String {
+    format!("{}/staff/login/callback", portal_url(port))
 }
 
 /// Where the provider sends the browser back after a logout.
@@ -175,6 +205,9 @@ fn origin(url: &reqwest::Url) -> String {
 pub struct OpBrowser {
     client: reqwest::Client,
     cookies: std::collections::BTreeMap<String, String>,
+    /// More fields for the provider's login form, e.g. `("amr", "pwd mfa")` or
+    /// `("roles", "clerk:werther")` (see tests/oidc/provider.mjs).
+    pub login_extras: Vec<(String, String)>,
 }
 
 impl Default for OpBrowser {
@@ -192,6 +225,7 @@ impl OpBrowser {
         Self {
             client,
             cookies: std::collections::BTreeMap::new(),
+            login_extras: Vec::new(),
         }
     }
 
@@ -250,7 +284,7 @@ impl OpBrowser {
                 status == reqwest::StatusCode::OK,
                 "the provider answered {status} at {at}:\n{body}"
             );
-            let (action, fields) = Self::form_of(&body, account, acr)
+            let (action, fields) = Self::form_of(&body, account, acr, &self.login_extras)
                 .unwrap_or_else(|| panic!("the provider's page at {at} has no form:\n{body}"));
             let target = at
                 .join(&action)
@@ -284,7 +318,12 @@ impl OpBrowser {
     }
 
     /// The page's post form: where it goes and what a person would send.
-    fn form_of(body: &str, account: &str, acr: &str) -> Option<(String, Vec<(String, String)>)> {
+    fn form_of(
+        body: &str,
+        account: &str,
+        acr: &str,
+        extras: &[(String, String)],
+    ) -> Option<(String, Vec<(String, String)>)> {
         let html = scraper::Html::parse_document(body);
         let select = |s: &str| scraper::Selector::parse(s).ok();
         let form = html.select(&select("form")?).next()?;
@@ -304,6 +343,7 @@ impl OpBrowser {
         if has("account") {
             fields.push(("account".to_owned(), account.to_owned()));
             fields.push(("acr".to_owned(), acr.to_owned()));
+            fields.extend(extras.iter().cloned());
         }
         // The provider's logout page: "Yes, sign me out" (outside the form, `form=` bound).
         if select("button[name=logout]").is_some_and(|s| html.select(&s).next().is_some()) {

@@ -118,6 +118,9 @@ pub struct Identity {
     pub claims: serde_json::Value,
     /// The raw ID token, the hint for logout.
     pub id_token: String,
+    /// The `acr` and `amr` values as sent (staff logins record them).
+    pub acr: Option<String>,
+    pub amr: Vec<String>,
 }
 
 /// Why a login failed. The variant is logged (never a token or a claim); the citizen sees a
@@ -138,11 +141,14 @@ pub enum LoginError {
 }
 
 impl RelyingParty {
+    /// A relying party registered at `issuer` as `client_id`, whose callback is
+    /// `redirect_uri` and whose post-logout address is `post_logout_uri`.
     pub fn new(
         issuer: String,
         client_id: String,
         client_secret: Secret,
-        public_base: &str,
+        redirect_uri: String,
+        post_logout_uri: String,
         acr: AcrMap,
     ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
@@ -155,8 +161,8 @@ impl RelyingParty {
             issuer,
             client_id,
             client_secret,
-            redirect_uri: format!("{public_base}/login/callback"),
-            post_logout_uri: format!("{public_base}/logout/done"),
+            redirect_uri,
+            post_logout_uri,
             acr,
             http,
             metadata: Mutex::new(None),
@@ -227,14 +233,15 @@ impl RelyingParty {
         })
     }
 
-    /// Completes a login from the callback's `code` (and `iss`, when the provider sends it).
+    /// Completes a login from the callback's `code` (and `iss`, when the provider sends it),
+    /// at `needed` or above (`None`: any level).
     pub async fn finish(
         &self,
         code: &str,
         iss: Option<&str>,
         nonce: &str,
         pkce_verifier: &str,
-        needed: TrustLevel,
+        needed: Option<TrustLevel>,
     ) -> Result<Identity, LoginError> {
         // RFC 9207: a provider that names itself must name the one we asked.
         if let Some(iss) = iss
@@ -288,10 +295,14 @@ impl RelyingParty {
         let reached = claims
             .auth_context_ref()
             .and_then(|acr| self.acr.level(acr.as_str()));
-        if reached.is_none_or(|r| r < needed) {
+        // Citizens: the level asked for. Staff (`None`): whatever the provider's policy is; the
+        // caller checks `acr`/`amr` against the municipality's own requirement.
+        if let Some(needed) = needed
+            && reached.is_none_or(|r| r < needed)
+        {
             return Err(LoginError::TooLow { reached, needed });
         }
-        let level = reached.unwrap_or(needed);
+        let level = reached.or(needed).unwrap_or(TrustLevel::Low);
         let sub = claims.subject().clone();
         // The userinfo endpoint's `sub` must be the ID token's (the crate checks it).
         let userinfo: Option<UserInfoClaims<ExtraClaims, CoreGenderClaim>> =
@@ -311,11 +322,18 @@ impl RelyingParty {
                 into.extend(from);
             }
         }
+        let acr = claims.auth_context_ref().map(|a| a.as_str().to_owned());
+        let amr = claims
+            .auth_method_refs()
+            .map(|list| list.iter().map(|m| m.as_str().to_owned()).collect())
+            .unwrap_or_default();
         Ok(Identity {
             owner: owner_of(&self.issuer, sub.as_str()),
             level,
             claims: identity_claims(merged),
             id_token: id_token.to_string(),
+            acr,
+            amr,
         })
     }
 

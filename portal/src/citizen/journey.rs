@@ -137,53 +137,32 @@ pub async fn start_page(
     }
     let mut typed = Typed::new();
     let locked = prefill(&offering.form, &visitor, &mut typed, true);
-    if !locked.is_empty() || !typed.is_empty() {
-        // Prefilled from the login: worked out for this citizen, not from the cache.
-        let journey = offering.form.journey(&typed, &offering.params);
-        let step = journey.first_step();
-        return Ok(pages::step(
-            &ctx,
-            tenant,
-            offering,
-            pages::StepView::of(&journey, step),
-            pages::StepPage {
-                status: StatusCode::OK,
-                step,
-                action: start_url(tenant, offering),
-                back: service_url(tenant, offering),
-                values: typed.clone(),
-                errors: Vec::new(),
-                notice: None,
-                return_to_check: false,
-                files: std::collections::BTreeMap::new(),
-                locked,
-            },
-        ));
-    }
     // The same for every visitor: the logic on no answers is worked out once per offering.
     let blank = offering.blank_start();
-    let step = blank.step;
     let has_groups = offering
         .form
         .steps
-        .get(step)
+        .get(blank.step)
         .is_some_and(|s| s.fields.iter().any(|f| f.kind == forms::FieldKind::Group));
     let journey;
-    let shown = if has_groups {
-        // Rows to show: worked out by the journey (rare on a first page, so not cached).
+    let (step, shown) = if has_groups || !typed.is_empty() {
+        // Rows to show, or values prefilled from the login: worked out for this page (rare
+        // on a first page of an anonymous visitor, so not cached).
         journey = offering.form.journey(&typed, &offering.params);
-        pages::StepView::of(&journey, step)
+        let step = journey.first_step();
+        (step, pages::StepView::of(&journey, step))
     } else {
-        pages::StepView {
+        let view = pages::StepView {
             shown: blank
                 .fields
                 .iter()
-                .filter_map(|&i| offering.form.steps.get(step)?.fields.get(i))
+                .filter_map(|&i| offering.form.steps.get(blank.step)?.fields.get(i))
                 .collect(),
             rows: std::collections::BTreeMap::new(),
             progress: blank.progress,
             computed: std::collections::BTreeMap::new(),
-        }
+        };
+        (blank.step, view)
     };
     Ok(pages::step(
         &ctx,
@@ -200,7 +179,7 @@ pub async fn start_page(
             notice: None,
             return_to_check: false,
             files: std::collections::BTreeMap::new(),
-            locked: std::collections::BTreeSet::new(),
+            locked,
         },
     ))
 }

@@ -65,7 +65,8 @@ pub fn setup(config: &Config, addr: SocketAddr) -> anyhow::Result<Option<Login>>
             oidc.issuer.clone(),
             oidc.client_id.clone(),
             oidc.client_secret.clone(),
-            &public_base,
+            format!("{public_base}/login/callback"),
+            format!("{public_base}/logout/done"),
             config.acr.clone(),
         )?;
         let csp = rp.issuer_origin().and_then(|origin| {
@@ -94,7 +95,8 @@ pub fn setup(config: &Config, addr: SocketAddr) -> anyhow::Result<Option<Login>>
         issuer,
         demo_op::CLIENT_ID.to_owned(),
         Secret::new(op.client_secret().to_owned()),
-        &public_base,
+        format!("{public_base}/login/callback"),
+        format!("{public_base}/logout/done"),
         config.acr.clone(),
     )?;
     Ok(Some(Login {
@@ -166,6 +168,7 @@ pub async fn begin(
         level: level.to_string(),
         return_to: return_to.to_owned(),
         expires_at: now + chrono::Duration::minutes(FLOW_MINUTES),
+        kind: store::LoginKind::Citizen,
     };
     state.store().begin_login(&flow).await?;
     let mut res = Redirect::to(&begun.url).into_response();
@@ -201,7 +204,7 @@ pub async fn callback(
         (Some(key), Some(s)) if !s.is_empty() && s.len() <= 512 => {
             state
                 .store()
-                .take_login_flow(&sha256_hex(s), &key.hash())
+                .take_login_flow(&sha256_hex(s), &key.hash(), store::LoginKind::Citizen)
                 .await?
         }
         _ => None,
@@ -238,7 +241,7 @@ pub async fn callback(
             q.iss.as_deref(),
             &flow.nonce,
             &flow.pkce_verifier,
-            needed,
+            Some(needed),
         )
         .await
     {

@@ -546,27 +546,6 @@ pub fn draft_saved(
     )
 }
 
-/// A draft that does not open for this visitor; for one who is not logged in, with the way to
-/// log in (a draft begun logged in opens only for that login).
-pub fn draft_unknown_or_login(ctx: &PageCtx, tenant: &Tenant, login: Option<String>) -> Response {
-    let lang = ctx.lang;
-    let Some(login) = login else {
-        return draft_unknown(ctx, tenant);
-    };
-    let shell = ctx.tenant_shell(lang.t("draft-unknown-title").to_owned(), tenant);
-    views::page(
-        &shell,
-        StatusCode::NOT_FOUND,
-        view! {
-            <h1>{lang.t("draft-unknown-title")}</h1>
-            <p>{lang.t("draft-unknown-text")}</p>
-            <p>{lang.t("draft-unknown-login")}</p>
-            <p><a class="button" href=login>{lang.t("login-again")}</a></p>
-            <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
-        },
-    )
-}
-
 /// A resume link that is unknown or has expired: a clear page, not an error.
 pub fn resume_unknown(ctx: &PageCtx, tenant: &Tenant) -> Response {
     let lang = ctx.lang;
@@ -585,14 +564,27 @@ pub fn resume_unknown(ctx: &PageCtx, tenant: &Tenant) -> Response {
 /// A draft URL this browser does not own, or a draft that is gone (submitted, expired, or
 /// opened in another browser with its resume link): a clear page, not an error.
 pub fn draft_unknown(ctx: &PageCtx, tenant: &Tenant) -> Response {
+    draft_unknown_or_login(ctx, tenant, None)
+}
+
+/// [`draft_unknown`]; for a visitor who is not logged in, with the way to log in (`login`): a
+/// draft begun logged in opens only for that login.
+pub fn draft_unknown_or_login(ctx: &PageCtx, tenant: &Tenant, login: Option<String>) -> Response {
     let lang = ctx.lang;
     let shell = ctx.tenant_shell(lang.t("draft-unknown-title").to_owned(), tenant);
+    let login = login.map(|href| {
+        view! {
+            <p>{lang.t("draft-unknown-login")}</p>
+            <p><a class="button" href=href>{lang.t("login-again")}</a></p>
+        }
+    });
     views::page(
         &shell,
         StatusCode::NOT_FOUND,
         view! {
             <h1>{lang.t("draft-unknown-title")}</h1>
             <p>{lang.t("draft-unknown-text")}</p>
+            {login}
             <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
         },
     )

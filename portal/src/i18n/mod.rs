@@ -27,6 +27,7 @@ const GERMAN: &[&str] = &[
     include_str!("../../locales/de/admin.ftl"),
     include_str!("../../locales/de/demo_op.ftl"),
     include_str!("../../locales/de/login.ftl"),
+    include_str!("../../locales/de/staff_login.ftl"),
 ];
 const ENGLISH: &[&str] = &[
     include_str!("../../locales/en/main.ftl"),
@@ -35,6 +36,7 @@ const ENGLISH: &[&str] = &[
     include_str!("../../locales/en/admin.ftl"),
     include_str!("../../locales/en/demo_op.ftl"),
     include_str!("../../locales/en/login.ftl"),
+    include_str!("../../locales/en/staff_login.ftl"),
 ];
 
 static DE: LanguageIdentifier = langid!("de");

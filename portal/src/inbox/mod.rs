@@ -1,6 +1,7 @@
 //! The clerks' side: login, the inbox of their municipality, and a case with every answer.
 
 mod explain;
+pub mod oidc_login;
 mod pages;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff", get(|| async { Redirect::to("/staff/inbox") }))
         .route("/staff/", get(|| async { Redirect::to("/staff/inbox") }))
         .route("/staff/login", get(login_page).post(login))
+        .route("/staff/login/oidc", get(oidc_login::begin))
+        .route("/staff/login/callback", get(oidc_login::callback))
         .route("/staff/logout", post(logout))
         .route("/staff/inbox", get(inbox))
         .route("/staff/cases/{id}", get(case_page))
@@ -42,8 +45,9 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-async fn login_page(ctx: PageCtx) -> Response {
-    pages::login(&ctx, StatusCode::OK, String::new(), None)
+async fn login_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    let oidc = state.staff_login().is_some();
+    pages::login(&ctx, StatusCode::OK, String::new(), None, oidc)
 }
 
 async fn login(
@@ -52,6 +56,7 @@ async fn login(
     headers: HeaderMap,
     posted: Result<CsrfForm, CsrfRejection>,
 ) -> AppResult<Response> {
+    let oidc = state.staff_login().is_some();
     let fields = match posted {
         Ok(CsrfForm(fields)) => fields,
         Err(CsrfRejection::Token(fields)) => {
@@ -61,6 +66,7 @@ async fn login(
                 StatusCode::FORBIDDEN,
                 username,
                 Some(pages::LoginProblem::Expired),
+                oidc,
             ));
         }
         Err(other) => return Ok(other.into_response()),
@@ -73,6 +79,7 @@ async fn login(
             StatusCode::UNPROCESSABLE_ENTITY,
             username,
             Some(pages::LoginProblem::Missing),
+            oidc,
         ));
     }
     let user = state.store().staff_by_username(&username).await?;
@@ -82,6 +89,7 @@ async fn login(
             StatusCode::UNAUTHORIZED,
             username.clone(),
             Some(pages::LoginProblem::Wrong),
+            oidc,
         )
     };
 

@@ -35,6 +35,7 @@ pub fn login(
     status: StatusCode,
     username: String,
     problem: Option<LoginProblem>,
+    staff_oidc: bool,
 ) -> Response {
     let lang = ctx.lang;
     let title = lang.t("login-title");
@@ -84,6 +85,16 @@ pub fn login(
             </section>
         }
     });
+    // Staff login through the administration's identity provider, when configured.
+    let oidc = staff_oidc.then(|| {
+        view! {
+            <section class="staff-oidc" aria-labelledby="staff-oidc-title">
+                <h2 id="staff-oidc-title">{lang.t("staff-oidc-section-title")}</h2>
+                <p><a class="button" href="/staff/login/oidc">{lang.t("staff-oidc-button")}</a></p>
+                <p>{lang.t("staff-oidc-or-password")}</p>
+            </section>
+        }
+    });
     let token = ctx.csrf.token();
     views::page(
         &shell,
@@ -91,6 +102,7 @@ pub fn login(
         view! {
             {alert}
             <h1>{title}</h1>
+            {oidc}
             <form method="post" action="/staff/login" novalidate=true>
                 <input type="hidden" name="_csrf" value=token/>
                 <div class="field">
