@@ -245,7 +245,9 @@ pub trait Store: Send + Sync + 'static {
 
     // --- citizen login (OpenID Connect) ----------------------------------------------------
     /// A login begins: the browser's session row is created (or kept, with the later of both
-    /// expiries) and the flow stored with it, in one transaction.
+    /// expiries; a staff or citizen session keeps its own end, so that beginning logins never
+    /// stretches a login past its absolute end) and the flow stored with it, in one
+    /// transaction.
     async fn begin_login(&self, flow: &NewLoginFlow) -> Result<()>;
     /// The unexpired flow of `kind` with this state that this browser session began, deleted
     /// as it is read: a state works once. `None` for any other state, session or kind; nothing

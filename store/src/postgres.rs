@@ -1278,7 +1278,7 @@ impl Store for PgStore {
             "insert into sessions (key_hash, staff_id, expires_at) values ($1, null, $2) \
              on conflict (key_hash) do update \
              set expires_at = greatest(sessions.expires_at, excluded.expires_at) \
-             where sessions.staff_id is null",
+             where sessions.staff_id is null and sessions.citizen is null",
         )
         .bind(&flow.session_hash)
         .bind(flow.session_expires_at)

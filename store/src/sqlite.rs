@@ -1443,7 +1443,7 @@ impl Store for SqliteStore {
             "insert into sessions (key_hash, staff_id, expires_at, created_at) \
              values (?, null, ?, ?) \
              on conflict (key_hash) do update set expires_at = max(expires_at, excluded.expires_at) \
-             where sessions.staff_id is null",
+             where sessions.staff_id is null and sessions.citizen is null",
         )
         .bind(&flow.session_hash)
         .bind(format_ts(flow.session_expires_at))

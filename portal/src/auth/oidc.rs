@@ -283,6 +283,13 @@ impl RelyingParty {
                 verify(&client).map_err(|_| first)?
             }
         };
+        // A token meant for several parties must name us as the one it was issued to.
+        if claims
+            .authorized_party()
+            .is_some_and(|azp| azp.as_str() != self.client_id)
+        {
+            return Err(LoginError::Invalid("azp names another client".into()));
+        }
         // An access token hash in the ID token must match the access token.
         if let Some(expected) = claims.access_token_hash() {
             let alg = id_token

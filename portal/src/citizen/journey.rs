@@ -480,7 +480,11 @@ async fn open(
     let offering = Offering::new(current.service.clone(), form, params);
     // Checked on every step and at submission: a login at a lower level (a new login of the
     // same citizen, say) gets no further than the step-up page.
-    let needed = state.trust_level(tenant, &offering);
+    // The higher of the draft's own version's level and today's (a new version, or the
+    // municipality, may have raised it since the draft began).
+    let needed = state
+        .trust_level(tenant, &offering)
+        .max(state.trust_level(tenant, current));
     if !visitor.reaches(needed) {
         return Ok(Err(Closed::NeedsLevel(needed)));
     }
@@ -1008,8 +1012,8 @@ pub async fn resume(
     if !is_token(&token) {
         return Ok(pages::resume_unknown(&ctx, tenant));
     }
-    // Only anonymous drafts have resume links (a logged-in citizen's draft has none, and a
-    // draft passed to a citizen at login loses its link), so no login's draft goes this way.
+    // Only anonymous drafts have resume links: a logged-in citizen's draft has none, a draft
+    // passed to a citizen at login loses its link, and so does one a citizen claims here.
     let key = visitor.key.clone().unwrap_or_else(SessionKey::generate);
     let owner = visitor.owner().unwrap_or_else(|| key.hash());
     let Some(draft) = state
@@ -1019,6 +1023,14 @@ pub async fn resume(
     else {
         return Ok(pages::resume_unknown(&ctx, tenant));
     };
+    if visitor.login.is_some() {
+        // The draft is the citizen's now: the link that brought it must not take it back
+        // (it is replaced by a token nobody holds).
+        state
+            .store()
+            .set_resume_token(tenant.id, draft.id, &owner, &sha256_hex(&random_token()))
+            .await?;
+    }
     tracing::info!(tenant = %tenant.slug, draft = %draft.id, "application resumed");
     let mut res = Redirect::to(&check_url(tenant, draft.id)).into_response();
     set_session_cookie(&state, &mut res, &key);
