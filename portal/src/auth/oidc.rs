@@ -372,6 +372,67 @@ impl RelyingParty {
     }
 }
 
+/// How long a login flow's secrets (and a session begun for them) live.
+pub const FLOW_MINUTES: i64 = 10;
+
+/// The query of a login's callback, the same for citizens and staff.
+#[derive(Debug, serde::Deserialize)]
+pub struct CallbackQuery {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub iss: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// Keeps a begun login's secrets in the browser's session `key` (created if new), to come
+/// back once, as `kind`, to `return_to`.
+pub async fn keep_flow(
+    store: &dyn store::Store,
+    key: &crate::auth::session::SessionKey,
+    begun: Begun,
+    level: TrustLevel,
+    return_to: &str,
+    kind: store::LoginKind,
+) -> store::Result<()> {
+    let now = chrono::Utc::now();
+    let until = now + chrono::Duration::minutes(FLOW_MINUTES);
+    store
+        .begin_login(&store::NewLoginFlow {
+            state_hash: sha256_hex(&begun.state),
+            session_hash: key.hash(),
+            session_expires_at: until,
+            nonce: begun.nonce,
+            pkce_verifier: begun.pkce_verifier,
+            level: level.to_string(),
+            return_to: return_to.to_owned(),
+            expires_at: until,
+            kind,
+        })
+        .await
+}
+
+/// The flow the callback's `state` names: only one this browser (`key`) began, of `kind`,
+/// unexpired, and only once.
+pub async fn take_flow(
+    store: &dyn store::Store,
+    key: Option<&crate::auth::session::SessionKey>,
+    state: Option<&str>,
+    kind: store::LoginKind,
+) -> store::Result<Option<store::LoginFlow>> {
+    match (key, state) {
+        (Some(key), Some(s)) if !s.is_empty() && s.len() <= 512 => {
+            store
+                .take_login_flow(&sha256_hex(s), &key.hash(), kind)
+                .await
+        }
+        _ => Ok(None),
+    }
+}
+
 /// OpenID Connect Core 3.1.3.6: the left half of the access token's hash, with the hash of
 /// the ID token's algorithm, base64url-encoded. `None` for an algorithm not allowed here.
 fn at_hash(access_token: &str, alg: &CoreJwsSigningAlgorithm) -> Option<String> {

@@ -21,12 +21,12 @@ use chrono::Utc;
 use forms::TrustLevel;
 use leptos::prelude::*;
 use serde::Deserialize;
-use store::{CitizenLogin, NewCitizenSession, NewLoginFlow};
+use store::{CitizenLogin, NewCitizenSession};
 
 use crate::auth::citizen::Visitor;
 use crate::auth::csrf::{CsrfForm, CsrfRejection};
 use crate::auth::oidc::{LoginError, RelyingParty};
-use crate::auth::session::{SessionKey, sha256_hex};
+use crate::auth::session::SessionKey;
 use crate::config::{Config, Secret};
 use crate::demo_op::{self, DemoOp};
 use crate::error::{AppResult, ErrorPage};
@@ -34,9 +34,6 @@ use crate::i18n::Arg;
 use crate::state::AppState;
 use crate::views;
 use crate::web::PageCtx;
-
-/// A login flow's secrets live this long.
-const FLOW_MINUTES: i64 = 10;
 
 /// Citizen login as this installation offers it.
 pub struct Login {
@@ -158,57 +155,40 @@ pub async fn begin(
         }
     };
     let key = visitor.key.clone().unwrap_or_else(SessionKey::generate);
-    let now = Utc::now();
-    let flow = NewLoginFlow {
-        state_hash: sha256_hex(&begun.state),
-        session_hash: key.hash(),
-        session_expires_at: now + chrono::Duration::minutes(FLOW_MINUTES),
-        nonce: begun.nonce,
-        pkce_verifier: begun.pkce_verifier,
-        level: level.to_string(),
-        return_to: return_to.to_owned(),
-        expires_at: now + chrono::Duration::minutes(FLOW_MINUTES),
-        kind: store::LoginKind::Citizen,
-    };
-    state.store().begin_login(&flow).await?;
-    let mut res = Redirect::to(&begun.url).into_response();
+    let url = begun.url.clone();
+    crate::auth::oidc::keep_flow(
+        state.store(),
+        &key,
+        begun,
+        level,
+        return_to,
+        store::LoginKind::Citizen,
+    )
+    .await?;
+    let mut res = Redirect::to(&url).into_response();
     if visitor.key.is_none() {
         super::journey::set_session_cookie(&state, &mut res, &key);
     }
     Ok(res)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CallbackQuery {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    state: Option<String>,
-    #[serde(default)]
-    iss: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
 pub async fn callback(
     State(state): State<AppState>,
     ctx: PageCtx,
     visitor: Visitor,
-    Query(q): Query<CallbackQuery>,
+    Query(q): Query<crate::auth::oidc::CallbackQuery>,
 ) -> AppResult<Response> {
     let Some(login) = state.login() else {
         return Ok(ErrorPage::NotFound.into_response());
     };
     // The flow must have begun in this browser, and works once.
-    let flow = match (&visitor.key, q.state.as_deref()) {
-        (Some(key), Some(s)) if !s.is_empty() && s.len() <= 512 => {
-            state
-                .store()
-                .take_login_flow(&sha256_hex(s), &key.hash(), store::LoginKind::Citizen)
-                .await?
-        }
-        _ => None,
-    };
+    let flow = crate::auth::oidc::take_flow(
+        state.store(),
+        visitor.key.as_ref(),
+        q.state.as_deref(),
+        store::LoginKind::Citizen,
+    )
+    .await?;
     let Some(flow) = flow else {
         tracing::warn!("login callback without a matching flow (unknown, used or expired state)");
         return Ok(failed(&ctx, Failure::Expired, "/"));

@@ -21,19 +21,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use forms::TrustLevel;
 use leptos::prelude::*;
-use serde::Deserialize;
-use store::{LoginKind, NewLoginFlow, OidcStaffLogin, Role, RoleKind, StoreError};
+use store::{LoginKind, OidcStaffLogin, Role, RoleKind, StoreError};
 
 use crate::auth::oidc::{LoginError, RelyingParty};
-use crate::auth::session::{SessionKey, sha256_hex};
+use crate::auth::session::SessionKey;
 use crate::config::{AcrMap, Config, StaffOidcConfig};
 use crate::error::{AppResult, ErrorPage};
 use crate::state::{AppState, Catalogue};
 use crate::views;
 use crate::web::PageCtx;
 
-/// A login flow's secrets live this long.
-const FLOW_MINUTES: i64 = 10;
 /// Where a staff login leads.
 const RETURN_TO: &str = "/staff/inbox";
 
@@ -97,60 +94,43 @@ pub async fn begin(
     };
     let existing = SessionKey::from_headers(&headers);
     let key = existing.clone().unwrap_or_else(SessionKey::generate);
-    let now = Utc::now();
-    let flow = NewLoginFlow {
-        state_hash: sha256_hex(&begun.state),
-        session_hash: key.hash(),
-        session_expires_at: now + chrono::Duration::minutes(FLOW_MINUTES),
-        nonce: begun.nonce,
-        pkce_verifier: begun.pkce_verifier,
-        level: TrustLevel::Low.to_string(),
-        return_to: RETURN_TO.to_owned(),
-        expires_at: now + chrono::Duration::minutes(FLOW_MINUTES),
-        kind: LoginKind::Staff,
-    };
-    state.store().begin_login(&flow).await?;
-    let mut res = Redirect::to(&begun.url).into_response();
+    let url = begun.url.clone();
+    crate::auth::oidc::keep_flow(
+        state.store(),
+        &key,
+        begun,
+        TrustLevel::Low,
+        RETURN_TO,
+        LoginKind::Staff,
+    )
+    .await?;
+    let mut res = Redirect::to(&url).into_response();
     if existing.is_none()
-        && let Ok(v) = HeaderValue::from_str(&key.set_cookie(FLOW_MINUTES * 60))
+        && let Ok(v) = HeaderValue::from_str(&key.set_cookie(crate::auth::oidc::FLOW_MINUTES * 60))
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CallbackQuery {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    state: Option<String>,
-    #[serde(default)]
-    iss: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
 pub async fn callback(
     State(state): State<AppState>,
     ctx: PageCtx,
     headers: HeaderMap,
-    Query(q): Query<CallbackQuery>,
+    Query(q): Query<crate::auth::oidc::CallbackQuery>,
 ) -> AppResult<Response> {
     let Some(login) = state.staff_login() else {
         return Ok(ErrorPage::NotFound.into_response());
     };
     let old = SessionKey::from_headers(&headers);
     // The flow must have begun in this browser, as a staff login, and works once.
-    let flow = match (&old, q.state.as_deref()) {
-        (Some(key), Some(s)) if !s.is_empty() && s.len() <= 512 => {
-            state
-                .store()
-                .take_login_flow(&sha256_hex(s), &key.hash(), LoginKind::Staff)
-                .await?
-        }
-        _ => None,
-    };
+    let flow = crate::auth::oidc::take_flow(
+        state.store(),
+        old.as_ref(),
+        q.state.as_deref(),
+        LoginKind::Staff,
+    )
+    .await?;
     let Some(flow) = flow else {
         tracing::warn!(
             "staff login callback without a matching flow (unknown, used or expired state)"
