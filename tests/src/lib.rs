@@ -9,6 +9,8 @@
 pub mod browser;
 pub mod chrome;
 pub mod evil_op;
+pub mod fake_stripe;
+pub mod fake_xbezahldienste;
 pub mod oidc;
 
 use std::path::PathBuf;

@@ -1,0 +1,1 @@
+//! Stripe: Checkout Sessions through `async-stripe`, webhooks verified over the raw body.

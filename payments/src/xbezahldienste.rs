@@ -1,0 +1,1 @@
+//! XBezahldienste (ePayBL, pmPayment): the government payment platforms' REST interface.
