@@ -2,8 +2,26 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
+use crate::params::ParamValue;
 use crate::text::Text;
 use crate::validate::Answers;
+
+/// The fee due for one application: a rate in cents times a number of units (1 for a
+/// fixed fee).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub unit_cents: i64,
+    pub quantity: i64,
+}
+
+impl Due {
+    /// `None` when the product does not fit in an i64.
+    pub fn total(&self) -> Option<i64> {
+        self.unit_cents.checked_mul(self.quantity)
+    }
+}
 
 /// What the service costs. JSON: internally tagged, `"kind": "none" | "fixed" | "per_unit"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -16,6 +34,10 @@ pub enum Fee {
     },
     Fixed {
         cents: i64,
+        /// A money parameter of the form whose value (the municipality's, else its default)
+        /// replaces `cents`, so each municipality can charge its own fee from one shared form.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cents_param: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<Text>,
     },
@@ -23,6 +45,9 @@ pub enum Fee {
     /// e.g. 35,00 € per year of a grave's right of use.
     PerUnit {
         cents_per_unit: i64,
+        /// A money parameter whose value replaces `cents_per_unit`, as for `fixed`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cents_param: Option<String>,
         unit_field: String,
         /// Name of the unit for display, e.g. "Jahr".
         unit: Text,
@@ -35,16 +60,45 @@ impl Fee {
     /// The amount due for these answers: `None` when nothing is due online, when the
     /// unit field is missing or not a number, or when the product does not fit in an i64.
     pub fn amount_cents(&self, answers: &Answers) -> Option<i64> {
-        match self {
-            Fee::None { .. } => None,
-            Fee::Fixed { cents, .. } => Some(*cents),
+        self.due(answers, &BTreeMap::new())?.total()
+    }
+
+    /// What is due for these answers with the municipality's parameter values (from
+    /// [`crate::FormDefinition::resolve_params`]): the rate and how many units. `None` when
+    /// nothing is due online, or the unit answer is missing or not a whole number >= 1.
+    pub fn due(&self, answers: &Answers, params: &BTreeMap<String, ParamValue>) -> Option<Due> {
+        let rate =
+            |cents: i64, param: &Option<String>| match param.as_ref().and_then(|p| params.get(p)) {
+                Some(ParamValue::Int(n)) => *n,
+                _ => cents,
+            };
+        let due = match self {
+            Fee::None { .. } => return None,
+            Fee::Fixed {
+                cents, cents_param, ..
+            } => Due {
+                unit_cents: rate(*cents, cents_param),
+                quantity: 1,
+            },
             Fee::PerUnit {
                 cents_per_unit,
+                cents_param,
                 unit_field,
                 ..
-            } => {
-                let units: i64 = answers.get(unit_field)?.parse().ok()?;
-                cents_per_unit.checked_mul(units)
+            } => Due {
+                unit_cents: rate(*cents_per_unit, cents_param),
+                quantity: answers.get(unit_field)?.parse().ok()?,
+            },
+        };
+        (due.quantity >= 1 && due.unit_cents > 0 && due.total().is_some()).then_some(due)
+    }
+
+    /// The money parameter the rate comes from, if any.
+    pub fn cents_param(&self) -> Option<&str> {
+        match self {
+            Fee::None { .. } => None,
+            Fee::Fixed { cents_param, .. } | Fee::PerUnit { cents_param, .. } => {
+                cents_param.as_deref()
             }
         }
     }

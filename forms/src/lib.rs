@@ -34,7 +34,7 @@ pub use definition::{
     Rule, Step, TrustLevel, UnknownTrustLevel, ValueFormat,
 };
 pub use error_code::ErrorCode;
-pub use fee::Fee;
+pub use fee::{Due, Fee};
 pub use iban::{Iban, IbanError, iban_length};
 pub use journey::{Journey, Progress, Typed};
 pub use lint::{DefinitionError, Problem};
@@ -49,3 +49,4 @@ pub use schema::definition_schema;
 pub use source::Format;
 pub use text::Text;
 pub use validate::{Answers, FieldError, Rejected};
+pub use values::parse_money;

@@ -121,6 +121,8 @@ pub enum DefinitionError {
     InvalidWidth { field: String, width: String },
     #[error("field `{field}`: autocomplete `{token}` is not an HTML autocomplete token")]
     InvalidAutocomplete { field: String, token: String },
+    #[error("fee: cents_param `{0}` must name a money parameter of this form")]
+    FeeParamNotMoney(String),
     #[error("fee: amount must not be negative")]
     NegativeFee,
     #[error("fee: unit_field `{0}` is not a field of this form")]
@@ -623,12 +625,13 @@ impl FormDefinition {
     fn lint_fee(&self) -> Result {
         let (amount, note) = match &self.fee {
             Fee::None { note } => (0, note),
-            Fee::Fixed { cents, note } => (*cents, note),
+            Fee::Fixed { cents, note, .. } => (*cents, note),
             Fee::PerUnit {
                 cents_per_unit,
                 unit_field,
                 unit,
                 note,
+                ..
             } => {
                 text(unit, || "fee unit".into())?;
                 let field = self
@@ -656,6 +659,13 @@ impl FormDefinition {
         };
         if amount < 0 {
             return Err(DefinitionError::NegativeFee);
+        }
+        if let Some(param) = self.fee.cents_param()
+            && self
+                .parameter(param)
+                .is_none_or(|p| p.kind != crate::params::ParamKind::Money)
+        {
+            return Err(DefinitionError::FeeParamNotMoney(param.to_owned()));
         }
         if let Some(note) = note {
             text(note, || "fee note".into())?;

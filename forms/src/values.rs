@@ -103,7 +103,7 @@ pub(crate) fn parse_integer(s: &str) -> Result<i64, NumberError> {
 /// An amount of euros as cents: `12`, `12,5`, `12,50`, `12.50`, `1.234,50`, `1,234.50`,
 /// `1.000` (a single dot before exactly three digits groups thousands), with an optional
 /// leading minus and `€` or spaces anywhere. `None` for anything else or beyond i64.
-pub(crate) fn parse_money(s: &str) -> Option<i64> {
+pub fn parse_money(s: &str) -> Option<i64> {
     let cleaned: String = s
         .chars()
         .filter(|c| *c != '€' && !c.is_whitespace())

@@ -69,6 +69,9 @@ pub struct PaymentRequest {
     /// The municipality's booking data for the cash office (e.g. Haushaltsstelle,
     /// Objektnummer), passed on where the provider takes it.
     pub booking_data: BTreeMap<String, String>,
+    /// When the attempt expires (Unix seconds), so the provider's page can close with it.
+    /// Fixed when the attempt is written, so a retry with the same key sends the same value.
+    pub expires_at: Option<i64>,
 }
 
 /// The provider's answer to a new payment: its own id and where to send the citizen.

@@ -44,6 +44,39 @@ pub enum Transition {
 }
 
 impl PaymentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Pending => "pending",
+            Self::Paid => "paid",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+            Self::PartiallyRefunded => "partially_refunded",
+            Self::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Created,
+            Self::Pending,
+            Self::Paid,
+            Self::Failed,
+            Self::Cancelled,
+            Self::Expired,
+            Self::PartiallyRefunded,
+            Self::Refunded,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == s)
+    }
+
+    /// Still waiting for the citizen or the provider.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Created | Self::Pending)
+    }
+
     pub fn is_paid(self) -> bool {
         matches!(self, Self::Paid | Self::PartiallyRefunded | Self::Refunded)
     }

@@ -29,6 +29,10 @@ pub fn router(state: AppState) -> Router {
     if let Some(op) = state.login().and_then(|l| l.demo_op.clone()) {
         routes = routes.merge(crate::demo_op::router(op));
     }
+    // The simulated payment provider likewise exists only in demo mode.
+    if state.providers().simulated().is_some() {
+        routes = routes.merge(crate::payment::simulated::router());
+    }
     routes
         .merge(citizen::router())
         .merge(inbox::router())
@@ -136,10 +140,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = prepare(config).await?;
     state.spawn_catalogue_refresh();
     state.spawn_session_sweeper();
+    crate::payment::reconcile::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
+    state.set_public_base(
+        state
+            .config()
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
+    );
     if let Some(login) = citizen::login::setup(state.config(), addr)? {
         state.set_login(login);
     }

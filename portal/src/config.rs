@@ -54,6 +54,13 @@ pub struct FileConfig {
     pub trust_levels: Option<std::collections::BTreeMap<String, String>>,
     /// The staff's identity provider (OpenID Connect), beside the local password accounts.
     pub staff_oidc: Option<StaffOidcFile>,
+    /// `[payments.<municipality>]`: how a municipality collects its fees.
+    pub payments: Option<std::collections::BTreeMap<String, crate::payment::config::PaymentFile>>,
+    /// How long a citizen has to pay one attempt before it expires (minutes, default 60).
+    pub payment_attempt_minutes: Option<u32>,
+    /// How soon the reconciliation first asks the provider about a new payment, and how
+    /// often it looks for due work (seconds, default 120).
+    pub payment_check_seconds: Option<u32>,
 }
 
 /// `[staff_oidc]` in the file.
@@ -166,6 +173,10 @@ pub struct Config {
     pub trust_levels: std::collections::BTreeMap<String, forms::TrustLevel>,
     /// The staff's identity provider; `None`: local password accounts only.
     pub staff_oidc: Option<StaffOidcConfig>,
+    /// Each municipality's payment provider, by slug (the demo's simulation where none).
+    pub payments: std::collections::BTreeMap<String, crate::payment::config::TenantPayments>,
+    pub payment_attempt_minutes: u32,
+    pub payment_check_seconds: u32,
 }
 
 /// Staff login through an OpenID Connect provider (the administration's own, not the
@@ -440,7 +451,33 @@ impl Config {
             trust_levels.insert(key, level);
         }
 
+        let mut payments = std::collections::BTreeMap::new();
+        for (slug, payment) in file.payments.unwrap_or_default() {
+            payments.insert(
+                slug.clone(),
+                crate::payment::config::tenant_payments(&slug, payment)?,
+            );
+        }
+        let payment_attempt_minutes = file.payment_attempt_minutes.unwrap_or(60);
+        if !(5..=10_080).contains(&payment_attempt_minutes) {
+            return Err(invalid(
+                "payment_attempt_minutes",
+                "must be between 5 minutes and 7 days",
+            ));
+        }
+
+        let payment_check_seconds = file.payment_check_seconds.unwrap_or(120);
+        if !(1..=3600).contains(&payment_check_seconds) {
+            return Err(invalid(
+                "payment_check_seconds",
+                "must be between 1 second and 1 hour",
+            ));
+        }
+
         Ok(Self {
+            payments,
+            payment_attempt_minutes,
+            payment_check_seconds,
             staff_oidc,
             oidc,
             acr,
@@ -601,12 +638,20 @@ pub fn check_issuer(issuer: &str) -> Result<(), ConfigError> {
 
 /// [`check_issuer`], with the setting's name in the message.
 fn check_issuer_named(name: &str, issuer: &str) -> Result<(), ConfigError> {
-    let url = reqwest::Url::parse(issuer).map_err(|_| {
-        invalid(
+    if reqwest::Url::parse(issuer).is_err() {
+        return Err(invalid(
             name,
             "expected an address like https://id.example.de/realms/portal",
-        )
-    })?;
+        ));
+    }
+    check_url_named(name, issuer)
+}
+
+/// An outside service's address: `https`, or plain `http` only on a loopback address (a
+/// provider on the same machine, as in tests and the demo).
+pub fn check_url_named(name: &str, address: &str) -> Result<(), ConfigError> {
+    let url = reqwest::Url::parse(address)
+        .map_err(|_| invalid(name, "expected an address like https://pay.example.de/api"))?;
     let loopback = match url.host() {
         Some(openidconnect::url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(openidconnect::url::Host::Ipv6(ip)) => ip.is_loopback(),

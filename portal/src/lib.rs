@@ -13,6 +13,8 @@ pub mod forms_cli;
 pub mod i18n;
 pub mod inbox;
 pub mod info;
+pub mod payment;
+pub mod pdf;
 pub mod reference;
 pub mod schemas;
 pub mod state;

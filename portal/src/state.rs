@@ -31,6 +31,11 @@ struct Inner {
     /// Staff login through the identity provider, set up once the listening address is known
     /// (see [`AppState::set_staff_login`]).
     staff_login: std::sync::OnceLock<crate::inbox::oidc_login::StaffLogin>,
+    /// Each municipality's payment provider.
+    providers: crate::payment::Providers,
+    /// The address citizens reach the portal at (`PORTAL_PUBLIC_URL`, else the listening
+    /// address), for the addresses providers send citizens back to.
+    public_base: std::sync::OnceLock<String>,
 }
 
 impl AppState {
@@ -43,7 +48,10 @@ impl AppState {
                 files_dir.display()
             )
         })?;
+        let providers = crate::payment::Providers::build(&config)?;
         Ok(Self(Arc::new(Inner {
+            providers,
+            public_base: std::sync::OnceLock::new(),
             files,
             config,
             store,
@@ -85,6 +93,28 @@ impl AppState {
     /// Sets up citizen login once (a second call changes nothing).
     pub fn set_login(&self, login: crate::citizen::login::Login) {
         let _ = self.0.login.set(login);
+    }
+
+    pub fn providers(&self) -> &crate::payment::Providers {
+        &self.0.providers
+    }
+
+    /// Sets the public address once the listening address is known (a second call changes
+    /// nothing).
+    pub fn set_public_base(&self, base: String) {
+        let _ = self
+            .0
+            .public_base
+            .set(base.trim_end_matches('/').to_owned());
+    }
+
+    pub fn public_base(&self) -> String {
+        self.0
+            .public_base
+            .get()
+            .cloned()
+            .or_else(|| self.config().public_url.clone())
+            .unwrap_or_default()
     }
 
     pub fn config(&self) -> &Config {

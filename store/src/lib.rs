@@ -7,6 +7,7 @@
 //! prove it for every such method.
 
 pub mod colour;
+mod payment_store;
 mod postgres;
 mod sqlite;
 mod types;
@@ -19,6 +20,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub use colour::{AccentColour, ColourError, Rgb, contrast_ratio};
+pub use payment_store::*;
 pub use types::*;
 
 /// Errors of the storage layer. No HTTP in here: the portal maps them to pages.
@@ -56,7 +58,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PaymentStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Database reachable and every embedded migration applied (for `/readyz`).

@@ -13,13 +13,15 @@ use sqlx::{Connection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Attachment, Backend, Case, CaseStatus, CaseSummary, CitizenCase, CitizenLogin, Draft,
+    Attachment, Backend, Case, CaseFee, CaseStatus, CaseSummary, CitizenCase, CitizenLogin, Draft,
     DraftSummary, FailedLogin, FormId, FormParameter, FormRecord, FormScope, FormVersion,
     LockoutPolicy, LoginFlow, LoginKind, NewAttachment, NewCase, NewCitizenSession, NewDraft,
     NewForm, NewLoginFlow, NewService, NewSession, NewStaff, NewTenant, Offer, OidcStaffLogin,
     Page, ParameterChanges, Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord,
     StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
+
+mod payments;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -303,6 +305,89 @@ fn form_parameter_from(row: &PgRow) -> Result<FormParameter> {
     })
 }
 
+impl PgStore {
+    /// Stores a case (free, or with its fee) and deletes its draft, in one statement; a case
+    /// stored as `received` is complete at once (the same rule as `payments::complete_case`:
+    /// `completed_at` set, a `completed` event on the timeline).
+    async fn insert_case(
+        &self,
+        tenant: TenantId,
+        case: &NewCase,
+        fee: Option<&CaseFee>,
+        session: Option<&NewSession>,
+    ) -> Result<()> {
+        let items = fee.map(payments::items_json).transpose()?;
+        // One statement, so one round trip and atomic by itself: the service must belong to
+        // the tenant (`ok`), the draft it completes (if any) must still be there, unexpired,
+        // of this tenant and owned by the submitting browser (`d` deletes it), and only then
+        // are the session (kept if it exists) and the case written, and the draft's listed
+        // attachments moved to the case (`a`). A unique violation undoes all of it, so a
+        // duplicate reference keeps the draft. The draft's delete cascades to its other
+        // attachments only at the end of the statement, after `a` has moved the kept ones;
+        // the moved rows' foreign key to the case is checked then too, and so are the
+        // timeline's (`ev`).
+        let inserted: i64 = sqlx::query_scalar(
+            "with ok as (select 1 from services where id = $3 and tenant_id = $2), \
+             d as (delete from drafts where $12::uuid is not null and id = $12 \
+                   and tenant_id = $2 and owner = $8 and expires_at > now() \
+                   and exists (select 1 from ok) returning 1), \
+             go as (select 1 from ok where $12::uuid is null or exists (select 1 from d)), \
+             a as (update attachments set case_id = $1, draft_id = null \
+                   where id = any($13::uuid[]) and draft_id = $12 and tenant_id = $2 \
+                   and exists (select 1 from d)), \
+             s as (insert into sessions (key_hash, staff_id, expires_at) \
+                   select $9, $10, $11 from go where $9::text is not null \
+                   on conflict (key_hash) do nothing), \
+             c as (insert into cases (id, tenant_id, service_id, form_id, reference, status, \
+                   answers, submitter_session, fee_cents, currency, pay_later, fee_items, \
+                   completed_at) \
+                   select $1, $2, $3, $4, $5, $6, $7, $8, $14, $15, $16, $17, \
+                   case when $6 = 'received' then now() end from go returning id), \
+             ev as (insert into case_events (tenant_id, case_id, kind, actor) \
+                   select $2, c.id, v.kind, 'citizen' from c, \
+                   (values (1, 'submitted'), (2, 'completed')) v(n, kind) \
+                   where v.kind = 'submitted' or $6 = 'received' order by v.n) \
+             select count(*) from c",
+        )
+        .bind(case.id)
+        .bind(tenant.0)
+        .bind(case.service_id.0)
+        .bind(case.form_id.0)
+        .bind(&case.reference)
+        .bind(case.status.as_str())
+        .bind(Json(&case.answers))
+        .bind(case.submitter_session.as_deref())
+        .bind(session.map(|s| s.key_hash.as_str()))
+        .bind(session.and_then(|s| s.staff_id).map(|s| s.0))
+        .bind(session.map(|s| s.expires_at))
+        .bind(case.from_draft)
+        .bind(&case.attachments)
+        .bind(fee.map(|f| f.amount.0))
+        .bind(fee.map(|f| f.currency.as_str()))
+        .bind(fee.is_some_and(|f| f.pay_later))
+        .bind(items.map(Json))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_unique)?;
+        if inserted == 0 {
+            // Only on this rare path: tell a foreign service from a draft that is gone.
+            let offered: bool = sqlx::query_scalar(
+                "select exists (select 1 from services where id = $1 and tenant_id = $2)",
+            )
+            .bind(case.service_id.0)
+            .bind(tenant.0)
+            .fetch_one(&self.pool)
+            .await?;
+            return Err(if offered && case.from_draft.is_some() {
+                StoreError::DraftGone
+            } else {
+                StoreError::Conflict("service not offered by this tenant".into())
+            });
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> Backend {
@@ -348,6 +433,12 @@ impl Store for PgStore {
             "delete from sessions where staff_id is null and key_hash in \
              (select submitter_session from cases \
               where tenant_id in (select id from tenants where demo))",
+            "delete from refunds where tenant_id in (select id from tenants where demo)",
+            "delete from payment_attempts where tenant_id in (select id from tenants where demo)",
+            "delete from payment_notifications \
+             where tenant_id in (select id from tenants where demo)",
+            "delete from outbox_jobs where tenant_id in (select id from tenants where demo)",
+            "delete from case_events where tenant_id in (select id from tenants where demo)",
             "delete from cases where tenant_id in (select id from tenants where demo)",
             "delete from drafts where tenant_id in (select id from tenants where demo)",
             "delete from services where tenant_id in (select id from tenants where demo)",
@@ -718,63 +809,7 @@ impl Store for PgStore {
         case: &NewCase,
         session: Option<&NewSession>,
     ) -> Result<()> {
-        // One statement, so one round trip and atomic by itself: the service must belong to
-        // the tenant (`ok`), the draft it completes (if any) must still be there, unexpired,
-        // of this tenant and owned by the submitting browser (`d` deletes it), and only then
-        // are the session (kept if it exists) and the case written, and the draft's listed
-        // attachments moved to the case (`a`). A unique violation undoes all of it, so a
-        // duplicate reference keeps the draft. The draft's delete cascades to its other
-        // attachments only at the end of the statement, after `a` has moved the kept ones;
-        // the moved rows' foreign key to the case is checked then too.
-        let inserted = sqlx::query(
-            "with ok as (select 1 from services where id = $3 and tenant_id = $2), \
-             d as (delete from drafts where $12::uuid is not null and id = $12 \
-                   and tenant_id = $2 and owner = $8 and expires_at > now() \
-                   and exists (select 1 from ok) returning 1), \
-             go as (select 1 from ok where $12::uuid is null or exists (select 1 from d)), \
-             a as (update attachments set case_id = $1, draft_id = null \
-                   where id = any($13::uuid[]) and draft_id = $12 and tenant_id = $2 \
-                   and exists (select 1 from d)), \
-             s as (insert into sessions (key_hash, staff_id, expires_at) \
-                   select $9, $10, $11 from go where $9::text is not null \
-                   on conflict (key_hash) do nothing) \
-             insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
-             submitter_session) \
-             select $1, $2, $3, $4, $5, $6, $7, $8 from go",
-        )
-        .bind(case.id)
-        .bind(tenant.0)
-        .bind(case.service_id.0)
-        .bind(case.form_id.0)
-        .bind(&case.reference)
-        .bind(case.status.as_str())
-        .bind(Json(&case.answers))
-        .bind(case.submitter_session.as_deref())
-        .bind(session.map(|s| s.key_hash.as_str()))
-        .bind(session.and_then(|s| s.staff_id).map(|s| s.0))
-        .bind(session.map(|s| s.expires_at))
-        .bind(case.from_draft)
-        .bind(&case.attachments)
-        .execute(&self.pool)
-        .await
-        .map_err(map_unique)?
-        .rows_affected();
-        if inserted == 0 {
-            // Only on this rare path: tell a foreign service from a draft that is gone.
-            let offered: bool = sqlx::query_scalar(
-                "select exists (select 1 from services where id = $1 and tenant_id = $2)",
-            )
-            .bind(case.service_id.0)
-            .bind(tenant.0)
-            .fetch_one(&self.pool)
-            .await?;
-            return Err(if offered && case.from_draft.is_some() {
-                StoreError::DraftGone
-            } else {
-                StoreError::Conflict("service not offered by this tenant".into())
-            });
-        }
-        Ok(())
+        self.insert_case(tenant, case, None, session).await
     }
 
     async fn create_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {

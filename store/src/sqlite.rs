@@ -21,13 +21,15 @@ use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::{
-    Attachment, Backend, Case, CaseStatus, CaseSummary, CitizenCase, CitizenLogin, Draft,
+    Attachment, Backend, Case, CaseFee, CaseStatus, CaseSummary, CitizenCase, CitizenLogin, Draft,
     DraftSummary, FailedLogin, FormId, FormParameter, FormRecord, FormScope, FormVersion,
     LockoutPolicy, LoginFlow, LoginKind, NewAttachment, NewCase, NewCitizenSession, NewDraft,
     NewForm, NewLoginFlow, NewService, NewSession, NewStaff, NewTenant, Offer, OidcStaffLogin,
     Page, ParameterChanges, Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord,
     StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
+
+mod payments;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -403,6 +405,109 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Stores a case (free, or with its fee) and deletes its draft, in one transaction; a
+    /// case stored as `received` is complete at once.
+    async fn insert_case(
+        &self,
+        tenant: TenantId,
+        case: &NewCase,
+        fee: Option<&CaseFee>,
+        session: Option<&NewSession>,
+    ) -> Result<()> {
+        let items = fee.map(payments::items_json).transpose()?;
+        let answers = serde_json::to_string(&case.answers)
+            .map_err(|_| StoreError::Corrupt("case answers cannot be serialised".into()))?;
+        let mut tx = self.begin().await?;
+        if let Some(session) = session {
+            insert_session(&mut tx, session, true).await?;
+        }
+        // The service must belong to the tenant: checked in the insert itself. The case comes
+        // first: every statement here writes (no lock to upgrade), and the attachments moved
+        // below must find it (foreign keys are checked at once).
+        let inserted = sqlx::query(
+            "insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
+             submitter_session, created_at, fee_cents, currency, pay_later, fee_items) \
+             select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             where exists (select 1 from services where id = ? and tenant_id = ?)",
+        )
+        .bind(case.id.hyphenated().to_string())
+        .bind(tenant.0)
+        .bind(case.service_id.0)
+        .bind(case.form_id.0)
+        .bind(&case.reference)
+        .bind(case.status.as_str())
+        .bind(answers)
+        .bind(case.submitter_session.as_deref())
+        .bind(now())
+        .bind(fee.map(|f| f.amount.0))
+        .bind(fee.map(|f| f.currency.as_str()))
+        .bind(fee.is_some_and(|f| f.pay_later))
+        .bind(items)
+        .bind(case.service_id.0)
+        .bind(tenant.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_unique)?
+        .rows_affected();
+        if inserted == 0 {
+            // A foreign service is a conflict, with or without a draft. Dropping the
+            // transaction rolls the session back too.
+            return Err(StoreError::Conflict(
+                "service not offered by this tenant".into(),
+            ));
+        }
+        if let Some(draft) = case.from_draft {
+            let draft = draft.hyphenated().to_string();
+            let now = now();
+            // Only the draft's own attachments, moved before its delete takes the others with
+            // it; if the draft turns out not to be the submitter's, the rollback undoes this.
+            if !case.attachments.is_empty() {
+                sqlx::query(
+                    "update attachments set case_id = ?, draft_id = null \
+                     where draft_id = ? and tenant_id = ? \
+                     and id in (select value from json_each(?))",
+                )
+                .bind(case.id.hyphenated().to_string())
+                .bind(&draft)
+                .bind(tenant.0)
+                .bind(uuid_list(&case.attachments))
+                .execute(&mut *tx)
+                .await?;
+            }
+            // Only the submitting browser's own unexpired draft.
+            let deleted = sqlx::query(
+                "delete from drafts where id = ? and tenant_id = ? and owner = ? and expires_at > ?",
+            )
+            .bind(&draft)
+            .bind(tenant.0)
+            .bind(case.submitter_session.as_deref())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if deleted == 0 {
+                // Dropping the transaction rolls back the case, the session and the move.
+                return Err(StoreError::DraftGone);
+            }
+        }
+        payments::add_event(
+            &mut tx,
+            tenant,
+            case.id,
+            "submitted",
+            "citizen",
+            &serde_json::json!({}),
+        )
+        .await?;
+        if case.status == CaseStatus::Received {
+            payments::complete_case(&mut tx, tenant, case.id, "citizen").await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -448,6 +553,12 @@ impl Store for SqliteStore {
             "delete from sessions where staff_id is null and key_hash in \
              (select submitter_session from cases \
               where tenant_id in (select id from tenants where demo))",
+            "delete from refunds where tenant_id in (select id from tenants where demo)",
+            "delete from payment_attempts where tenant_id in (select id from tenants where demo)",
+            "delete from payment_notifications \
+             where tenant_id in (select id from tenants where demo)",
+            "delete from outbox_jobs where tenant_id in (select id from tenants where demo)",
+            "delete from case_events where tenant_id in (select id from tenants where demo)",
             "delete from cases where tenant_id in (select id from tenants where demo)",
             "delete from drafts where tenant_id in (select id from tenants where demo)",
             "delete from services where tenant_id in (select id from tenants where demo)",
@@ -818,79 +929,7 @@ impl Store for SqliteStore {
         case: &NewCase,
         session: Option<&NewSession>,
     ) -> Result<()> {
-        let answers = serde_json::to_string(&case.answers)
-            .map_err(|_| StoreError::Corrupt("case answers cannot be serialised".into()))?;
-        let mut tx = self.begin().await?;
-        if let Some(session) = session {
-            insert_session(&mut tx, session, true).await?;
-        }
-        // The service must belong to the tenant: checked in the insert itself. The case comes
-        // first: every statement here writes (no lock to upgrade), and the attachments moved
-        // below must find it (foreign keys are checked at once).
-        let inserted = sqlx::query(
-            "insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
-             submitter_session, created_at) \
-             select ?, ?, ?, ?, ?, ?, ?, ?, ? \
-             where exists (select 1 from services where id = ? and tenant_id = ?)",
-        )
-        .bind(case.id.hyphenated().to_string())
-        .bind(tenant.0)
-        .bind(case.service_id.0)
-        .bind(case.form_id.0)
-        .bind(&case.reference)
-        .bind(case.status.as_str())
-        .bind(answers)
-        .bind(case.submitter_session.as_deref())
-        .bind(now())
-        .bind(case.service_id.0)
-        .bind(tenant.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_unique)?
-        .rows_affected();
-        if inserted == 0 {
-            // A foreign service is a conflict, with or without a draft. Dropping the
-            // transaction rolls the session back too.
-            return Err(StoreError::Conflict(
-                "service not offered by this tenant".into(),
-            ));
-        }
-        if let Some(draft) = case.from_draft {
-            let draft = draft.hyphenated().to_string();
-            let now = now();
-            // Only the draft's own attachments, moved before its delete takes the others with
-            // it; if the draft turns out not to be the submitter's, the rollback undoes this.
-            if !case.attachments.is_empty() {
-                sqlx::query(
-                    "update attachments set case_id = ?, draft_id = null \
-                     where draft_id = ? and tenant_id = ? \
-                     and id in (select value from json_each(?))",
-                )
-                .bind(case.id.hyphenated().to_string())
-                .bind(&draft)
-                .bind(tenant.0)
-                .bind(uuid_list(&case.attachments))
-                .execute(&mut *tx)
-                .await?;
-            }
-            // Only the submitting browser's own unexpired draft.
-            let deleted = sqlx::query(
-                "delete from drafts where id = ? and tenant_id = ? and owner = ? and expires_at > ?",
-            )
-            .bind(&draft)
-            .bind(tenant.0)
-            .bind(case.submitter_session.as_deref())
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if deleted == 0 {
-                // Dropping the transaction rolls back the case, the session and the move.
-                return Err(StoreError::DraftGone);
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+        self.insert_case(tenant, case, None, session).await
     }
 
     async fn create_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {

@@ -225,7 +225,21 @@ contract!(
     my_applications_list_the_citizens_drafts_across_municipalities,
     my_applications_list_the_citizens_cases_across_municipalities,
     other_tenant_cannot_read_a_logged_in_citizens_draft,
+    a_free_case_is_complete_at_submission,
+    a_case_with_a_fee_awaits_its_first_confirmed_payment_and_completes_once,
+    a_late_paid_after_a_failure_counts_and_a_second_paid_attempt_is_due_for_refund,
+    a_pay_later_case_is_complete_at_submission_and_its_payment_completes_nothing,
+    parallel_confirmations_complete_a_case_exactly_once,
+    refunds_never_exceed_what_was_paid,
+    a_notification_is_recorded_once,
+    an_outbox_job_is_leased_by_one_worker_until_its_lease_runs_out,
+    booked_payments_list_what_was_paid_in_the_period,
+    other_tenant_cannot_see_or_touch_payments,
 );
+
+#[path = "contract/payments.rs"]
+mod payment_stories;
+use payment_stories::*;
 
 // --- fixtures ------------------------------------------------------------------------------
 

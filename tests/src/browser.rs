@@ -135,8 +135,14 @@ impl Browser {
         }
     }
 
+    /// The portal's address of `path`; an absolute address (a provider sending the citizen
+    /// back) is taken as it is.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
     }
 
     pub fn cookie_header(&self) -> String {
@@ -429,6 +435,35 @@ impl Browser {
             page = self.try_get(&next).await?;
         }
         panic!("the application at {form} did not end after 50 pages");
+    }
+
+    /// On the demo's simulated payment page that `submitted` redirects to, presses `outcome`
+    /// (`paid`, `failed` or `cancelled`) and follows the provider back to the portal's return
+    /// page. Returns the return page's answer: the 303 to the confirmation once paid, to the
+    /// payment page otherwise.
+    pub async fn pay_demo(&mut self, submitted: &Page, outcome: &str) -> Page {
+        assert_eq!(
+            submitted.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            submitted.body
+        );
+        let sim = submitted.location();
+        assert!(
+            sim.starts_with("/demo-payment/"),
+            "not the simulation: {sim}"
+        );
+        let page = self.get(&sim).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("Simulation"), "marked as a simulation");
+        let token = page.csrf_token();
+        let decided = self
+            .post(&sim, &[("_csrf", token.as_str()), ("outcome", outcome)])
+            .await;
+        assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+        let back = decided.location();
+        assert!(back.contains("/payment/return?attempt="), "{back}");
+        self.get(&back).await
     }
 
     /// Logs in through the demo's own identity provider (demo mode without a configured

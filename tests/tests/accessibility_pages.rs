@@ -137,6 +137,36 @@ async fn walk_every_page(lang: &str) {
         .await;
         chrome.fill(&[("_declaration", "true")]).await;
         chrome.submit().await;
+        // A fee: the simulated provider's page, a failed payment, the payment page offering
+        // to pay again, then paid.
+        if chrome.url().await.contains("/demo-payment/") {
+            check(
+                &chrome,
+                &base,
+                None,
+                &format!("payment simulation {service}"),
+                lang,
+            )
+            .await;
+            chrome
+                .click_to_navigate("button[name=outcome][value=failed]")
+                .await;
+            assert!(chrome.url().await.ends_with("/payment"), "{service}");
+            check(
+                &chrome,
+                &base,
+                None,
+                &format!("payment failed {service}"),
+                lang,
+            )
+            .await;
+            chrome
+                .click_to_navigate("main form button[type=submit]")
+                .await;
+            chrome
+                .click_to_navigate("button[name=outcome][value=paid]")
+                .await;
+        }
         assert!(
             chrome.text(".reference").await.starts_with("WER-"),
             "{service} filed"

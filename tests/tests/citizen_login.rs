@@ -490,8 +490,9 @@ async fn a_substantial_service_cannot_be_submitted_after_a_low_login(db: Db) {
         )
         .await;
     assert_eq!(submit.status, StatusCode::SEE_OTHER, "{}", submit.body);
+    // Stored, and on to pay the trade registration's fee (the demo's simulation).
     assert!(
-        submit.location().contains("/confirmation"),
+        submit.location().starts_with("/demo-payment/"),
         "{}",
         submit.location()
     );

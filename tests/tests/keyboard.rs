@@ -1,5 +1,6 @@
 //! Keyboard-only journeys in a real browser: for every demo service, from the municipality's
-//! page to the confirmation with Tab, Space, Enter and the arrow keys only, fixing a
+//! page through the (simulated) payment to the confirmation with Tab, Space, Enter and the
+//! arrow keys only, fixing a
 //! validation error through the error summary on the way. Focus must always be visible and
 //! must land on the error summary after a failed submit. The same journeys run with
 //! JavaScript switched off.
@@ -239,6 +240,18 @@ async fn keyboard_journey(js: Js) {
             })
             .await;
         chrome.press_to_navigate(Key::Enter).await;
+
+        // A service with a fee: the demo's simulated payment page, paid from the keyboard;
+        // the portal reads the outcome and shows the confirmation.
+        if chrome.url().await.contains("/demo-payment/") {
+            let pay = chrome
+                .tab_until(40, "the button that pays", |f| {
+                    f.tag == "button" && f.kind == "submit" && f.value == "paid"
+                })
+                .await;
+            assert!(pay.visible, "focus is not visible on the pay button");
+            chrome.press_to_navigate(Key::Enter).await;
+        }
 
         let reference = chrome.text(".reference").await;
         assert!(

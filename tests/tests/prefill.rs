@@ -56,7 +56,9 @@ async fn identity_fields_from_a_substantial_login_are_read_only_and_a_crafted_po
             _ => (k, v),
         })
         .collect();
-    let done = citizen.apply(TRADE_FORM, &forged).await;
+    let submitted = citizen.apply(TRADE_FORM, &forged).await;
+    // The trade registration's fee is paid (the demo's simulation), then confirmed.
+    let done = citizen.pay_demo(&submitted, "paid").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert!(
         done.location().contains("/confirmation"),

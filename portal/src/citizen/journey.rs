@@ -845,6 +845,7 @@ pub async fn check_page(
                 files: &draft_files(&state, tenant, &opened).await?,
             },
             opened.draft.id,
+            case_fee(&state, tenant, &opened, &answers, ctx.lang).as_ref(),
             pages::CheckState::default(),
         )),
         Err(errors) => Ok(to_first_error(tenant, &opened, &journey, &errors)),
@@ -887,6 +888,28 @@ fn to_first_error(
         .unwrap_or_else(|| journey.first_step());
     let url = format!("{}?errors=1", step_url(tenant, opened.draft.id, step));
     Redirect::to(&url).into_response()
+}
+
+/// The fee of these answers as the server computes it, with whether this municipality lets
+/// the service be paid later.
+fn case_fee(
+    state: &AppState,
+    tenant: &Tenant,
+    opened: &Opened,
+    answers: &forms::Answers,
+    lang: crate::i18n::Lang,
+) -> Option<store::CaseFee> {
+    let pay_later = state
+        .providers()
+        .for_tenant(tenant)
+        .is_some_and(|p| p.pay_later.contains(&opened.offering.service.slug));
+    crate::payment::compute_fee(
+        &opened.offering.form,
+        answers,
+        &opened.offering.params,
+        lang.code(),
+        pay_later,
+    )
 }
 
 /// The declaration ticked: the case is stored, the draft deleted, in one transaction.
@@ -936,9 +959,11 @@ pub async fn check_submit(
                 files: &draft_files(&state, tenant, &opened).await?,
             },
             opened.draft.id,
+            case_fee(&state, tenant, &opened, &answers, ctx.lang).as_ref(),
             check,
         ));
     }
+    let fee = case_fee(&state, tenant, &opened, &answers, ctx.lang);
 
     // An anonymous browser gets a session now, so that the confirmation stays reachable; a
     // logged-in citizen has one, and the case is theirs.
@@ -977,11 +1002,21 @@ pub async fn check_submit(
             from_draft: Some(opened.draft.id),
             attachments: attachments.clone(),
         };
-        match state
-            .store()
-            .submit_case(tenant.id, &case, session.as_ref())
-            .await
-        {
+        let stored = match &fee {
+            Some(fee) => {
+                state
+                    .store()
+                    .submit_case_with_fee(tenant.id, &case, fee, session.as_ref())
+                    .await
+            }
+            None => {
+                state
+                    .store()
+                    .submit_case(tenant.id, &case, session.as_ref())
+                    .await
+            }
+        };
+        match stored {
             Ok(()) => break,
             Err(StoreError::DuplicateReference) if attempts < 5 => continue,
             // Submitted a moment ago from another tab.
@@ -990,8 +1025,20 @@ pub async fn check_submit(
         }
     }
     tracing::info!(tenant = %tenant.slug, case = %case_id, "case received");
-    let mut res =
-        Redirect::to(&format!("/{}/cases/{case_id}/confirmation", tenant.slug)).into_response();
+    let mut res = match &fee {
+        // Paid now: the provider is called (the attempt and its key stored first).
+        Some(fee) if !fee.pay_later => {
+            let case = state
+                .store()
+                .case(tenant.id, case_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            crate::payment::citizen::after_start(&state, &ctx, tenant, &case).await?
+        }
+        _ => {
+            Redirect::to(&format!("/{}/cases/{case_id}/confirmation", tenant.slug)).into_response()
+        }
+    };
     // Refreshed, so the confirmation stays reachable for the whole period.
     if visitor.login.is_none() {
         set_session_cookie(&state, &mut res, &key);

@@ -318,6 +318,17 @@ pub async fn mine(
     };
     let drafts = state.store().citizen_drafts(&citizen.owner).await?;
     let cases = state.store().citizen_cases(&citizen.owner).await?;
+    // Each case's fee: paid (the receipt) or still open (the way to pay).
+    let mut fees = std::collections::HashMap::new();
+    for c in &cases {
+        if let Some(store::CasePayment { fee: Some(_), .. }) =
+            state.store().case_payment(c.tenant_id, c.id).await?
+        {
+            let attempts = state.store().case_attempts(c.tenant_id, c.id).await?;
+            let paid = crate::payment::citizen::counting_payment(&attempts).is_some();
+            fees.insert(c.id, paid);
+        }
+    }
     let catalogue = state.catalogue();
     let lang = ctx.lang;
     let service_name = |tenant: store::TenantId, service: store::ServiceId| {
@@ -355,12 +366,22 @@ pub async fn mine(
         .filter_map(|c| {
             let tenant = tenant_of(c.tenant_id)?;
             let href = format!("/{}/cases/{}/confirmation", tenant.slug, c.id);
+            let payment = match fees.get(&c.id) {
+                Some(true) => Some(view! {
+                    <a href=format!("/{}/cases/{}/receipt.pdf", tenant.slug, c.id) download="">{lang.t("mine-receipt")}</a>
+                }.into_any()),
+                Some(false) => Some(view! {
+                    <a href=format!("/{}/cases/{}/payment", tenant.slug, c.id)>{lang.t("mine-pay")}</a>
+                }.into_any()),
+                None => None,
+            };
             Some(view! {
                 <tr>
                     <td><a href=href>{service_name(c.tenant_id, c.service_id)}</a></td>
                     <td>{tenant.name.clone()}</td>
                     <td>{c.reference.clone()}</td>
                     <td>{lang.t(&format!("status-{}", c.status.as_str().replace('_', "-")))}</td>
+                    <td>{payment}</td>
                 </tr>
             })
         })
@@ -400,6 +421,7 @@ pub async fn mine(
                             <th scope="col">{lang.t("mine-municipality")}</th>
                             <th scope="col">{lang.t("mine-reference")}</th>
                             <th scope="col">{lang.t("mine-status")}</th>
+                            <th scope="col">{lang.t("pay-title")}</th>
                         </tr></thead>
                         <tbody>{case_rows}</tbody>
                     </table>

@@ -39,6 +39,22 @@ pub fn router() -> Router<AppState> {
             get(journey::check_page).post(journey::check_submit),
         )
         .route("/{tenant}/cases/{id}/confirmation", get(confirmation))
+        .route(
+            "/{tenant}/cases/{id}/payment",
+            get(crate::payment::citizen::payment_page).post(crate::payment::citizen::pay),
+        )
+        .route(
+            "/{tenant}/cases/{id}/receipt.pdf",
+            get(crate::payment::citizen::receipt),
+        )
+        .route(
+            "/{tenant}/cases/{id}/payment/return",
+            get(crate::payment::citizen::returned),
+        )
+        .route(
+            "/payments/{tenant}/webhook",
+            axum::routing::post(crate::payment::webhook::receive),
+        )
         .route("/{tenant}/resume/{token}", get(journey::resume))
         .route("/login", get(login::begin))
         .route("/login/callback", get(login::callback))
@@ -115,9 +131,25 @@ async fn confirmation(
         .case_for_submitter(tenant.id, id, &owner)
         .await?
         .ok_or(AppError::NotFound)?;
+    if crate::payment::citizen::awaits_payment(&case) {
+        return Ok(
+            axum::response::Redirect::to(&crate::payment::citizen::payment_url(tenant, case.id))
+                .into_response(),
+        );
+    }
     let offering = catalogue
         .services(tenant.id)
         .iter()
         .find(|o| o.service.id == case.service_id);
-    Ok(pages::confirmation(&ctx, tenant, offering, &case))
+    let fee = match state.store().case_payment(tenant.id, case.id).await? {
+        Some(store::CasePayment { fee: Some(fee), .. }) => {
+            let attempts = state.store().case_attempts(tenant.id, case.id).await?;
+            match crate::payment::citizen::counting_payment(&attempts) {
+                Some(paid) => pages::FeeState::Paid(paid.amount.0),
+                None => pages::FeeState::Open(fee.amount.0),
+            }
+        }
+        _ => pages::FeeState::None,
+    };
+    Ok(pages::confirmation(&ctx, tenant, offering, &case, fee))
 }

@@ -69,12 +69,21 @@ pub fn tenant(ctx: &PageCtx, tenant: &Tenant, offerings: &[Offering]) -> Respons
     )
 }
 
-fn fee_text(lang: Lang, fee: &Fee) -> String {
+/// The fee as the service page states it, at this municipality's rate.
+fn fee_text(lang: Lang, offering: &Offering) -> String {
+    let fee = &offering.form.fee;
+    let rate = |cents: i64| match fee
+        .cents_param()
+        .and_then(|p| offering.form.resolve_params(&offering.params).remove(p))
+    {
+        Some(forms::ParamValue::Int(n)) => n,
+        _ => cents,
+    };
     match fee {
         Fee::None { .. } => lang.t("fee-none").to_owned(),
         Fee::Fixed { cents, .. } => lang.t_args(
             "fee-fixed",
-            &[("amount", Arg::from(format_eur(*cents, lang.code())))],
+            &[("amount", Arg::from(format_eur(rate(*cents), lang.code())))],
         ),
         Fee::PerUnit {
             cents_per_unit,
@@ -85,7 +94,7 @@ fn fee_text(lang: Lang, fee: &Fee) -> String {
             &[
                 (
                     "amount",
-                    Arg::from(format_eur(*cents_per_unit, lang.code())),
+                    Arg::from(format_eur(rate(*cents_per_unit), lang.code())),
                 ),
                 ("unit", Arg::from(unit.get(lang.code()).to_owned())),
             ],
@@ -147,7 +156,7 @@ pub fn service(ctx: &PageCtx, tenant: &Tenant, offering: &Offering, login: Login
             <h2>{lang.t("service-requirements")}</h2>
             <ul class="bullets">{requirements}</ul>
             <h2>{lang.t("service-fee")}</h2>
-            <p>{fee_text(lang, &form.fee)}</p>
+            <p>{fee_text(lang, offering)}</p>
             {fee_note}
             <h2>{lang.t("service-login")}</h2>
             <p>{trust_text(lang, login.level)}</p>
@@ -360,6 +369,7 @@ impl Default for CheckState {
 
 /// Check your answers: every visible step with its answers and a change link for each, then
 /// the declaration and the submit button.
+#[allow(clippy::too_many_arguments)]
 pub fn check(
     ctx: &PageCtx,
     tenant: &Tenant,
@@ -367,6 +377,7 @@ pub fn check(
     journey: &Journey<'_>,
     given: views::Given<'_>,
     draft: uuid::Uuid,
+    due: Option<&store::CaseFee>,
     state: CheckState,
 ) -> Response {
     let lang = ctx.lang;
@@ -433,7 +444,34 @@ pub fn check(
             }
         })
         .collect_view();
-    let fee = fee_text(lang, &def.fee);
+    // The amount the server computed from these answers and this municipality's rates.
+    let fee = match due {
+        Some(due) => {
+            let lines = due
+                .items
+                .iter()
+                .filter(|i| i.quantity != 1)
+                .map(|i| {
+                    format!(
+                        " ({} × {})",
+                        i.quantity,
+                        format_eur(i.unit_amount.0, lang.code())
+                    )
+                })
+                .collect::<String>();
+            let next = if due.pay_later {
+                lang.t("check-fee-later")
+            } else {
+                lang.t("check-fee-next")
+            };
+            view! {
+                <p class="fee-due"><strong>{lang.t_args("check-fee-due", &[("amount", Arg::from(format_eur(due.amount.0, lang.code())))])}</strong>{lines}</p>
+                <p>{next}</p>
+            }
+            .into_any()
+        }
+        None => view! { <p>{fee_text(lang, offering)}</p> }.into_any(),
+    };
     let action = format!("/{}/applications/{draft}/check", tenant.slug);
     let token = ctx.csrf.token();
     let error = state.declaration_missing.then(|| {
@@ -455,7 +493,7 @@ pub fn check(
             <p>{lang.t("check-intro")}</p>
             {steps}
             <h2>{lang.t("service-fee")}</h2>
-            <p>{fee}</p>
+            {fee}
             <h2>{lang.t("check-declaration-title")}</h2>
             <form method="post" action=action novalidate=true>
                 <input type="hidden" name="_csrf" value=token/>
@@ -474,13 +512,42 @@ pub fn check(
     )
 }
 
+/// The fee of a submitted case, for the confirmation page.
+#[derive(Clone, Copy, Debug)]
+pub enum FeeState {
+    None,
+    /// Paid (cents): the receipt can be downloaded.
+    Paid(i64),
+    /// Still open (cents), submitted to pay later.
+    Open(i64),
+}
+
 pub fn confirmation(
     ctx: &PageCtx,
     tenant: &Tenant,
     offering: Option<&Offering>,
     case: &Case,
+    fee: FeeState,
 ) -> Response {
     let lang = ctx.lang;
+    let base = format!("/{}/cases/{}", tenant.slug, case.id);
+    let fee = match fee {
+        FeeState::None => None,
+        FeeState::Paid(cents) => Some(
+            view! {
+                <p>{lang.t_args("confirmation-paid", &[("amount", Arg::from(format_eur(cents, lang.code())))])}</p>
+                <p><a href=format!("{base}/receipt.pdf") download="">{lang.t("receipt-download")}</a></p>
+            }
+            .into_any(),
+        ),
+        FeeState::Open(cents) => Some(
+            view! {
+                <p>{lang.t_args("confirmation-fee-open", &[("amount", Arg::from(format_eur(cents, lang.code())))])}</p>
+                <p><a class="button" href=format!("{base}/payment")>{lang.t("confirmation-pay-now")}</a></p>
+            }
+            .into_any(),
+        ),
+    };
     let shell = ctx.tenant_shell(lang.t("confirmation-title").to_owned(), tenant);
     let service = offering.map(|o| view! { <p>{lang.t("confirmation-service")}" "{o.form.title.get(lang.code()).to_owned()}</p> });
     views::page(
@@ -494,6 +561,7 @@ pub fn confirmation(
             </div>
             {service}
             <p>{lang.t("confirmation-received")}" "{views::format_date(lang, case.created_at)}</p>
+            {fee}
             <h2>{lang.t("confirmation-next-title")}</h2>
             <p>{lang.t_args("confirmation-next-text", &[("tenant", Arg::from(tenant.name.clone()))])}</p>
             <p class="no-print"><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>

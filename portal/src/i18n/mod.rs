@@ -28,6 +28,7 @@ const GERMAN: &[&str] = &[
     include_str!("../../locales/de/demo_op.ftl"),
     include_str!("../../locales/de/login.ftl"),
     include_str!("../../locales/de/staff_login.ftl"),
+    include_str!("../../locales/de/payment.ftl"),
 ];
 const ENGLISH: &[&str] = &[
     include_str!("../../locales/en/main.ftl"),
@@ -37,6 +38,7 @@ const ENGLISH: &[&str] = &[
     include_str!("../../locales/en/demo_op.ftl"),
     include_str!("../../locales/en/login.ftl"),
     include_str!("../../locales/en/staff_login.ftl"),
+    include_str!("../../locales/en/payment.ftl"),
 ];
 
 static DE: LanguageIdentifier = langid!("de");

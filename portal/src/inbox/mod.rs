@@ -38,6 +38,14 @@ pub fn router() -> Router<AppState> {
         .route("/staff/logout", post(logout))
         .route("/staff/inbox", get(inbox))
         .route("/staff/cases/{id}", get(case_page))
+        .route(
+            "/staff/cases/{id}/refund",
+            axum::routing::post(crate::payment::clerk::refund),
+        )
+        .route(
+            "/staff/cash-office/{tenant}/{file}",
+            get(crate::payment::clerk::export),
+        )
         .route("/staff/cases/{id}/explain", get(explain_page))
         .route(
             "/staff/cases/{id}/attachments/{attachment}",
@@ -263,7 +271,7 @@ async fn inbox(
 
 /// A case looked up only in the municipalities this person may see: another one's case is
 /// "not found", exactly like a case that does not exist.
-async fn find_case(
+pub(crate) async fn find_case(
     state: &AppState,
     staff: &Staff,
     id: &str,
@@ -284,16 +292,49 @@ async fn case_page(
     staff: Staff,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (tenant, case) = find_case(&state, &staff, &id).await?;
+    case_page_with(&state, &ctx, &staff, &id, None).await
+}
+
+/// The case page; with a refused refund, what the clerk typed and why.
+pub(crate) async fn case_page_with(
+    state: &AppState,
+    ctx: &PageCtx,
+    staff: &Staff,
+    id: &str,
+    refund: Option<&crate::payment::clerk::RefundDraft>,
+) -> AppResult<Response> {
+    let (tenant, case) = find_case(state, staff, id).await?;
     let form = state.form(case.form_id).await?;
     let attachments = state.store().case_attachments(tenant.id, case.id).await?;
+    let payment = match state.store().case_payment(tenant.id, case.id).await? {
+        Some(payment) if payment.fee.is_some() => {
+            let attempts = state.store().case_attempts(tenant.id, case.id).await?;
+            let events = state.store().case_events(tenant.id, case.id).await?;
+            let provider_refunds = state
+                .providers()
+                .for_tenant(&tenant)
+                .is_some_and(|p| p.provider.refunds());
+            crate::payment::clerk::section(
+                ctx.lang,
+                ctx.csrf.token(),
+                case.id,
+                &payment,
+                &attempts,
+                &events,
+                provider_refunds,
+                refund,
+            )
+        }
+        _ => None,
+    };
     Ok(pages::case(
-        &ctx,
-        &staff,
+        ctx,
+        staff,
         &tenant,
         &form,
         &case,
         &attachments,
+        payment,
     ))
 }
 

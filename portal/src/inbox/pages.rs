@@ -228,6 +228,17 @@ pub fn inbox(
             <nav class="pagination" aria-label=lang.t("inbox-pagination")>
                 {prev}" "<span>{position}</span>" "{next}
             </nav>
+            <h2>{lang.t("cash-office-title")}</h2>
+            <form method="get" action=format!("/staff/cash-office/{}/payments.csv", tenant.slug) class="inline-form">
+                <div class="field">
+                    <label for="f-day">{lang.t("cash-office-day")}</label>
+                    <input id="f-day" name="day" type="date" class="input--short" value=chrono::Utc::now().with_timezone(&chrono_tz::Europe::Berlin).date_naive().to_string()/>
+                </div>
+                <div class="button-group">
+                    <button type="submit" class="button button--secondary">{lang.t("cash-office-csv")}</button>
+                    <button type="submit" formaction=format!("/staff/cash-office/{}/payments.json", tenant.slug) class="button button--secondary">{lang.t("cash-office-json")}</button>
+                </div>
+            </form>
         },
     )
 }
@@ -239,6 +250,7 @@ pub fn case(
     form: &FormDefinition,
     case: &Case,
     attachments: &[store::Attachment],
+    payment: Option<leptos::prelude::AnyView>,
 ) -> Response {
     let lang = ctx.lang;
     let title = format!("{} {}", lang.t("case-title"), case.reference);
@@ -302,6 +314,7 @@ pub fn case(
                 <div class="summary-row"><dt>{lang.t("case-form-version")}</dt><dd>{format!("{} v{}", form.id, form.version)}</dd></div>
             </dl>
             <p><a href=format!("/staff/cases/{}/explain", case.id)>{lang.t("explain-link")}</a></p>
+            {payment}
             {steps}
             {downloads}
         },

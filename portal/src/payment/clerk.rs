@@ -1,0 +1,537 @@
+//! The clerk's side of payments: the payment section of a case (state, provider reference,
+//! Kassenzeichen, each attempt, the timeline), refunds with a reason (through the provider
+//! where it offers refunds, else recorded as paid out by the cash office), and the cash
+//! office export of a day's payments as CSV and JSON.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use leptos::prelude::*;
+use payments::{Cents, PaymentError, PaymentState, RefundRequest};
+use serde::Deserialize;
+use store::{CaseEvent, CasePayment, NewRefund, PaymentAttempt, RefundError, RefundVia, Tenant};
+use uuid::Uuid;
+
+use crate::auth::csrf::{CsrfForm, CsrfRejection};
+use crate::auth::staff::Staff;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+/// What a clerk typed into the refund form, kept when it is refused.
+#[derive(Clone, Debug, Default)]
+pub struct RefundDraft {
+    pub attempt: String,
+    pub amount: String,
+    pub reason: String,
+    pub error: Option<&'static str>,
+}
+
+fn state_text(lang: Lang, state: PaymentState) -> &'static str {
+    lang.t(&format!("pay-state-{}", state.as_str().replace('_', "-")))
+}
+
+fn euros(lang: Lang, cents: i64) -> String {
+    forms::format_eur(cents, lang.code())
+}
+
+/// The payment section of the case page; nothing for a case without a fee.
+#[allow(clippy::too_many_arguments)]
+pub fn section(
+    lang: Lang,
+    csrf_token: String,
+    case_id: Uuid,
+    payment: &CasePayment,
+    attempts: &[PaymentAttempt],
+    events: &[CaseEvent],
+    provider_refunds: bool,
+    draft: Option<&RefundDraft>,
+) -> Option<AnyView> {
+    let fee = payment.fee.as_ref()?;
+    let paid: Vec<&PaymentAttempt> = attempts.iter().filter(|a| a.state.is_paid()).collect();
+    let summary = if let Some(a) = paid.first() {
+        lang.t_args(
+            "pay-summary-paid",
+            &[("amount", euros(lang, a.amount.0).into())],
+        )
+    } else if fee.pay_later {
+        lang.t("pay-summary-later").to_owned()
+    } else {
+        lang.t("pay-summary-open").to_owned()
+    };
+    let rows = attempts
+        .iter()
+        .map(|a| {
+            let due = a.refund_due.then(|| {
+                view! { <strong class="warning-text">" "{lang.t("pay-refund-due")}</strong> }
+            });
+            view! {
+                <tr>
+                    <td>{views_date(lang, a.created_at)}</td>
+                    <td>{a.provider.clone()}</td>
+                    <td>{a.provider_reference.clone().unwrap_or_default()}</td>
+                    <td>{a.transaction_reference.clone().unwrap_or_default()}</td>
+                    <td>{a.method.clone().unwrap_or_default()}</td>
+                    <td>{euros(lang, a.amount.0)}</td>
+                    <td>{state_text(lang, a.state)}{due}</td>
+                    <td>{(a.refunded.0 > 0).then(|| euros(lang, a.refunded.0))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let timeline = events
+        .iter()
+        .map(|e| {
+            let amount = e
+                .detail
+                .get("amount_cents")
+                .and_then(serde_json::Value::as_i64)
+                .map(|c| format!(" · {}", euros(lang, c)));
+            let reason = e
+                .detail
+                .get("reason")
+                .and_then(serde_json::Value::as_str)
+                .map(|r| format!(" · {r}"));
+            let text = lang.t(&format!("event-{}", e.kind.replace('_', "-")));
+            view! {
+                <li><time>{views_date(lang, e.at)}</time>" · "{text}" · "{e.actor.clone()}{amount}{reason}</li>
+            }
+        })
+        .collect_view();
+    // Shown whether or not anything is left to refund (a second clerk's refused post).
+    let error = draft.and_then(|d| d.error).map(|key| {
+        view! { <div class="panel warning" role="alert" id="refund-error"><p>{lang.t(key)}</p></div> }
+    });
+    let refundable: Vec<&PaymentAttempt> = paid
+        .iter()
+        .copied()
+        .filter(|a| a.refunded < a.amount)
+        .collect();
+    let refund_form = (!refundable.is_empty()).then(|| {
+        let draft = draft.cloned().unwrap_or_default();
+        let options = refundable
+            .iter()
+            .map(|a| {
+                let id = a.id.to_string();
+                let selected = draft.attempt == id;
+                let label = format!(
+                    "{} · {} · {} {}",
+                    a.provider,
+                    a.provider_reference.clone().unwrap_or_default(),
+                    lang.t("pay-refundable"),
+                    euros(lang, a.amount.0 - a.refunded.0)
+                );
+                view! { <option value=id selected=selected>{label}</option> }
+            })
+            .collect_view();
+        let via = if provider_refunds {
+            lang.t("pay-refund-via-provider")
+        } else {
+            lang.t("pay-refund-via-cash-office")
+        };
+        view! {
+            <h3>{lang.t("pay-refund-title")}</h3>
+            <p>{via}</p>
+            <form method="post" action=format!("/staff/cases/{case_id}/refund") novalidate=true>
+                <input type="hidden" name="_csrf" value=csrf_token/>
+                <div class="field">
+                    <label for="f-attempt">{lang.t("pay-refund-attempt")}</label>
+                    <select id="f-attempt" name="attempt">{options}</select>
+                </div>
+                <div class="field">
+                    <label for="f-amount">{lang.t("pay-refund-amount")}</label>
+                    <input id="f-amount" name="amount" type="text" inputmode="decimal" class="input--short" value=draft.amount/>
+                </div>
+                <div class="field">
+                    <label for="f-reason">{lang.t("pay-refund-reason")}</label>
+                    <textarea id="f-reason" name="reason" rows="3">{draft.reason}</textarea>
+                </div>
+                <div class="button-group">
+                    <button type="submit" class="button">{lang.t("pay-refund-submit")}</button>
+                </div>
+            </form>
+        }
+    });
+    Some(
+        view! {
+            <section aria-labelledby="payment-title">
+                <h2 id="payment-title">{lang.t("pay-title")}</h2>
+                <p>{summary}</p>
+                <table class="data-table">
+                    <caption class="visually-hidden">{lang.t("pay-attempts")}</caption>
+                    <thead><tr>
+                        <th scope="col">{lang.t("pay-col-date")}</th>
+                        <th scope="col">{lang.t("pay-col-provider")}</th>
+                        <th scope="col">{lang.t("pay-col-reference")}</th>
+                        <th scope="col">{lang.t("pay-col-kassenzeichen")}</th>
+                        <th scope="col">{lang.t("pay-col-method")}</th>
+                        <th scope="col">{lang.t("pay-col-amount")}</th>
+                        <th scope="col">{lang.t("pay-col-state")}</th>
+                        <th scope="col">{lang.t("pay-col-refunded")}</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                {error}
+                {refund_form}
+                <h3>{lang.t("pay-timeline")}</h3>
+                <ol class="timeline">{timeline}</ol>
+            </section>
+        }
+        .into_any(),
+    )
+}
+
+fn views_date(lang: Lang, t: chrono::DateTime<chrono::Utc>) -> String {
+    crate::views::format_date(lang, t)
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+/// A clerk's refund: checked (amount, reason, what is left), written before the provider is
+/// called (its id the idempotency key), then done through the provider or recorded as paid
+/// out by the cash office.
+pub async fn refund(
+    State(state): State<AppState>,
+    ctx: crate::web::PageCtx,
+    staff: Staff,
+    Path(id): Path<String>,
+    posted: Result<CsrfForm, CsrfRejection>,
+) -> AppResult<Response> {
+    let (tenant, case) = crate::inbox::find_case(&state, &staff, &id).await?;
+    let (fields, token_ok) = match posted {
+        Ok(CsrfForm(f)) => (f, true),
+        Err(CsrfRejection::Token(f)) => (f, false),
+        Err(other) => return Ok(other.into_response()),
+    };
+    let mut draft = RefundDraft {
+        attempt: field(&fields, "attempt").to_owned(),
+        amount: field(&fields, "amount").to_owned(),
+        reason: field(&fields, "reason").trim().to_owned(),
+        error: None,
+    };
+    if !token_ok {
+        draft.error = Some("csrf-expired-text");
+        return refused(&state, &ctx, &staff, &id, &draft, StatusCode::FORBIDDEN).await;
+    }
+    let amount = forms::parse_money(&draft.amount).filter(|c| *c > 0);
+    let attempt_id = Uuid::parse_str(&draft.attempt).ok();
+    let (Some(amount), Some(attempt_id)) = (amount, attempt_id) else {
+        draft.error = Some("pay-refund-error-amount");
+        return refused(
+            &state,
+            &ctx,
+            &staff,
+            &id,
+            &draft,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    if draft.reason.is_empty() || draft.reason.chars().count() > 500 {
+        draft.error = Some("pay-refund-error-reason");
+        return refused(
+            &state,
+            &ctx,
+            &staff,
+            &id,
+            &draft,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let Some(attempt) = state
+        .store()
+        .attempt(tenant.id, attempt_id)
+        .await?
+        .filter(|a| a.case_id == case.id)
+    else {
+        draft.error = Some("pay-refund-error-amount");
+        return refused(
+            &state,
+            &ctx,
+            &staff,
+            &id,
+            &draft,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let provider = state
+        .providers()
+        .for_tenant(&tenant)
+        .filter(|p| p.provider.name() == attempt.provider && p.provider.refunds());
+    let refund_id = Uuid::new_v4();
+    let begun = state
+        .store()
+        .begin_refund(
+            tenant.id,
+            &NewRefund {
+                id: refund_id,
+                attempt_id,
+                amount: Cents(amount),
+                reason: draft.reason.clone(),
+                via: if provider.is_some() {
+                    RefundVia::Provider
+                } else {
+                    RefundVia::CashOffice
+                },
+                staff_id: Some(staff.user.id),
+                staff_name: staff.user.username.clone(),
+            },
+        )
+        .await?;
+    match begun {
+        Ok(()) => {}
+        Err(RefundError::TooMuch { .. }) => {
+            draft.error = Some("pay-refund-error-too-much");
+            return refused(
+                &state,
+                &ctx,
+                &staff,
+                &id,
+                &draft,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(RefundError::NotPaid) => {
+            draft.error = Some("pay-refund-error-amount");
+            return refused(
+                &state,
+                &ctx,
+                &staff,
+                &id,
+                &draft,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    }
+    if let (Some(p), Some(reference)) = (provider, &attempt.provider_reference) {
+        let outcome = p
+            .provider
+            .refund(&RefundRequest {
+                idempotency_key: refund_id.to_string(),
+                provider_reference: reference.clone(),
+                amount: Cents(amount),
+            })
+            .await;
+        let outcome = match outcome {
+            Ok(done) => Ok(done.provider_refund_id),
+            Err(PaymentError::Unavailable(e)) => {
+                // Left as requested: the clerk may try again (same amount counts as booked
+                // until it fails), and the provider's word settles it.
+                tracing::warn!(tenant = %tenant.slug, refund = %refund_id, error = %e, "refund: provider unavailable");
+                Err(format!("provider unavailable: {e}"))
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        let failed = outcome.is_err();
+        state
+            .store()
+            .finish_refund(tenant.id, refund_id, outcome)
+            .await?;
+        if failed {
+            draft.error = Some("pay-refund-error-provider");
+            return refused(&state, &ctx, &staff, &id, &draft, StatusCode::BAD_GATEWAY).await;
+        }
+    }
+    tracing::info!(tenant = %tenant.slug, case = %case.id, refund = %refund_id, "refund recorded");
+    Ok(Redirect::to(&format!("/staff/cases/{}#payment-title", case.id)).into_response())
+}
+
+/// The case page again, with what the clerk typed and why it was refused.
+async fn refused(
+    state: &AppState,
+    ctx: &crate::web::PageCtx,
+    staff: &Staff,
+    id: &str,
+    draft: &RefundDraft,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let mut res = crate::inbox::case_page_with(state, ctx, staff, id, Some(draft)).await?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    pub day: Option<String>,
+}
+
+/// The cash office export: one municipality's payments booked on one day (Europe/Berlin), as
+/// CSV (`;`-separated, German decimal comma, for spreadsheet import) or JSON.
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: crate::web::PageCtx,
+    staff: Staff,
+    Path((slug, file)): Path<(String, String)>,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    let catalogue = state.catalogue();
+    let tenant: &Tenant = staff
+        .tenants(catalogue.tenants())
+        .into_iter()
+        .find(|t| t.slug == slug)
+        .ok_or(AppError::NotFound)?;
+    let format = match file.as_str() {
+        "payments.csv" => "csv",
+        "payments.json" => "json",
+        _ => return Err(AppError::NotFound),
+    };
+    let day = match q.day.as_deref() {
+        Some(d) => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(day) => day,
+            Err(_) => {
+                let lang = ctx.lang;
+                let shell = ctx.staff_shell(lang.t("cash-office-title").to_owned(), &staff);
+                return Ok(crate::views::page(
+                    &shell,
+                    StatusCode::BAD_REQUEST,
+                    view! {
+                        <h1>{lang.t("cash-office-title")}</h1>
+                        <div class="panel warning" role="alert"><p>{lang.t("cash-office-bad-day")}</p></div>
+                        <p><a href=format!("/staff/inbox?tenant={}", tenant.slug)>{lang.t("case-back")}</a></p>
+                    },
+                ));
+            }
+        },
+        None => chrono::Utc::now()
+            .with_timezone(&chrono_tz::Europe::Berlin)
+            .date_naive(),
+    };
+    let (from, to) = berlin_day(day);
+    let booked = state.store().booked_payments(tenant.id, from, to).await?;
+    let name = format!("zahlungen-{}-{day}.{format}", tenant.slug);
+    let disposition = format!("attachment; filename=\"{name}\"");
+    let body = if format == "csv" {
+        csv(&booked)
+    } else {
+        json(tenant, day, &booked).to_string()
+    };
+    let content_type = if format == "csv" {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/json"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The instants a day in Berlin starts and ends (23, 24 or 25 hours long).
+pub fn berlin_day(
+    day: chrono::NaiveDate,
+) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    use chrono::TimeZone;
+    let start = |d: chrono::NaiveDate| {
+        let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        chrono_tz::Europe::Berlin
+            .from_local_datetime(&midnight)
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_else(|| midnight.and_utc())
+    };
+    (start(day), start(day.succ_opt().unwrap_or(day)))
+}
+
+fn decimal(cents: i64) -> String {
+    Cents(cents).decimal_euros().replace('.', ",")
+}
+
+/// A CSV cell: quoted, quotes doubled; a leading `=`, `+`, `-` or `@` is defused so that a
+/// spreadsheet never runs it as a formula.
+fn cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn csv(booked: &[store::BookedPayment]) -> String {
+    let mut out = String::from(
+        "Aktenzeichen;Leistung;Bezahlt am (UTC);Betrag;Erstattet;Währung;Zahlungsdienst;\
+         Referenz;Kassenzeichen;Zahlart\r\n",
+    );
+    for b in booked {
+        let row = [
+            cell(&b.case_reference),
+            cell(&b.service_slug),
+            cell(&b.paid_at.format("%Y-%m-%d %H:%M:%S").to_string()),
+            decimal(b.amount.0),
+            decimal(b.refunded.0),
+            cell(&b.currency),
+            cell(&b.provider),
+            cell(b.provider_reference.as_deref().unwrap_or_default()),
+            cell(b.transaction_reference.as_deref().unwrap_or_default()),
+            cell(b.method.as_deref().unwrap_or_default()),
+        ];
+        out.push_str(&row.join(";"));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn json(
+    tenant: &Tenant,
+    day: chrono::NaiveDate,
+    booked: &[store::BookedPayment],
+) -> serde_json::Value {
+    serde_json::json!({
+        "municipality": tenant.slug,
+        "day": day.to_string(),
+        "timezone": "Europe/Berlin",
+        "total_cents": booked.iter().map(|b| b.amount.0).sum::<i64>(),
+        "payments": booked.iter().map(|b| serde_json::json!({
+            "case_reference": b.case_reference,
+            "service": b.service_slug,
+            "attempt": b.attempt_id,
+            "paid_at": b.paid_at,
+            "amount_cents": b.amount.0,
+            "refunded_cents": b.refunded.0,
+            "currency": b.currency,
+            "provider": b.provider,
+            "provider_reference": b.provider_reference,
+            "kassenzeichen": b.transaction_reference,
+            "method": b.method,
+            "items": b.items,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_berlin_day_has_23_24_or_25_hours() {
+        let hours = |y, m, d| {
+            let (a, b) = berlin_day(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default());
+            (b - a).num_hours()
+        };
+        assert_eq!(hours(2026, 3, 29), 23);
+        assert_eq!(hours(2026, 10, 25), 25);
+        assert_eq!(hours(2026, 11, 27), 24);
+    }
+
+    #[test]
+    fn a_csv_cell_never_becomes_a_formula() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("WER-2026-7K3QF"), "\"WER-2026-7K3QF\"");
+        assert_eq!(decimal(35_000), "350,00");
+    }
+}
