@@ -54,8 +54,24 @@ async fn sign_out(chrome: &Chrome) {
 async fn walk_the_admin_pages(lang: &str) {
     let app = TestApp::start(Db::Sqlite).await;
     let base = app.base.clone();
-    // A case to explain, filed over HTTP.
+    // A case to explain, filed over HTTP; and a paid one (the demo's simulated payment).
     tests::file_dog_tax(&mut app.browser()).await;
+    let mut citizen = app.browser();
+    citizen.demo_login("jonas").await;
+    let submitted = citizen
+        .apply(
+            "/werther/services/grabnutzungsrecht-verlaengerung/form",
+            tests::GRAVE_ANSWERS,
+        )
+        .await;
+    let paid = citizen.pay_demo(&submitted, "paid").await;
+    let paid_case = paid
+        .location()
+        .split("/cases/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the paid case")
+        .to_owned();
 
     let chrome = Chrome::start(Js::On).await;
     chrome.goto(&format!("{base}/lang/{lang}?next=/")).await;
@@ -76,6 +92,24 @@ async fn walk_the_admin_pages(lang: &str) {
         .expect("an explain link on the case page");
     let explain = explain.attr("href").await.ok().flatten().expect("href");
     check(&chrome, &base, Some(&explain), "explain", lang).await;
+
+    // The inbox with the cash office export, the paid case's payment section with the refund
+    // form, and a refund refused for a missing reason.
+    check(
+        &chrome,
+        &base,
+        Some("/staff/inbox?tenant=werther"),
+        "inbox",
+        lang,
+    )
+    .await;
+    let paid_case = format!("/staff/cases/{paid_case}");
+    check(&chrome, &base, Some(&paid_case), "case with payment", lang).await;
+    chrome.fill(&[("amount", "10,00")]).await;
+    chrome
+        .click_to_navigate("form[action$='/refund'] button[type=submit]")
+        .await;
+    check(&chrome, &base, None, "refund refused", lang).await;
     sign_out(&chrome).await;
 
     // A federation admin: the list, the empty page, errors, a clean check, the publish.
