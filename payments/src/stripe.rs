@@ -15,9 +15,10 @@
 //! `payment_method_types` on Checkout Sessions: a configured list of payment methods is sent
 //! as `allowed_payment_method_types` (a filter on the methods enabled in the account).
 //!
-//! No `expires_at` is sent (Stripe's default of 24 hours applies): Stripe compares the
-//! parameters of a request repeated with the same idempotency key, and an expiry computed
-//! from the clock would turn every retry into an idempotency error.
+//! `expires_at` is sent only as the request gives it (`PaymentRequest::expires_at`, fixed when
+//! the attempt is written): Stripe compares the parameters of a request repeated with the same
+//! idempotency key, so an expiry computed from the clock would turn every retry into an
+//! idempotency error. Without it, Stripe's default of 24 hours applies.
 
 mod signature;
 

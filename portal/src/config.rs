@@ -459,10 +459,11 @@ impl Config {
             );
         }
         let payment_attempt_minutes = file.payment_attempt_minutes.unwrap_or(60);
-        if !(5..=10_080).contains(&payment_attempt_minutes) {
+        // Stripe closes a Checkout Session after 24 hours at the latest.
+        if !(5..=1440).contains(&payment_attempt_minutes) {
             return Err(invalid(
                 "payment_attempt_minutes",
-                "must be between 5 minutes and 7 days",
+                "must be between 5 and 1440 (24 hours)",
             ));
         }
 

@@ -139,6 +139,7 @@ pub trait Store: PaymentStore + Send + Sync + 'static {
         session_key_hash: &str,
     ) -> Result<Option<Case>>;
     /// The tenant's cases, newest first.
+    /// The inbox: complete cases (every status but `awaiting_payment`), newest first.
     async fn cases(&self, tenant: TenantId, page: Page) -> Result<Vec<CaseSummary>>;
     async fn count_cases(&self, tenant: TenantId) -> Result<u64>;
 

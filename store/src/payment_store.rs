@@ -189,6 +189,15 @@ pub trait PaymentStore: Send + Sync {
 
     async fn case_payment(&self, tenant: TenantId, case_id: Uuid) -> Result<Option<CasePayment>>;
 
+    /// Cases still awaiting payment, newest first (the inbox's `cases` leaves them out).
+    async fn awaiting_cases(
+        &self,
+        tenant: TenantId,
+        page: crate::Page,
+    ) -> Result<Vec<crate::CaseSummary>>;
+
+    async fn count_awaiting_cases(&self, tenant: TenantId) -> Result<u64>;
+
     /// Writes the attempt (its id the idempotency key) and its reconciliation job, before the
     /// provider is called.
     async fn create_attempt(&self, tenant: TenantId, attempt: &NewAttempt) -> Result<()>;

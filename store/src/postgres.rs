@@ -306,6 +306,52 @@ fn form_parameter_from(row: &PgRow) -> Result<FormParameter> {
 }
 
 impl PgStore {
+    /// The inbox's cases (complete ones), or those still awaiting payment.
+    async fn cases_of(
+        &self,
+        tenant: TenantId,
+        page: Page,
+        awaiting: bool,
+    ) -> Result<Vec<CaseSummary>> {
+        let rows = sqlx::query(
+            "select c.id, c.reference, s.slug as service_slug, c.form_id, c.status, c.created_at \
+             from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id \
+             where c.tenant_id = $1 and (c.status = 'awaiting_payment') = $4 \
+             order by c.created_at desc, c.id \
+             limit $2 offset $3",
+        )
+        .bind(tenant.0)
+        .bind(to_i64(page.limit))
+        .bind(to_i64(page.offset))
+        .bind(awaiting)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CaseSummary {
+                    id: row.try_get("id")?,
+                    reference: row.try_get("reference")?,
+                    service_slug: row.try_get("service_slug")?,
+                    form_id: FormId(row.try_get("form_id")?),
+                    status: parse_status(row.try_get("status")?)?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_cases_of(&self, tenant: TenantId, awaiting: bool) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "select count(*) from cases where tenant_id = $1 \
+             and (status = 'awaiting_payment') = $2",
+        )
+        .bind(tenant.0)
+        .bind(awaiting)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
     /// Stores a case (free, or with its fee) and deletes its draft, in one statement; a case
     /// stored as `received` is complete at once (the same rule as `payments::complete_case`:
     /// `completed_at` set, a `completed` event on the timeline).
@@ -1068,38 +1114,11 @@ impl Store for PgStore {
     }
 
     async fn cases(&self, tenant: TenantId, page: Page) -> Result<Vec<CaseSummary>> {
-        let rows = sqlx::query(
-            "select c.id, c.reference, s.slug as service_slug, c.form_id, c.status, c.created_at \
-             from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id \
-             where c.tenant_id = $1 \
-             order by c.created_at desc, c.id \
-             limit $2 offset $3",
-        )
-        .bind(tenant.0)
-        .bind(to_i64(page.limit))
-        .bind(to_i64(page.offset))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(CaseSummary {
-                    id: row.try_get("id")?,
-                    reference: row.try_get("reference")?,
-                    service_slug: row.try_get("service_slug")?,
-                    form_id: FormId(row.try_get("form_id")?),
-                    status: parse_status(row.try_get("status")?)?,
-                    created_at: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        self.cases_of(tenant, page, false).await
     }
 
     async fn count_cases(&self, tenant: TenantId) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("select count(*) from cases where tenant_id = $1")
-            .bind(tenant.0)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(u64::try_from(n).unwrap_or_default())
+        self.count_cases_of(tenant, false).await
     }
 
     async fn create_staff(&self, staff: &NewStaff) -> Result<StaffId> {

@@ -406,6 +406,52 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// The inbox's cases (complete ones), or those still awaiting payment.
+    async fn cases_of(
+        &self,
+        tenant: TenantId,
+        page: Page,
+        awaiting: bool,
+    ) -> Result<Vec<CaseSummary>> {
+        let rows = sqlx::query(
+            "select c.id, c.reference, s.slug as service_slug, c.form_id, c.status, c.created_at \
+             from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id \
+             where c.tenant_id = ? and (c.status = 'awaiting_payment') = ? \
+             order by c.created_at desc, c.id \
+             limit ? offset ?",
+        )
+        .bind(tenant.0)
+        .bind(awaiting)
+        .bind(to_i64(page.limit))
+        .bind(to_i64(page.offset))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CaseSummary {
+                    id: parse_uuid(row.try_get("id")?)?,
+                    reference: row.try_get("reference")?,
+                    service_slug: row.try_get("service_slug")?,
+                    form_id: FormId(row.try_get("form_id")?),
+                    status: parse_status(row.try_get("status")?)?,
+                    created_at: parse_ts(row.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_cases_of(&self, tenant: TenantId, awaiting: bool) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "select count(*) from cases where tenant_id = ? \
+             and (status = 'awaiting_payment') = ?",
+        )
+        .bind(tenant.0)
+        .bind(awaiting)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
     /// Stores a case (free, or with its fee) and deletes its draft, in one transaction; a
     /// case stored as `received` is complete at once.
     async fn insert_case(
@@ -1214,38 +1260,11 @@ impl Store for SqliteStore {
     }
 
     async fn cases(&self, tenant: TenantId, page: Page) -> Result<Vec<CaseSummary>> {
-        let rows = sqlx::query(
-            "select c.id, c.reference, s.slug as service_slug, c.form_id, c.status, c.created_at \
-             from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id \
-             where c.tenant_id = ? \
-             order by c.created_at desc, c.id \
-             limit ? offset ?",
-        )
-        .bind(tenant.0)
-        .bind(to_i64(page.limit))
-        .bind(to_i64(page.offset))
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(CaseSummary {
-                    id: parse_uuid(row.try_get("id")?)?,
-                    reference: row.try_get("reference")?,
-                    service_slug: row.try_get("service_slug")?,
-                    form_id: FormId(row.try_get("form_id")?),
-                    status: parse_status(row.try_get("status")?)?,
-                    created_at: parse_ts(row.try_get("created_at")?)?,
-                })
-            })
-            .collect()
+        self.cases_of(tenant, page, false).await
     }
 
     async fn count_cases(&self, tenant: TenantId) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("select count(*) from cases where tenant_id = ?")
-            .bind(tenant.0)
-            .fetch_one(&self.read)
-            .await?;
-        Ok(u64::try_from(n).unwrap_or_default())
+        self.count_cases_of(tenant, false).await
     }
 
     async fn create_staff(&self, staff: &NewStaff) -> Result<StaffId> {

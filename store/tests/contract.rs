@@ -235,6 +235,7 @@ contract!(
     an_outbox_job_is_leased_by_one_worker_until_its_lease_runs_out,
     booked_payments_list_what_was_paid_in_the_period,
     other_tenant_cannot_see_or_touch_payments,
+    the_inbox_leaves_out_cases_awaiting_payment_which_have_their_own_list,
 );
 
 #[path = "contract/payments.rs"]

@@ -96,6 +96,22 @@ async fn a_failed_payment_can_be_tried_again_without_filling_the_form_again(db: 
     assert_eq!(early.status, StatusCode::SEE_OTHER);
     assert_eq!(early.location(), payment_url);
 
+    // The clerk's inbox shows complete cases; the unpaid one waits on its own list.
+    let mut clerk = app.browser();
+    clerk.staff_login("clerk.werther", "demo").await;
+    let inbox = clerk.get("/staff/inbox?tenant=werther").await;
+    assert!(
+        !inbox.body.contains(&id),
+        "an unpaid case is not in the inbox"
+    );
+    let waiting = clerk.get("/staff/inbox?tenant=werther&view=awaiting").await;
+    assert!(waiting.body.contains(&id), "{}", waiting.body);
+    assert!(
+        waiting.body.contains("Warten auf Zahlung (1)"),
+        "{}",
+        waiting.body
+    );
+
     // Again, from the payment page: cancelled this time, then paid.
     let token = payment.csrf_token();
     let retry = citizen
@@ -114,6 +130,9 @@ async fn a_failed_payment_can_be_tried_again_without_filling_the_form_again(db: 
         "{}",
         back.location()
     );
+    // Paid: now in the inbox.
+    let inbox = clerk.get("/staff/inbox?tenant=werther").await;
+    assert!(inbox.body.contains(&id), "{}", inbox.body);
     app.stop().await;
 }
 

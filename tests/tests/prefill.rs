@@ -91,7 +91,8 @@ async fn values_from_a_low_login_are_suggestions_the_citizen_may_change(db: Db) 
     assert!(first.attr("#f-vorname", "readonly").is_none(), "editable");
 
     // The citizen applies for someone else's grave in their own name as typed: Erika.
-    let done = citizen.apply(GRAVE_FORM, GRAVE_ANSWERS).await;
+    let submitted = citizen.apply(GRAVE_FORM, GRAVE_ANSWERS).await;
+    let done = citizen.pay_demo(&submitted, "paid").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let case = werther_case_page(&app).await;
     assert!(

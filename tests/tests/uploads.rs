@@ -171,6 +171,13 @@ async fn an_uploaded_file_travels_with_the_case_and_downloads_only_as_an_attachm
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    // The fee is paid (the demo's simulation), so the case is in the clerk's inbox.
+    let paid = citizen.pay_demo(&done, "paid").await;
+    assert!(
+        paid.location().ends_with("/confirmation"),
+        "{}",
+        paid.location()
+    );
 
     let mut clerk = app.browser();
     clerk.staff_login("clerk.werther", "demo").await;

@@ -120,3 +120,9 @@ cash-office-json = Als JSON herunterladen
 cash-office-bad-day = Bitte geben Sie den Tag als Datum an, zum Beispiel 2026-11-27.
 mine-receipt = Zahlungsbeleg (PDF)
 mine-pay = Gebühr bezahlen
+
+## Inbox views
+
+inbox-views = Ansichten
+inbox-view-complete = Eingegangen
+inbox-view-awaiting = Warten auf Zahlung ({ $count })

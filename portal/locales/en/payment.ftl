@@ -120,3 +120,9 @@ cash-office-json = Download as JSON
 cash-office-bad-day = Please give the day as a date, for example 2026-11-27.
 mine-receipt = Payment receipt (PDF)
 mine-pay = Pay the fee
+
+## Inbox views
+
+inbox-views = Views
+inbox-view-complete = Received
+inbox-view-awaiting = Awaiting payment ({ $count })

@@ -226,6 +226,8 @@ fn field(fields: &[(String, String)], name: &str) -> String {
 struct InboxQuery {
     tenant: Option<String>,
     page: Option<String>,
+    /// `awaiting`: the cases still awaiting payment instead of the complete ones.
+    view: Option<String>,
 }
 
 async fn inbox(
@@ -253,19 +255,31 @@ async fn inbox(
         .and_then(|p| p.parse::<u64>().ok())
         .filter(|&p| (1..=100_000).contains(&p))
         .unwrap_or(1);
-    let total = state.store().count_cases(tenant.id).await?;
-    let cases = state
-        .store()
-        .cases(
-            tenant.id,
-            Page {
-                offset: (page_no - 1) * PAGE_SIZE,
-                limit: PAGE_SIZE,
-            },
+    let awaiting = q.view.as_deref() == Some("awaiting");
+    let page = Page {
+        offset: (page_no - 1) * PAGE_SIZE,
+        limit: PAGE_SIZE,
+    };
+    let store = state.store();
+    let awaiting_count = store.count_awaiting_cases(tenant.id).await?;
+    let (total, cases) = if awaiting {
+        (awaiting_count, store.awaiting_cases(tenant.id, page).await?)
+    } else {
+        (
+            store.count_cases(tenant.id).await?,
+            store.cases(tenant.id, page).await?,
         )
-        .await?;
+    };
     Ok(pages::inbox(
-        &ctx, &staff, &catalogue, &visible, tenant, &cases, page_no, total,
+        &ctx,
+        &staff,
+        &catalogue,
+        &visible,
+        tenant,
+        &cases,
+        page_no,
+        total,
+        (awaiting, awaiting_count),
     ))
 }
 

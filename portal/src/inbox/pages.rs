@@ -147,9 +147,27 @@ pub fn inbox(
     cases: &[CaseSummary],
     page_no: u64,
     total: u64,
+    view_awaiting: (bool, u64),
 ) -> Response {
     let lang = ctx.lang;
+    let (awaiting, awaiting_count) = view_awaiting;
     let title = format!("{} – {}", lang.t("inbox-title"), tenant.name);
+    let view_param = if awaiting { "&view=awaiting" } else { "" };
+    // Complete cases by default; those still awaiting payment on their own list.
+    let views_nav = {
+        let inbox_href = format!("/staff/inbox?tenant={}", tenant.slug);
+        let awaiting_href = format!("{inbox_href}&view=awaiting");
+        let awaiting_label = lang.t_args(
+            "inbox-view-awaiting",
+            &[("count", Arg::from(awaiting_count))],
+        );
+        view! {
+            <nav aria-label=lang.t("inbox-views")><ul class="view-tabs">
+                <li><a href=inbox_href aria-current=(!awaiting).then_some("page")>{lang.t("inbox-view-complete")}</a></li>
+                <li><a href=awaiting_href aria-current=awaiting.then_some("page")>{awaiting_label}</a></li>
+            </ul></nav>
+        }
+    };
     let shell = ctx.staff_shell(title.to_owned(), staff);
     let switcher = (visible.len() > 1).then(|| {
         let links = visible
@@ -180,10 +198,10 @@ pub fn inbox(
         .collect_view();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let prev = (page_no > 1).then(|| {
-        view! { <a rel="prev" href=format!("/staff/inbox?tenant={}&page={}", tenant.slug, page_no - 1)>{lang.t("inbox-previous")}</a> }
+        view! { <a rel="prev" href=format!("/staff/inbox?tenant={}{view_param}&page={}", tenant.slug, page_no - 1)>{lang.t("inbox-previous")}</a> }
     });
     let next = (page_no < pages).then(|| {
-        view! { <a rel="next" href=format!("/staff/inbox?tenant={}&page={}", tenant.slug, page_no + 1)>{lang.t("inbox-next")}</a> }
+        view! { <a rel="next" href=format!("/staff/inbox?tenant={}{view_param}&page={}", tenant.slug, page_no + 1)>{lang.t("inbox-next")}</a> }
     });
     let position = lang.t_args(
         "inbox-page-of",
@@ -223,6 +241,7 @@ pub fn inbox(
             <h1>{title.to_owned()}</h1>
 
             {switcher}
+            {views_nav}
             {table}
             {empty}
             <nav class="pagination" aria-label=lang.t("inbox-pagination")>

@@ -179,14 +179,25 @@ pub fn compute_fee(
     })
 }
 
-/// The expiry sent to the provider: the attempt's, but at least 31 minutes after it began
-/// (Stripe's minimum is 30), both from the stored attempt so a retry sends the same value.
+/// The expiry sent to the provider: the attempt's, but at least 31 minutes and less than 24
+/// hours after it began (Stripe takes 30 minutes to 24 hours), both from the stored attempt so
+/// a retry with the same key sends the same value.
 fn provider_expiry(
     (created_at, expires_at): &(chrono::DateTime<Utc>, chrono::DateTime<Utc>),
 ) -> i64 {
     (*expires_at)
         .max(*created_at + chrono::Duration::minutes(31))
+        .min(*created_at + chrono::Duration::hours(24) - chrono::Duration::minutes(5))
         .timestamp()
+}
+
+/// Whether a retry of an attempt the provider never answered may still send its stored
+/// expiry: a provider that needs it at least 30 minutes ahead (Stripe) would refuse a retry
+/// made later. Such an attempt is given up (expired) and a new one, with a new key, is begun;
+/// nothing was charged on it, since the citizen never saw its page.
+fn retry_in_time(attempt: &PaymentAttempt, now: chrono::DateTime<Utc>) -> bool {
+    provider_expiry(&(attempt.created_at, attempt.expires_at))
+        > (now + chrono::Duration::minutes(30) + chrono::Duration::seconds(30)).timestamp()
 }
 
 /// What became of starting a payment.
@@ -227,7 +238,7 @@ pub async fn start(
         return Ok(Started::NoProvider);
     };
     let now = Utc::now();
-    let open = attempts
+    let mut open = attempts
         .iter()
         .rev()
         .find(|a| a.state.is_open() && a.expires_at > now && a.provider == tp.provider.name());
@@ -235,6 +246,24 @@ pub async fn start(
         && let Some(url) = &a.redirect_url
     {
         return Ok(Started::Redirect(url.clone()));
+    }
+    if let Some(a) = open
+        && !retry_in_time(a, now)
+    {
+        state
+            .store()
+            .apply_payment_status(
+                tenant.id,
+                a.id,
+                &StatusUpdate {
+                    event: payments::PaymentEvent::Expired,
+                    transaction_reference: None,
+                    method: None,
+                    actor: "system".into(),
+                },
+            )
+            .await?;
+        open = None;
     }
     let (attempt_id, attempt_expiry) = match open {
         Some(a) => (a.id, (a.created_at, a.expires_at)),

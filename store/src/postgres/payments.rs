@@ -178,6 +178,18 @@ impl PaymentStore for PgStore {
         }))
     }
 
+    async fn awaiting_cases(
+        &self,
+        tenant: TenantId,
+        page: crate::Page,
+    ) -> Result<Vec<crate::CaseSummary>> {
+        self.cases_of(tenant, page, true).await
+    }
+
+    async fn count_awaiting_cases(&self, tenant: TenantId) -> Result<u64> {
+        self.count_cases_of(tenant, true).await
+    }
+
     async fn create_attempt(&self, tenant: TenantId, attempt: &NewAttempt) -> Result<()> {
         let mut tx = self.begin().await?;
         let written = sqlx::query(

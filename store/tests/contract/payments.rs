@@ -650,3 +650,37 @@ pub async fn other_tenant_cannot_see_or_touch_payments(db: Db) {
     let seen: BTreeSet<String> = kinds(store, mine, case).await.into_iter().collect();
     assert!(!seen.contains("note"));
 }
+
+pub async fn the_inbox_leaves_out_cases_awaiting_payment_which_have_their_own_list(db: Db) {
+    let store = &*db.store;
+    let (tenant, case) = case_awaiting_payment(store, "liste", "LIS").await;
+    let (other, _) = case_awaiting_payment(store, "anderswo", "AND").await;
+    let page = store::Page {
+        offset: 0,
+        limit: 10,
+    };
+    assert!(store.cases(tenant, page).await.unwrap().is_empty());
+    assert_eq!(store.count_cases(tenant).await.unwrap(), 0);
+    let waiting = store.awaiting_cases(tenant, page).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].id, case);
+    assert_eq!(store.count_awaiting_cases(tenant).await.unwrap(), 1);
+    // Another municipality's list never holds it.
+    assert!(
+        store
+            .awaiting_cases(other, page)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.id != case)
+    );
+    // Paid: it moves to the inbox.
+    let a = attempt(case, 7000);
+    store.create_attempt(tenant, &a).await.unwrap();
+    store
+        .apply_payment_status(tenant, a.id, &said(PaymentEvent::Paid))
+        .await
+        .unwrap();
+    assert_eq!(store.count_cases(tenant).await.unwrap(), 1);
+    assert_eq!(store.count_awaiting_cases(tenant).await.unwrap(), 0);
+}
