@@ -8,6 +8,17 @@ use crate::params::ParamValue;
 use crate::text::Text;
 use crate::validate::Answers;
 
+/// The most one application may cost online: 1 million euros.
+pub const MAX_FEE_CENTS: i64 = 100_000_000;
+
+/// What [`Fee::assess`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assessed {
+    Free,
+    Due(Due),
+    Invalid,
+}
+
 /// The fee due for one application: a rate in cents times a number of units (1 for a
 /// fixed fee).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,15 +76,26 @@ impl Fee {
 
     /// What is due for these answers with the municipality's parameter values (from
     /// [`crate::FormDefinition::resolve_params`]): the rate and how many units. `None` when
-    /// nothing is due online, or the unit answer is missing or not a whole number >= 1.
+    /// nothing is due online or the fee cannot be computed ([`Fee::assess`] tells which).
     pub fn due(&self, answers: &Answers, params: &BTreeMap<String, ParamValue>) -> Option<Due> {
+        match self.assess(answers, params) {
+            Assessed::Due(due) => Some(due),
+            Assessed::Free | Assessed::Invalid => None,
+        }
+    }
+
+    /// The fee for these answers: nothing to pay (no fee, a rate of 0, zero units), an
+    /// amount, or `Invalid` when the declared fee cannot be computed (the unit answer missing
+    /// or not a whole number, or an amount beyond what can be paid). An invalid fee must never
+    /// be taken for a free one.
+    pub fn assess(&self, answers: &Answers, params: &BTreeMap<String, ParamValue>) -> Assessed {
         let rate =
             |cents: i64, param: &Option<String>| match param.as_ref().and_then(|p| params.get(p)) {
                 Some(ParamValue::Int(n)) => *n,
                 _ => cents,
             };
         let due = match self {
-            Fee::None { .. } => return None,
+            Fee::None { .. } => return Assessed::Free,
             Fee::Fixed {
                 cents, cents_param, ..
             } => Due {
@@ -85,12 +107,29 @@ impl Fee {
                 cents_param,
                 unit_field,
                 ..
-            } => Due {
-                unit_cents: rate(*cents_per_unit, cents_param),
-                quantity: answers.get(unit_field)?.parse().ok()?,
-            },
+            } => {
+                let Some(quantity) = answers.get(unit_field).and_then(|v| v.parse().ok()) else {
+                    return Assessed::Invalid;
+                };
+                Due {
+                    unit_cents: rate(*cents_per_unit, cents_param),
+                    quantity,
+                }
+            }
         };
-        (due.quantity >= 1 && due.unit_cents > 0 && due.total().is_some()).then_some(due)
+        if due.quantity < 0 || due.unit_cents < 0 {
+            return Assessed::Invalid;
+        }
+        if due.quantity == 0 || due.unit_cents == 0 {
+            return Assessed::Free;
+        }
+        // Card and platform payments top out far below this; beyond it, it is a mistake.
+        match due.total() {
+            Some(total) if total <= MAX_FEE_CENTS && u32::try_from(due.quantity).is_ok() => {
+                Assessed::Due(due)
+            }
+            _ => Assessed::Invalid,
+        }
     }
 
     /// The money parameter the rate comes from, if any.
@@ -150,6 +189,28 @@ mod tests {
             per_year().amount_cents(&answers(&[("jahre", "zehn")])),
             None
         );
+    }
+
+    #[test]
+    fn a_fee_that_cannot_be_computed_is_invalid_never_free() {
+        let none = BTreeMap::new();
+        assert_eq!(
+            per_year().assess(&answers(&[("jahre", "4294967296")]), &none),
+            Assessed::Invalid
+        );
+        assert_eq!(per_year().assess(&answers(&[]), &none), Assessed::Invalid);
+        assert_eq!(
+            per_year().assess(&answers(&[("jahre", "-1")]), &none),
+            Assessed::Invalid
+        );
+        assert_eq!(
+            per_year().assess(&answers(&[("jahre", "0")]), &none),
+            Assessed::Free
+        );
+        assert!(matches!(
+            per_year().assess(&answers(&[("jahre", "10")]), &none),
+            Assessed::Due(_)
+        ));
     }
 
     #[test]

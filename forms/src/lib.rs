@@ -34,7 +34,7 @@ pub use definition::{
     Rule, Step, TrustLevel, UnknownTrustLevel, ValueFormat,
 };
 pub use error_code::ErrorCode;
-pub use fee::{Due, Fee};
+pub use fee::{Assessed, Due, Fee, MAX_FEE_CENTS};
 pub use iban::{Iban, IbanError, iban_length};
 pub use journey::{Journey, Progress, Typed};
 pub use lint::{DefinitionError, Problem};

@@ -255,6 +255,10 @@ pub trait PaymentStore: Send + Sync {
         refund: &NewRefund,
     ) -> Result<std::result::Result<(), RefundError>>;
 
+    /// Refunds through the provider still waiting for its answer (the call timed out or the
+    /// portal stopped): id (the idempotency key to ask again with) and amount.
+    async fn pending_refunds(&self, tenant: TenantId, attempt: Uuid) -> Result<Vec<(Uuid, Cents)>>;
+
     /// The provider's answer to a refund: done (with its id) or failed (with the message).
     async fn finish_refund(
         &self,

@@ -90,6 +90,12 @@ impl Page {
             .unwrap_or_else(|| panic!("no form on the page:\n{}", self.body))
     }
 
+    /// The CSRF token of the form matching `css` (on pages with several forms).
+    pub fn csrf_token_of(&self, css: &str) -> String {
+        self.attr(&format!("{css} input[name=_csrf]"), "value")
+            .unwrap_or_else(|| panic!("no form {css} with a token:\n{}", self.body))
+    }
+
     pub fn csrf_token(&self) -> String {
         self.attr("input[name=_csrf]", "value")
             .unwrap_or_else(|| panic!("no CSRF token on the page:\n{}", self.body))

@@ -1316,7 +1316,112 @@ async fn a_long_attempt_time_never_asks_stripe_for_more_than_24_hours(db: Db) {
     app.stop().await;
 }
 
+/// A clerk refunds through Stripe; when Stripe does not answer, the refund stays requested
+/// and counts as booked, and the next refund first asks again with the same key: nothing is
+/// refunded twice, and never more than was paid.
+async fn a_refund_stripe_did_not_answer_is_asked_again_never_made_twice(db: Db) {
+    let fake = FakeStripe::start().await;
+    let app = portal_with_stripe(db, &fake, &fake.api_base()).await;
+    let mut citizen = jonas(&app).await;
+    let check = citizen.walk_to_check(GRAVE_FORM, GRAVE_ANSWERS).await;
+    let submitted = submit(&mut citizen, &check).await;
+    let payment_url = submitted.location();
+    let case = case_id(&payment_url);
+    let page = citizen.get(&payment_url).await;
+    let (session, attempt) = offered_session(&page);
+    fake.set_outcome(&session, Outcome::PaidByCard);
+    let back = citizen
+        .get(&format!(
+            "/werther/cases/{case}/payment/return?attempt={attempt}"
+        ))
+        .await;
+    assert!(
+        back.location().ends_with("/confirmation"),
+        "{}",
+        back.location()
+    );
+
+    let mut clerk = app.browser();
+    clerk.staff_login("clerk.werther", "demo").await;
+    let case_page = format!("/staff/cases/{case}");
+    let refund = |page: &Page, amount: &str| {
+        let token = page.csrf_token_of("form[action$='/refund']");
+        vec![
+            ("_csrf".to_owned(), token),
+            ("attempt".to_owned(), attempt.clone()),
+            ("amount".to_owned(), amount.to_owned()),
+            ("reason".to_owned(), "Antrag zurückgenommen".to_owned()),
+        ]
+    };
+    let page = clerk.get(&case_page).await;
+    assert!(
+        page.body
+            .contains("Die Erstattung geht über den Zahlungsdienst"),
+        "{}",
+        page.body
+    );
+    fake.set_unavailable(true);
+    let fields = refund(&page, "100,00");
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let pending = clerk.post(&format!("{case_page}/refund"), &fields).await;
+    assert_eq!(
+        pending.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        pending.body
+    );
+    assert!(
+        pending.body.contains("noch nicht bestätigt"),
+        "{}",
+        pending.body
+    );
+    assert!(fake.refunds(&session).is_empty());
+    // Requested counts as booked: 300 more would exceed what is left (250).
+    fake.set_unavailable(false);
+    let page = clerk.get(&case_page).await;
+    let fields = refund(&page, "300,00");
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let too_much = clerk.post(&format!("{case_page}/refund"), &fields).await;
+    assert_eq!(
+        too_much.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        too_much.body
+    );
+    // The pending one was asked again first, with its key: Stripe refunded it once.
+    assert_eq!(
+        fake.refunds(&session)
+            .iter()
+            .map(|r| r.1)
+            .collect::<Vec<_>>(),
+        vec![10_000]
+    );
+    let page = clerk.get(&case_page).await;
+    let fields = refund(&page, "50,00");
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let done = clerk.post(&format!("{case_page}/refund"), &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(
+        fake.refunds(&session).iter().map(|r| r.1).sum::<i64>(),
+        15_000
+    );
+    let page = clerk.get(&case_page).await;
+    assert!(page.body.contains("teilweise erstattet"), "{}", page.body);
+    assert!(page.body.contains("150,00 €"), "{}", page.body);
+    app.stop().await;
+}
+
 both_databases!(
+    a_refund_stripe_did_not_answer_is_asked_again_never_made_twice,
     a_citizen_pays_by_card_on_stripe_and_the_return_page_confirms_it,
     the_provider_down_gives_try_again_later_and_no_second_charge_after_recovery,
     a_webhook_replay_leaves_every_payment_as_stripe_has_it,

@@ -126,3 +126,7 @@ mine-pay = Gebühr bezahlen
 inbox-views = Ansichten
 inbox-view-complete = Eingegangen
 inbox-view-awaiting = Warten auf Zahlung ({ $count })
+check-fee-problem-title = Der Antrag kann so nicht abgeschickt werden
+check-fee-invalid = Für Ihre Angaben lässt sich die Gebühr nicht berechnen. Bitte prüfen Sie die Angaben, nach denen sich die Gebühr richtet (zum Beispiel die Zahl der Jahre). Ihre Angaben sind gespeichert.
+check-fee-no-provider = Die Online-Zahlung ist für diese Leistung hier noch nicht eingerichtet. Ihre Angaben sind gespeichert; bitte wenden Sie sich an die Verwaltung.
+pay-refund-error-pending = Der Zahlungsdienst hat eine Erstattung noch nicht bestätigt. Sie ist vorgemerkt und zählt schon als gebucht; beim nächsten Versuch wird sie erneut abgefragt, nicht doppelt ausgeführt.

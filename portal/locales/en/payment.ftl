@@ -126,3 +126,7 @@ mine-pay = Pay the fee
 inbox-views = Views
 inbox-view-complete = Received
 inbox-view-awaiting = Awaiting payment ({ $count })
+check-fee-problem-title = The application cannot be submitted like this
+check-fee-invalid = The fee cannot be worked out from your answers. Please check the answers the fee depends on (for example the number of years). Your answers are saved.
+check-fee-no-provider = Online payment is not set up for this service here yet. Your answers are saved; please contact the administration.
+pay-refund-error-pending = The payment service has not confirmed a refund yet. It is noted and already counts as booked; the next try asks about it again instead of refunding twice.

@@ -845,8 +845,14 @@ pub async fn check_page(
                 files: &draft_files(&state, tenant, &opened).await?,
             },
             opened.draft.id,
-            case_fee(&state, tenant, &opened, &answers, ctx.lang).as_ref(),
-            pages::CheckState::default(),
+            case_fee(&state, tenant, &opened, &answers, ctx.lang)
+                .ok()
+                .flatten()
+                .as_ref(),
+            pages::CheckState {
+                fee_problem: case_fee(&state, tenant, &opened, &answers, ctx.lang).err(),
+                ..pages::CheckState::default()
+            },
         )),
         Err(errors) => Ok(to_first_error(tenant, &opened, &journey, &errors)),
     }
@@ -891,25 +897,30 @@ fn to_first_error(
 }
 
 /// The fee of these answers as the server computes it, with whether this municipality lets
-/// the service be paid later.
+/// the service be paid later. `Err` names the text that explains why it cannot be submitted:
+/// a fee these answers give no payable amount for, or no way to pay it here.
 fn case_fee(
     state: &AppState,
     tenant: &Tenant,
     opened: &Opened,
     answers: &forms::Answers,
     lang: crate::i18n::Lang,
-) -> Option<store::CaseFee> {
-    let pay_later = state
-        .providers()
-        .for_tenant(tenant)
+) -> Result<Option<store::CaseFee>, &'static str> {
+    let provider = state.providers().for_tenant(tenant);
+    let pay_later = provider
+        .as_ref()
         .is_some_and(|p| p.pay_later.contains(&opened.offering.service.slug));
-    crate::payment::compute_fee(
+    match crate::payment::compute_fee(
         &opened.offering.form,
         answers,
         &opened.offering.params,
         lang.code(),
         pay_later,
-    )
+    ) {
+        Err(crate::payment::FeeInvalid) => Err("check-fee-invalid"),
+        Ok(Some(_)) if provider.is_none() => Err("check-fee-no-provider"),
+        Ok(fee) => Ok(fee),
+    }
 }
 
 /// The declaration ticked: the case is stored, the draft deleted, in one transaction.
@@ -948,6 +959,7 @@ pub async fn check_submit(
             token_expired: !token_ok,
             declaration_missing: token_ok && !declared,
             declared,
+            fee_problem: None,
         };
         return Ok(pages::check(
             &ctx,
@@ -959,11 +971,38 @@ pub async fn check_submit(
                 files: &draft_files(&state, tenant, &opened).await?,
             },
             opened.draft.id,
-            case_fee(&state, tenant, &opened, &answers, ctx.lang).as_ref(),
+            case_fee(&state, tenant, &opened, &answers, ctx.lang)
+                .ok()
+                .flatten()
+                .as_ref(),
             check,
         ));
     }
-    let fee = case_fee(&state, tenant, &opened, &answers, ctx.lang);
+    // A fee that cannot be computed, or cannot be paid here, is never stored as free: the
+    // check page again, answers kept, with the reason.
+    let fee = match case_fee(&state, tenant, &opened, &answers, ctx.lang) {
+        Ok(fee) => fee,
+        Err(problem) => {
+            return Ok(pages::check(
+                &ctx,
+                tenant,
+                &opened.offering,
+                &journey,
+                crate::views::Given {
+                    answers: &answers,
+                    files: &draft_files(&state, tenant, &opened).await?,
+                },
+                opened.draft.id,
+                None,
+                pages::CheckState {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    declared,
+                    fee_problem: Some(problem),
+                    ..pages::CheckState::default()
+                },
+            ));
+        }
+    };
 
     // An anonymous browser gets a session now, so that the confirmation stays reachable; a
     // logged-in citizen has one, and the case is theirs.

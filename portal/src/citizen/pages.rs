@@ -354,6 +354,8 @@ pub struct CheckState {
     pub declaration_missing: bool,
     /// The box as last posted.
     pub declared: bool,
+    /// Why the fee stops the submission (a text key), if it does.
+    pub fee_problem: Option<&'static str>,
 }
 
 impl Default for CheckState {
@@ -363,6 +365,7 @@ impl Default for CheckState {
             token_expired: false,
             declaration_missing: false,
             declared: false,
+            fee_problem: None,
         }
     }
 }
@@ -396,7 +399,15 @@ pub fn check(
         |d| d.get(lang.code()).to_owned(),
     );
     let declaration_error = lang.t("check-declaration-missing");
-    let alert = if state.token_expired {
+    let alert = if let Some(problem) = state.fee_problem {
+        Some(
+            views::notice_alert(
+                lang.t("check-fee-problem-title").to_owned(),
+                lang.t(problem).to_owned(),
+            )
+            .into_any(),
+        )
+    } else if state.token_expired {
         Some(
             views::notice_alert(
                 lang.t("csrf-expired-title").to_owned(),

@@ -213,11 +213,13 @@ pub async fn pay(
 /// `form-action` allows only this site, so a form cannot redirect elsewhere).
 pub async fn after_start(
     state: &AppState,
-    ctx: &PageCtx,
+    _ctx: &PageCtx,
     tenant: &Tenant,
     case: &Case,
 ) -> AppResult<Response> {
-    let title = service_title(state, tenant, case, ctx.lang);
+    // In German whatever the page's language: a retry with the same key must send the same
+    // text, or the provider refuses it as a different request.
+    let title = service_title(state, tenant, case, Lang::De);
     let started = super::start(state, tenant, case, &title).await?;
     let page = payment_url(tenant, case.id);
     Ok(match started {

@@ -266,6 +266,32 @@ pub async fn refund(
         .providers()
         .for_tenant(&tenant)
         .filter(|p| p.provider.name() == attempt.provider && p.provider.refunds());
+    // A refund the provider has not answered yet is asked about again first, with its own
+    // key: it may have gone through, and a new one must not be added on top of it.
+    if let (Some(p), Some(reference)) = (&provider, &attempt.provider_reference) {
+        for (pending, amount) in state.store().pending_refunds(tenant.id, attempt_id).await? {
+            match provider_refund(p, reference, pending, amount).await {
+                Some(outcome) => {
+                    state
+                        .store()
+                        .finish_refund(tenant.id, pending, outcome)
+                        .await?;
+                }
+                None => {
+                    draft.error = Some("pay-refund-error-pending");
+                    return refused(
+                        &state,
+                        &ctx,
+                        &staff,
+                        &id,
+                        &draft,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                    )
+                    .await;
+                }
+            }
+        }
+    }
     let refund_id = Uuid::new_v4();
     let begun = state
         .store()
@@ -313,37 +339,66 @@ pub async fn refund(
             .await;
         }
     }
-    if let (Some(p), Some(reference)) = (provider, &attempt.provider_reference) {
-        let outcome = p
-            .provider
-            .refund(&RefundRequest {
-                idempotency_key: refund_id.to_string(),
-                provider_reference: reference.clone(),
-                amount: Cents(amount),
-            })
-            .await;
-        let outcome = match outcome {
-            Ok(done) => Ok(done.provider_refund_id),
-            Err(PaymentError::Unavailable(e)) => {
-                // Left as requested: the clerk may try again (same amount counts as booked
-                // until it fails), and the provider's word settles it.
-                tracing::warn!(tenant = %tenant.slug, refund = %refund_id, error = %e, "refund: provider unavailable");
-                Err(format!("provider unavailable: {e}"))
+    if let (Some(p), Some(reference)) = (&provider, &attempt.provider_reference) {
+        match provider_refund(p, reference, refund_id, Cents(amount)).await {
+            Some(outcome) => {
+                let failed = outcome.is_err();
+                state
+                    .store()
+                    .finish_refund(tenant.id, refund_id, outcome)
+                    .await?;
+                if failed {
+                    draft.error = Some("pay-refund-error-provider");
+                    return refused(&state, &ctx, &staff, &id, &draft, StatusCode::BAD_GATEWAY)
+                        .await;
+                }
             }
-            Err(e) => Err(e.to_string()),
-        };
-        let failed = outcome.is_err();
-        state
-            .store()
-            .finish_refund(tenant.id, refund_id, outcome)
-            .await?;
-        if failed {
-            draft.error = Some("pay-refund-error-provider");
-            return refused(&state, &ctx, &staff, &id, &draft, StatusCode::BAD_GATEWAY).await;
+            None => {
+                // Left as requested: it counts as booked, and the next refund asks again.
+                draft = RefundDraft {
+                    error: Some("pay-refund-error-pending"),
+                    ..RefundDraft::default()
+                };
+                return refused(
+                    &state,
+                    &ctx,
+                    &staff,
+                    &id,
+                    &draft,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                )
+                .await;
+            }
         }
     }
     tracing::info!(tenant = %tenant.slug, case = %case.id, refund = %refund_id, "refund recorded");
     Ok(Redirect::to(&format!("/staff/cases/{}#payment-title", case.id)).into_response())
+}
+
+/// Asks the provider to refund (again, with the same key when asked before). `None`: no
+/// answer (unavailable), so the refund stays requested.
+async fn provider_refund(
+    p: &super::TenantProvider,
+    reference: &str,
+    id: Uuid,
+    amount: Cents,
+) -> Option<Result<String, String>> {
+    match p
+        .provider
+        .refund(&RefundRequest {
+            idempotency_key: id.to_string(),
+            provider_reference: reference.to_owned(),
+            amount,
+        })
+        .await
+    {
+        Ok(done) => Some(Ok(done.provider_refund_id)),
+        Err(PaymentError::Unavailable(e)) => {
+            tracing::warn!(refund = %id, error = %e, "refund: provider unavailable");
+            None
+        }
+        Err(e) => Some(Err(e.to_string())),
+    }
 }
 
 /// The case page again, with what the clerk typed and why it was refused.

@@ -150,34 +150,45 @@ fn build_provider(config: &config::ProviderConfig) -> anyhow::Result<Arc<dyn Pay
 }
 
 /// The fee of an application as the server computes it: from the form version, the answers
-/// and the municipality's parameter values. Never from the browser. `None`: nothing to pay
-/// online.
+/// and the municipality's parameter values. Never from the browser. `Ok(None)`: nothing to
+/// pay online; `Err`: the form declares a fee these answers do not give a payable amount for
+/// (the submission is refused, never stored as free).
 pub fn compute_fee(
     form: &forms::FormDefinition,
     answers: &forms::Answers,
     params: &forms::Params,
     lang: &str,
     pay_later: bool,
-) -> Option<CaseFee> {
+) -> Result<Option<CaseFee>, FeeInvalid> {
     let resolved = form.resolve_params(params);
-    let due = form.fee.due(answers, &resolved)?;
-    let amount = due.total()?;
+    let due = match form.fee.assess(answers, &resolved) {
+        forms::Assessed::Free => return Ok(None),
+        forms::Assessed::Invalid => return Err(FeeInvalid),
+        forms::Assessed::Due(due) => due,
+    };
+    let (Some(amount), Ok(quantity)) = (due.total(), u32::try_from(due.quantity)) else {
+        return Err(FeeInvalid);
+    };
     let title = form.title.get(lang).to_owned();
     let description = match &form.fee {
         forms::Fee::PerUnit { unit, .. } => format!("{title} ({})", unit.get(lang)),
         _ => title,
     };
-    Some(CaseFee {
+    Ok(Some(CaseFee {
         amount: Cents(amount),
         currency: "EUR".into(),
         items: vec![FeeItem {
             description,
-            quantity: u32::try_from(due.quantity).ok()?,
+            quantity,
             unit_amount: Cents(due.unit_cents),
         }],
         pay_later,
-    })
+    }))
 }
+
+/// A declared fee these answers give no payable amount for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeeInvalid;
 
 /// The expiry sent to the provider: the attempt's, but at least 31 minutes and less than 24
 /// hours after it began (Stripe takes 30 minutes to 24 hours), both from the stored attempt so
@@ -389,4 +400,63 @@ pub async fn check(
         }
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn grave() -> forms::FormDefinition {
+        forms::FormDefinition::from_json(include_str!(
+            "../../demo/forms/grabnutzungsrecht-verlaengerung.json"
+        ))
+        .unwrap()
+    }
+
+    fn years(n: &str) -> forms::Answers {
+        forms::Answers(std::collections::BTreeMap::from([(
+            "jahre".to_owned(),
+            n.to_owned(),
+        )]))
+    }
+
+    #[test]
+    fn the_fee_comes_from_the_answers_and_the_municipalitys_rate() {
+        let params =
+            forms::Params::defaults().with("gebuehr_pro_jahr", forms::ParamValue::Int(4000));
+        let fee = compute_fee(&grave(), &years("10"), &params, "de", false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(fee.amount, Cents(40_000));
+        assert_eq!(fee.items[0].quantity, 10);
+        assert_eq!(fee.items[0].unit_amount, Cents(4000));
+    }
+
+    #[test]
+    fn a_fee_beyond_range_is_refused_never_free() {
+        let params = forms::Params::defaults();
+        for n in ["4294967296", "9223372036854775807", "-3", "zehn"] {
+            assert_eq!(
+                compute_fee(&grave(), &years(n), &params, "de", false),
+                Err(FeeInvalid),
+                "{n}"
+            );
+        }
+        // A rate of 0 set by the municipality: nothing to pay.
+        let free = forms::Params::defaults().with("gebuehr_pro_jahr", forms::ParamValue::Int(0));
+        assert_eq!(
+            compute_fee(&grave(), &years("10"), &free, "de", false),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn the_expiry_sent_to_the_provider_stays_within_30_minutes_and_24_hours() {
+        let t0 = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let short = provider_expiry(&(t0, t0 + chrono::Duration::minutes(5)));
+        assert_eq!(short, (t0 + chrono::Duration::minutes(31)).timestamp());
+        let long = provider_expiry(&(t0, t0 + chrono::Duration::hours(30)));
+        assert!(long < (t0 + chrono::Duration::hours(24)).timestamp());
+    }
 }

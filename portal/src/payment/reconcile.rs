@@ -2,8 +2,9 @@
 //! still open. The work is an outbox job per attempt (`reconcile_payment`), leased by one
 //! instance at a time (`for update skip locked` on PostgreSQL), retried with exponential
 //! backoff and jitter, and dead-lettered after too many failures. An attempt past its expiry
-//! that the provider still calls open is marked expired; a later confirmed payment still
-//! counts (the state machine applies it).
+//! that the provider still calls open is marked expired; failed, cancelled and expired
+//! attempts are still asked about hourly for 48 hours, since money taken late still counts
+//! (the state machine applies it).
 
 use std::time::Duration;
 
@@ -17,9 +18,15 @@ use crate::state::AppState;
 
 pub const KIND: &str = "reconcile_payment";
 /// How long a worker holds a job before another may take it.
-const LEASE_SECS: i64 = 120;
-/// After this many failed attempts a job is dead-lettered and shown to admins.
-const MAX_ATTEMPTS: u32 = 30;
+const LEASE_SECS: i64 = 180;
+/// After this many tries a failing job is dead-lettered and shown to admins.
+const MAX_ATTEMPTS: u32 = 100;
+/// How long after its expiry an unpaid attempt is still asked about, hourly: a platform page
+/// or a direct debit may still bring the money, which then counts.
+const GRACE_HOURS: i64 = 48;
+/// At most this many jobs per lease, so that a round (every call has a 15 s timeout) ends well
+/// inside the lease.
+const BATCH: u32 = 4;
 
 /// The delay before the next try: 1 minute doubling up to 1 hour, with up to 20% jitter, so
 /// that instances and attempts do not ask in lock step.
@@ -36,7 +43,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
         .store()
         .lease_jobs(
             &[KIND],
-            20,
+            BATCH,
             now,
             now + chrono::Duration::seconds(LEASE_SECS),
         )
@@ -69,7 +76,7 @@ async fn work(state: &AppState, job: &OutboxJob) -> anyhow::Result<()> {
         store.job_done(job.id).await?;
         return Ok(());
     };
-    if !attempt.state.is_open() {
+    if attempt.state.is_paid() {
         store.job_done(job.id).await?;
         return Ok(());
     }
@@ -77,19 +84,42 @@ async fn work(state: &AppState, job: &OutboxJob) -> anyhow::Result<()> {
         .tenant_by_id(job.tenant_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("tenant gone"))?;
-    let expired = attempt.expires_at <= Utc::now();
-    if attempt.provider_reference.is_some() {
+    let now = Utc::now();
+    let grace_over = attempt.expires_at + chrono::Duration::hours(GRACE_HOURS) <= now;
+    if !attempt.state.is_open() {
+        // Failed, cancelled or expired: asked hourly until the grace period is over.
+        if grace_over || attempt.provider_reference.is_none() {
+            store.job_done(job.id).await?;
+            return Ok(());
+        }
         match super::check(state, tenant.id, &tenant.slug, &attempt, "reconciliation").await {
-            Ok(Some(applied)) if !applied.to.is_open() => {
-                // Final: the store ended the job with the transition.
+            Ok(Some(applied)) if applied.to.is_paid() => return Ok(()),
+            Ok(_) => {}
+            Err(payments::PaymentError::NotFound) => {
+                store.job_done(job.id).await?;
                 return Ok(());
             }
+            Err(e) => return Err(e.into()),
+        }
+        store
+            .job_retry(job.id, now + chrono::Duration::hours(1), "not paid", false)
+            .await?;
+        return Ok(());
+    }
+    let expired = attempt.expires_at <= now;
+    if attempt.provider_reference.is_some() {
+        match super::check(state, tenant.id, &tenant.slug, &attempt, "reconciliation").await {
+            Ok(Some(applied)) if applied.to.is_paid() => return Ok(()),
             Ok(_) => {}
             Err(payments::PaymentError::NotFound) if expired => {}
             Err(e) => return Err(e.into()),
         }
     }
-    if expired {
+    let current = store
+        .attempt(tenant.id, attempt.id)
+        .await?
+        .map_or(attempt.state, |a| a.state);
+    if expired && current.is_open() {
         store
             .apply_payment_status(
                 tenant.id,
@@ -102,12 +132,14 @@ async fn work(state: &AppState, job: &OutboxJob) -> anyhow::Result<()> {
                 },
             )
             .await?;
-        return Ok(());
     }
-    // Still open: ask again later, not after the attempt's expiry.
-    let next =
-        (Utc::now() + backoff(job.attempts)).min(attempt.expires_at + chrono::Duration::seconds(5));
-    store.job_retry(job.id, next, "still open", false).await?;
+    // Ask again later: while open, with backoff, not after the expiry; afterwards hourly.
+    let next = if current.is_open() && !expired {
+        (now + backoff(job.attempts)).min(attempt.expires_at + chrono::Duration::seconds(5))
+    } else {
+        now + chrono::Duration::hours(1)
+    };
+    store.job_retry(job.id, next, "not paid yet", false).await?;
     Ok(())
 }
 

@@ -93,7 +93,7 @@ impl PaymentProvider for Simulated {
             redirect_url: format!("/demo-payment/{reference}"),
             transaction_reference: Some(format!(
                 "DEMO-KZ-{}",
-                &reference[4..12.min(reference.len())].to_uppercase()
+                reference.get(4..12).unwrap_or_default().to_uppercase()
             )),
             provider_reference: reference,
         })

@@ -414,8 +414,9 @@ impl PaymentStore for PgStore {
                 completed = complete_case(&mut tx, tenant, current.case_id, &update.actor).await?;
             }
         }
-        // Nothing left to ask the provider about this attempt once it is final.
-        if !to.is_open() {
+        // Nothing left to ask the provider once it is paid. (A failed, cancelled or expired
+        // attempt is still asked for a while: money taken late still counts.)
+        if to.is_paid() {
             sqlx::query(
                 "update outbox_jobs set done_at = coalesce(done_at, now()) \
                  where idempotency_key = $1",
@@ -533,6 +534,20 @@ impl PaymentStore for PgStore {
         }
         tx.commit().await?;
         Ok(Ok(()))
+    }
+
+    async fn pending_refunds(&self, tenant: TenantId, attempt: Uuid) -> Result<Vec<(Uuid, Cents)>> {
+        let rows = sqlx::query(
+            "select id, amount_cents from refunds where tenant_id = $1 and attempt_id = $2 \
+             and state = 'requested' and via = 'provider' order by created_at, id",
+        )
+        .bind(tenant.0)
+        .bind(attempt)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, Cents(row.try_get("amount_cents")?))))
+            .collect()
     }
 
     async fn finish_refund(
@@ -756,7 +771,16 @@ async fn book_refund(
     let current = PgStore::attempt_locked(tx, tenant, attempt.id)
         .await?
         .ok_or_else(|| StoreError::Corrupt("refunded attempt vanished".into()))?;
-    let total = Cents(current.refunded.0.saturating_add(amount.0));
+    // What the provider reported (a status read may already count this refund) or the sum
+    // of the refunds done, whichever is more: never both added up.
+    let done: i64 = sqlx::query_scalar(
+        "select coalesce(sum(amount_cents), 0)::bigint from refunds \
+         where attempt_id = $1 and state = 'done'",
+    )
+    .bind(attempt.id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let total = Cents(current.refunded.0.max(done));
     let event = PaymentEvent::Refunded {
         total,
         amount: current.amount,

@@ -408,8 +408,9 @@ impl PaymentStore for SqliteStore {
                 completed = complete_case(&mut tx, tenant, current.case_id, &update.actor).await?;
             }
         }
-        // Nothing left to ask the provider about this attempt once it is final.
-        if !to.is_open() {
+        // Nothing left to ask the provider once it is paid. (A failed, cancelled or expired
+        // attempt is still asked for a while: money taken late still counts.)
+        if to.is_paid() {
             sqlx::query(
                 "update outbox_jobs set done_at = coalesce(done_at, ?) \
                  where idempotency_key = ?",
@@ -531,6 +532,25 @@ impl PaymentStore for SqliteStore {
         }
         tx.commit().await?;
         Ok(Ok(()))
+    }
+
+    async fn pending_refunds(&self, tenant: TenantId, attempt: Uuid) -> Result<Vec<(Uuid, Cents)>> {
+        let rows = sqlx::query(
+            "select id, amount_cents from refunds where tenant_id = ? and attempt_id = ? \
+             and state = 'requested' and via = 'provider' order by created_at, id",
+        )
+        .bind(tenant.0)
+        .bind(attempt.hyphenated().to_string())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    parse_uuid(row.try_get("id")?)?,
+                    Cents(row.try_get("amount_cents")?),
+                ))
+            })
+            .collect()
     }
 
     async fn finish_refund(
@@ -755,7 +775,15 @@ async fn book_refund(
     let current = SqliteStore::attempt_in(tx, tenant, attempt.id)
         .await?
         .ok_or_else(|| StoreError::Corrupt("refunded attempt vanished".into()))?;
-    let total = Cents(current.refunded.0.saturating_add(amount.0));
+    // What the provider reported (a status read may already count this refund) or the sum
+    // of the refunds done, whichever is more: never both added up.
+    let done: i64 = sqlx::query_scalar(
+        "select coalesce(sum(amount_cents), 0) from refunds where attempt_id = ? and state = 'done'",
+    )
+    .bind(attempt.id.hyphenated().to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    let total = Cents(current.refunded.0.max(done));
     let event = PaymentEvent::Refunded {
         total,
         amount: current.amount,

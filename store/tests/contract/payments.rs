@@ -455,12 +455,31 @@ pub async fn an_outbox_job_is_leased_by_one_worker_until_its_lease_runs_out(db: 
         .await
         .unwrap();
     assert_eq!(retried[0].attempts, 1);
-    // A final state ends the job.
+    // Cancelled: still asked about (money taken late counts); paid: the job ends.
     store
         .apply_payment_status(tenant, a.id, &said(PaymentEvent::Cancelled))
         .await
         .unwrap();
-    let after = due + Duration::seconds(120);
+    let later_still = due + Duration::seconds(120);
+    let asked_again = store
+        .lease_jobs(
+            &["reconcile_payment"],
+            10,
+            later_still,
+            later_still + Duration::seconds(60),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        asked_again.len(),
+        1,
+        "a cancelled attempt is still asked about"
+    );
+    store
+        .apply_payment_status(tenant, a.id, &said(PaymentEvent::Paid))
+        .await
+        .unwrap();
+    let after = due + Duration::seconds(240);
     assert!(
         store
             .lease_jobs(
