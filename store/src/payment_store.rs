@@ -158,6 +158,21 @@ pub struct OutboxJob {
     pub attempts: u32,
 }
 
+/// A refund carried out (through the provider, or to be paid out by the cash office), for the
+/// cash office export.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookedRefund {
+    pub case_reference: String,
+    pub attempt_id: Uuid,
+    pub provider: String,
+    pub transaction_reference: Option<String>,
+    pub amount: Cents,
+    pub currency: String,
+    pub via: RefundVia,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
 /// A booked payment for the cash office export.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BookedPayment {
@@ -278,6 +293,14 @@ pub trait PaymentStore: Send + Sync {
         actor: &str,
         detail: &serde_json::Value,
     ) -> Result<()>;
+
+    /// Refunds done in `[from, to)`, oldest first.
+    async fn booked_refunds(
+        &self,
+        tenant: TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<BookedRefund>>;
 
     /// Payments booked (paid) in `[from, to)`, oldest first (the portal passes the bounds of
     /// a local day).

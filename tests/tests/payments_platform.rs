@@ -991,13 +991,23 @@ async fn a_clerk_refunds_through_the_cash_office_and_never_more_than_was_paid(db
     let booked: i64 = refunds(&app, &attempt).await.iter().map(|r| r.0).sum();
     assert_eq!(booked, FEE_CENTS);
     // And the clerk is told why (as when another clerk refunded the rest a moment before).
-    // Last, as it fails at the time of writing: the message is shown only inside the refund
-    // form, which is gone once nothing is left to refund.
     assert!(
         more.body.contains("höher als"),
         "the refusal says why: {}",
         more.body
     );
+    // The cash office's list of the day's refunds to pay out: both, with their reason.
+    let list = clerk.get("/staff/cash-office/werther/refunds.csv").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let lines: Vec<&str> = list.body.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", list.body);
+    assert!(lines[0].starts_with("Aktenzeichen;"), "{}", list.body);
+    assert!(
+        lines[1].contains(";100,00;") && lines[1].contains("\"Kasse\""),
+        "{}",
+        list.body
+    );
+    assert!(lines[2].contains(";250,00;"), "{}", list.body);
     app.stop().await;
 }
 

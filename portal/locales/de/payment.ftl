@@ -116,6 +116,7 @@ confirmation-pay-now = Gebühr jetzt bezahlen
 cash-office-title = Kassenexport
 cash-office-day = Tag der Zahlungen
 cash-office-csv = Als CSV herunterladen
+cash-office-refunds = Erstattungen als CSV
 cash-office-json = Als JSON herunterladen
 cash-office-bad-day = Bitte geben Sie den Tag als Datum an, zum Beispiel 2026-11-27.
 mine-receipt = Zahlungsbeleg (PDF)

@@ -116,6 +116,7 @@ confirmation-pay-now = Pay the fee now
 cash-office-title = Cash office export
 cash-office-day = Day of the payments
 cash-office-csv = Download as CSV
+cash-office-refunds = Refunds as CSV
 cash-office-json = Download as JSON
 cash-office-bad-day = Please give the day as a date, for example 2026-11-27.
 mine-receipt = Payment receipt (PDF)

@@ -256,6 +256,7 @@ pub fn inbox(
                 <div class="button-group">
                     <button type="submit" class="button button--secondary">{lang.t("cash-office-csv")}</button>
                     <button type="submit" formaction=format!("/staff/cash-office/{}/payments.json", tenant.slug) class="button button--secondary">{lang.t("cash-office-json")}</button>
+                    <button type="submit" formaction=format!("/staff/cash-office/{}/refunds.csv", tenant.slug) class="button button--secondary">{lang.t("cash-office-refunds")}</button>
                 </div>
             </form>
         },

@@ -438,6 +438,7 @@ pub async fn export(
     let format = match file.as_str() {
         "payments.csv" => "csv",
         "payments.json" => "json",
+        "refunds.csv" => "refunds",
         _ => return Err(AppError::NotFound),
     };
     let day = match q.day.as_deref() {
@@ -463,18 +464,25 @@ pub async fn export(
     };
     let (from, to) = berlin_day(day);
     let booked = state.store().booked_payments(tenant.id, from, to).await?;
-    let name = format!("zahlungen-{}-{day}.{format}", tenant.slug);
+    let refunds = state.store().booked_refunds(tenant.id, from, to).await?;
+    let (name, body, content_type) = match format {
+        "csv" => (
+            format!("zahlungen-{}-{day}.csv", tenant.slug),
+            csv(&booked),
+            "text/csv; charset=utf-8",
+        ),
+        "refunds" => (
+            format!("erstattungen-{}-{day}.csv", tenant.slug),
+            refunds_csv(&refunds),
+            "text/csv; charset=utf-8",
+        ),
+        _ => (
+            format!("zahlungen-{}-{day}.json", tenant.slug),
+            json(tenant, day, &booked, &refunds).to_string(),
+            "application/json",
+        ),
+    };
     let disposition = format!("attachment; filename=\"{name}\"");
-    let body = if format == "csv" {
-        csv(&booked)
-    } else {
-        json(tenant, day, &booked).to_string()
-    };
-    let content_type = if format == "csv" {
-        "text/csv; charset=utf-8"
-    } else {
-        "application/json"
-    };
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
@@ -541,10 +549,37 @@ fn csv(booked: &[store::BookedPayment]) -> String {
     out
 }
 
+/// The refunds carried out that day: what the cash office pays out (`Kasse`) or what the
+/// provider already paid back (`Zahlungsdienst`).
+fn refunds_csv(refunds: &[store::BookedRefund]) -> String {
+    let mut out = String::from(
+        "Aktenzeichen;Erstattet am (UTC);Betrag;Währung;Zahlungsdienst;Kassenzeichen;Weg;Grund\r\n",
+    );
+    for r in refunds {
+        let row = [
+            cell(&r.case_reference),
+            cell(&r.at.format("%Y-%m-%d %H:%M:%S").to_string()),
+            decimal(r.amount.0),
+            cell(&r.currency),
+            cell(&r.provider),
+            cell(r.transaction_reference.as_deref().unwrap_or_default()),
+            cell(match r.via {
+                RefundVia::Provider => "Zahlungsdienst",
+                RefundVia::CashOffice => "Kasse",
+            }),
+            cell(&r.reason),
+        ];
+        out.push_str(&row.join(";"));
+        out.push_str("\r\n");
+    }
+    out
+}
+
 fn json(
     tenant: &Tenant,
     day: chrono::NaiveDate,
     booked: &[store::BookedPayment],
+    refunds: &[store::BookedRefund],
 ) -> serde_json::Value {
     serde_json::json!({
         "municipality": tenant.slug,
@@ -564,6 +599,18 @@ fn json(
             "kassenzeichen": b.transaction_reference,
             "method": b.method,
             "items": b.items,
+        })).collect::<Vec<_>>(),
+        "refunds_total_cents": refunds.iter().map(|r| r.amount.0).sum::<i64>(),
+        "refunds": refunds.iter().map(|r| serde_json::json!({
+            "case_reference": r.case_reference,
+            "attempt": r.attempt_id,
+            "refunded_at": r.at,
+            "amount_cents": r.amount.0,
+            "currency": r.currency,
+            "provider": r.provider,
+            "kassenzeichen": r.transaction_reference,
+            "via": r.via.as_str(),
+            "reason": r.reason,
         })).collect::<Vec<_>>(),
     })
 }

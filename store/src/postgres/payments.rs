@@ -651,6 +651,44 @@ impl PaymentStore for PgStore {
         Ok(())
     }
 
+    async fn booked_refunds(
+        &self,
+        tenant: TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::BookedRefund>> {
+        let rows = sqlx::query(
+            "select c.reference, p.id, p.provider, p.transaction_reference, r.amount_cents, \
+             p.currency, r.via, r.reason, r.created_at \
+             from refunds r join payment_attempts p on p.id = r.attempt_id \
+             join cases c on c.id = p.case_id \
+             where r.tenant_id = $1 and r.state = 'done' and r.created_at >= $2 \
+             and r.created_at < $3 order by r.created_at, r.id",
+        )
+        .bind(tenant.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let via: String = row.try_get("via")?;
+                Ok(crate::BookedRefund {
+                    case_reference: row.try_get("reference")?,
+                    attempt_id: row.try_get("id")?,
+                    provider: row.try_get("provider")?,
+                    transaction_reference: row.try_get("transaction_reference")?,
+                    amount: Cents(row.try_get("amount_cents")?),
+                    currency: row.try_get("currency")?,
+                    via: RefundVia::parse(&via)
+                        .ok_or_else(|| StoreError::Corrupt(format!("refund via {via:?}")))?,
+                    reason: row.try_get("reason")?,
+                    at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
     async fn booked_payments(
         &self,
         tenant: TenantId,

@@ -651,6 +651,44 @@ impl PaymentStore for SqliteStore {
         Ok(())
     }
 
+    async fn booked_refunds(
+        &self,
+        tenant: TenantId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::BookedRefund>> {
+        let rows = sqlx::query(
+            "select c.reference, p.id, p.provider, p.transaction_reference, r.amount_cents, \
+             p.currency, r.via, r.reason, r.created_at \
+             from refunds r join payment_attempts p on p.id = r.attempt_id \
+             join cases c on c.id = p.case_id \
+             where r.tenant_id = ? and r.state = 'done' and r.created_at >= ? \
+             and r.created_at < ? order by r.created_at, r.id",
+        )
+        .bind(tenant.0)
+        .bind(format_ts(from))
+        .bind(format_ts(to))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let via: String = row.try_get("via")?;
+                Ok(crate::BookedRefund {
+                    case_reference: row.try_get("reference")?,
+                    attempt_id: parse_uuid(row.try_get("id")?)?,
+                    provider: row.try_get("provider")?,
+                    transaction_reference: row.try_get("transaction_reference")?,
+                    amount: Cents(row.try_get("amount_cents")?),
+                    currency: row.try_get("currency")?,
+                    via: RefundVia::parse(&via)
+                        .ok_or_else(|| StoreError::Corrupt(format!("refund via {via:?}")))?,
+                    reason: row.try_get("reason")?,
+                    at: parse_ts(row.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
     async fn booked_payments(
         &self,
         tenant: TenantId,

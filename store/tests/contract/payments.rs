@@ -347,6 +347,26 @@ pub async fn refunds_never_exceed_what_was_paid(db: Db) {
     assert_eq!(refunded.refunded, Cents(7000));
     let events = kinds(store, tenant, case).await;
     assert_eq!(events.iter().filter(|k| *k == "refund_done").count(), 2);
+    // The day's refunds for the cash office: the two done, not the failed one.
+    let from = Utc::now() - Duration::hours(1);
+    let to = Utc::now() + Duration::hours(1);
+    let booked = store.booked_refunds(tenant, from, to).await.unwrap();
+    assert_eq!(
+        booked.iter().map(|r| (r.amount, r.via)).collect::<Vec<_>>(),
+        vec![
+            (Cents(2000), RefundVia::Provider),
+            (Cents(5000), RefundVia::CashOffice)
+        ]
+    );
+    assert!(booked.iter().all(|r| r.case_reference == "ERS-2026-PAY01"));
+    let (other, _) = case_awaiting_payment(store, "fremdkasse", "FKA").await;
+    assert!(
+        store
+            .booked_refunds(other, from, to)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(events.iter().filter(|k| *k == "refund_failed").count(), 1);
 }
 
