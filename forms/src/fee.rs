@@ -89,33 +89,21 @@ impl Fee {
     /// or not a whole number, or an amount beyond what can be paid). An invalid fee must never
     /// be taken for a free one.
     pub fn assess(&self, answers: &Answers, params: &BTreeMap<String, ParamValue>) -> Assessed {
-        let rate =
-            |cents: i64, param: &Option<String>| match param.as_ref().and_then(|p| params.get(p)) {
-                Some(ParamValue::Int(n)) => *n,
-                _ => cents,
-            };
-        let due = match self {
-            Fee::None { .. } => return Assessed::Free,
-            Fee::Fixed {
-                cents, cents_param, ..
-            } => Due {
-                unit_cents: rate(*cents, cents_param),
-                quantity: 1,
-            },
-            Fee::PerUnit {
-                cents_per_unit,
-                cents_param,
-                unit_field,
-                ..
-            } => {
-                let Some(quantity) = answers.get(unit_field).and_then(|v| v.parse().ok()) else {
-                    return Assessed::Invalid;
-                };
-                Due {
-                    unit_cents: rate(*cents_per_unit, cents_param),
-                    quantity,
+        let Some(unit_cents) = self.unit_cents(params) else {
+            return Assessed::Free;
+        };
+        let quantity = match self {
+            Fee::PerUnit { unit_field, .. } => {
+                match answers.get(unit_field).and_then(|v| v.parse().ok()) {
+                    Some(quantity) => quantity,
+                    None => return Assessed::Invalid,
                 }
             }
+            _ => 1,
+        };
+        let due = Due {
+            unit_cents,
+            quantity,
         };
         if due.quantity < 0 || due.unit_cents < 0 {
             return Assessed::Invalid;
@@ -130,6 +118,26 @@ impl Fee {
             }
             _ => Assessed::Invalid,
         }
+    }
+
+    /// The rate in cents (per unit for `per_unit`) at a municipality's resolved parameter
+    /// values: its `cents_param` where set, else the form's own amount. `None` for no fee.
+    pub fn unit_cents(&self, params: &BTreeMap<String, ParamValue>) -> Option<i64> {
+        let (cents, param) = match self {
+            Fee::None { .. } => return None,
+            Fee::Fixed {
+                cents, cents_param, ..
+            } => (*cents, cents_param),
+            Fee::PerUnit {
+                cents_per_unit,
+                cents_param,
+                ..
+            } => (*cents_per_unit, cents_param),
+        };
+        Some(match param.as_ref().and_then(|p| params.get(p)) {
+            Some(ParamValue::Int(n)) => *n,
+            _ => cents,
+        })
     }
 
     /// The money parameter the rate comes from, if any.

@@ -835,25 +835,25 @@ pub async fn check_page(
     let params = &opened.offering.params;
     let journey = opened.offering.form.journey(&opened.typed, params);
     match journey.validate() {
-        Ok(answers) => Ok(pages::check(
-            &ctx,
-            tenant,
-            &opened.offering,
-            &journey,
-            crate::views::Given {
-                answers: &answers,
-                files: &draft_files(&state, tenant, &opened).await?,
-            },
-            opened.draft.id,
-            case_fee(&state, tenant, &opened, &answers, ctx.lang)
-                .ok()
-                .flatten()
-                .as_ref(),
-            pages::CheckState {
-                fee_problem: case_fee(&state, tenant, &opened, &answers, ctx.lang).err(),
-                ..pages::CheckState::default()
-            },
-        )),
+        Ok(answers) => {
+            let fee = case_fee(&state, tenant, &opened, &answers, ctx.lang);
+            Ok(pages::check(
+                &ctx,
+                tenant,
+                &opened.offering,
+                &journey,
+                crate::views::Given {
+                    answers: &answers,
+                    files: &draft_files(&state, tenant, &opened).await?,
+                },
+                opened.draft.id,
+                fee.as_ref().ok().and_then(Option::as_ref),
+                pages::CheckState {
+                    fee_problem: fee.as_ref().err().copied(),
+                    ..pages::CheckState::default()
+                },
+            ))
+        }
         Err(errors) => Ok(to_first_error(tenant, &opened, &journey, &errors)),
     }
 }

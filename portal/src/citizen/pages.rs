@@ -72,30 +72,19 @@ pub fn tenant(ctx: &PageCtx, tenant: &Tenant, offerings: &[Offering]) -> Respons
 /// The fee as the service page states it, at this municipality's rate.
 fn fee_text(lang: Lang, offering: &Offering) -> String {
     let fee = &offering.form.fee;
-    let rate = |cents: i64| match fee
-        .cents_param()
-        .and_then(|p| offering.form.resolve_params(&offering.params).remove(p))
-    {
-        Some(forms::ParamValue::Int(n)) => n,
-        _ => cents,
-    };
+    let rate = fee
+        .unit_cents(&offering.form.resolve_params(&offering.params))
+        .unwrap_or_default();
     match fee {
         Fee::None { .. } => lang.t("fee-none").to_owned(),
-        Fee::Fixed { cents, .. } => lang.t_args(
+        Fee::Fixed { .. } => lang.t_args(
             "fee-fixed",
-            &[("amount", Arg::from(format_eur(rate(*cents), lang.code())))],
+            &[("amount", Arg::from(format_eur(rate, lang.code())))],
         ),
-        Fee::PerUnit {
-            cents_per_unit,
-            unit,
-            ..
-        } => lang.t_args(
+        Fee::PerUnit { unit, .. } => lang.t_args(
             "fee-per-unit",
             &[
-                (
-                    "amount",
-                    Arg::from(format_eur(rate(*cents_per_unit), lang.code())),
-                ),
+                ("amount", Arg::from(format_eur(rate, lang.code()))),
                 ("unit", Arg::from(unit.get(lang.code()).to_owned())),
             ],
         ),

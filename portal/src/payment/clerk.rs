@@ -215,35 +215,69 @@ pub async fn refund(
         reason: field(&fields, "reason").trim().to_owned(),
         error: None,
     };
+    match book_refund(&state, &staff, &tenant, &case, &draft, token_ok).await? {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/staff/cases/{}#payment-title", case.id)).into_response())
+        }
+        Err(refusal) => {
+            if !refusal.keep {
+                draft = RefundDraft::default();
+            }
+            draft.error = Some(refusal.key);
+            let mut res =
+                crate::inbox::case_page_with(&state, &ctx, &staff, &id, Some(&draft)).await?;
+            *res.status_mut() = refusal.status;
+            Ok(res)
+        }
+    }
+}
+
+/// Why a refund was not booked: the text key, the status, and whether the form keeps what
+/// the clerk typed.
+struct Refusal {
+    key: &'static str,
+    status: StatusCode,
+    keep: bool,
+}
+
+impl Refusal {
+    fn kept(key: &'static str, status: StatusCode) -> Self {
+        Self {
+            key,
+            status,
+            keep: true,
+        }
+    }
+}
+
+/// Checks and books a refund; the outer `Result` is a failure of the portal itself.
+async fn book_refund(
+    state: &AppState,
+    staff: &Staff,
+    tenant: &Tenant,
+    case: &store::Case,
+    draft: &RefundDraft,
+    token_ok: bool,
+) -> AppResult<Result<(), Refusal>> {
     if !token_ok {
-        draft.error = Some("csrf-expired-text");
-        return refused(&state, &ctx, &staff, &id, &draft, StatusCode::FORBIDDEN).await;
+        return Ok(Err(Refusal::kept(
+            "csrf-expired-text",
+            StatusCode::FORBIDDEN,
+        )));
     }
     let amount = forms::parse_money(&draft.amount).filter(|c| *c > 0);
     let attempt_id = Uuid::parse_str(&draft.attempt).ok();
     let (Some(amount), Some(attempt_id)) = (amount, attempt_id) else {
-        draft.error = Some("pay-refund-error-amount");
-        return refused(
-            &state,
-            &ctx,
-            &staff,
-            &id,
-            &draft,
+        return Ok(Err(Refusal::kept(
+            "pay-refund-error-amount",
             StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        )));
     };
     if draft.reason.is_empty() || draft.reason.chars().count() > 500 {
-        draft.error = Some("pay-refund-error-reason");
-        return refused(
-            &state,
-            &ctx,
-            &staff,
-            &id,
-            &draft,
+        return Ok(Err(Refusal::kept(
+            "pay-refund-error-reason",
             StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        )));
     }
     let Some(attempt) = state
         .store()
@@ -251,20 +285,14 @@ pub async fn refund(
         .await?
         .filter(|a| a.case_id == case.id)
     else {
-        draft.error = Some("pay-refund-error-amount");
-        return refused(
-            &state,
-            &ctx,
-            &staff,
-            &id,
-            &draft,
+        return Ok(Err(Refusal::kept(
+            "pay-refund-error-amount",
             StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        )));
     };
     let provider = state
         .providers()
-        .for_tenant(&tenant)
+        .for_tenant(tenant)
         .filter(|p| p.provider.name() == attempt.provider && p.provider.refunds());
     // A refund the provider has not answered yet is asked about again first, with its own
     // key: it may have gone through, and a new one must not be added on top of it.
@@ -278,16 +306,10 @@ pub async fn refund(
                         .await?;
                 }
                 None => {
-                    draft.error = Some("pay-refund-error-pending");
-                    return refused(
-                        &state,
-                        &ctx,
-                        &staff,
-                        &id,
-                        &draft,
+                    return Ok(Err(Refusal::kept(
+                        "pay-refund-error-pending",
                         StatusCode::SERVICE_UNAVAILABLE,
-                    )
-                    .await;
+                    )));
                 }
             }
         }
@@ -315,28 +337,16 @@ pub async fn refund(
     match begun {
         Ok(()) => {}
         Err(RefundError::TooMuch { .. }) => {
-            draft.error = Some("pay-refund-error-too-much");
-            return refused(
-                &state,
-                &ctx,
-                &staff,
-                &id,
-                &draft,
+            return Ok(Err(Refusal::kept(
+                "pay-refund-error-too-much",
                 StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            )));
         }
         Err(RefundError::NotPaid) => {
-            draft.error = Some("pay-refund-error-amount");
-            return refused(
-                &state,
-                &ctx,
-                &staff,
-                &id,
-                &draft,
+            return Ok(Err(Refusal::kept(
+                "pay-refund-error-amount",
                 StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            )));
         }
     }
     if let (Some(p), Some(reference)) = (&provider, &attempt.provider_reference) {
@@ -348,31 +358,24 @@ pub async fn refund(
                     .finish_refund(tenant.id, refund_id, outcome)
                     .await?;
                 if failed {
-                    draft.error = Some("pay-refund-error-provider");
-                    return refused(&state, &ctx, &staff, &id, &draft, StatusCode::BAD_GATEWAY)
-                        .await;
+                    return Ok(Err(Refusal::kept(
+                        "pay-refund-error-provider",
+                        StatusCode::BAD_GATEWAY,
+                    )));
                 }
             }
             None => {
                 // Left as requested: it counts as booked, and the next refund asks again.
-                draft = RefundDraft {
-                    error: Some("pay-refund-error-pending"),
-                    ..RefundDraft::default()
-                };
-                return refused(
-                    &state,
-                    &ctx,
-                    &staff,
-                    &id,
-                    &draft,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                )
-                .await;
+                return Ok(Err(Refusal {
+                    key: "pay-refund-error-pending",
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    keep: false,
+                }));
             }
         }
     }
     tracing::info!(tenant = %tenant.slug, case = %case.id, refund = %refund_id, "refund recorded");
-    Ok(Redirect::to(&format!("/staff/cases/{}#payment-title", case.id)).into_response())
+    Ok(Ok(()))
 }
 
 /// Asks the provider to refund (again, with the same key when asked before). `None`: no
@@ -399,20 +402,6 @@ async fn provider_refund(
         }
         Err(e) => Some(Err(e.to_string())),
     }
-}
-
-/// The case page again, with what the clerk typed and why it was refused.
-async fn refused(
-    state: &AppState,
-    ctx: &crate::web::PageCtx,
-    staff: &Staff,
-    id: &str,
-    draft: &RefundDraft,
-    status: StatusCode,
-) -> AppResult<Response> {
-    let mut res = crate::inbox::case_page_with(state, ctx, staff, id, Some(draft)).await?;
-    *res.status_mut() = status;
-    Ok(res)
 }
 
 #[derive(Deserialize)]
