@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(info::router())
         .merge(web::router())
         .merge(schemas::router())
+        .merge(crate::delivery::api::router())
         .fallback(|| async { ErrorPage::NotFound })
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         // A panic becomes a 500 page with a correlation id (the `frame` layer renders it).
@@ -83,7 +84,9 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     }
 
     let secret = secret_key(&config)?;
-    AppState::new(config, store, &secret).await
+    let state = AppState::new(config, store, &secret).await?;
+    crate::delivery::sync_targets(&state).await?;
+    Ok(state)
 }
 
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
@@ -152,6 +155,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             .clone()
             .unwrap_or_else(|| format!("http://{addr}")),
     );
+    crate::delivery::spawn(state.clone())?;
     if let Some(login) = citizen::login::setup(state.config(), addr)? {
         state.set_login(login);
     }

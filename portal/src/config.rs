@@ -26,6 +26,9 @@ pub const ENV_VARS: &[&str] = &[
     "PORTAL_STAFF_OIDC_CLIENT_ID",
     "PORTAL_STAFF_OIDC_CLIENT_SECRET",
     "PORTAL_STAFF_OIDC_CLIENT_SECRET_FILE",
+    "PORTAL_SMTP_URL",
+    "PORTAL_SMTP_URL_FILE",
+    "PORTAL_MAIL_FROM",
 ];
 
 /// The TOML file. Every key is optional; an unknown key is an error.
@@ -61,6 +64,13 @@ pub struct FileConfig {
     /// How soon the reconciliation first asks the provider about a new payment, and how
     /// often it looks for due work (seconds, default 120).
     pub payment_check_seconds: Option<u32>,
+    /// `[delivery]`: how the worker retries deliveries.
+    pub delivery: Option<crate::delivery::config::DeliveryFile>,
+    /// `[[delivery_targets.<municipality>]]`: where a municipality's completed cases go.
+    pub delivery_targets:
+        Option<std::collections::BTreeMap<String, Vec<crate::delivery::config::TargetFile>>>,
+    /// `[smtp]`: the mail server for office and citizen emails.
+    pub smtp: Option<crate::delivery::config::SmtpFile>,
 }
 
 /// `[staff_oidc]` in the file.
@@ -177,6 +187,11 @@ pub struct Config {
     pub payments: std::collections::BTreeMap<String, crate::payment::config::TenantPayments>,
     pub payment_attempt_minutes: u32,
     pub payment_check_seconds: u32,
+    pub delivery: crate::delivery::config::DeliverySettings,
+    /// By municipality slug.
+    pub delivery_targets:
+        std::collections::BTreeMap<String, Vec<crate::delivery::config::TargetConfig>>,
+    pub smtp: Option<crate::delivery::config::SmtpConfig>,
 }
 
 /// Staff login through an OpenID Connect provider (the administration's own, not the
@@ -475,7 +490,29 @@ impl Config {
             ));
         }
 
+        let delivery = crate::delivery::config::settings(file.delivery)?;
+        let mut delivery_targets = std::collections::BTreeMap::new();
+        for (slug, targets) in file.delivery_targets.unwrap_or_default() {
+            let checked = crate::delivery::config::tenant_targets(&slug, targets)?;
+            delivery_targets.insert(slug, checked);
+        }
+        let smtp_url = secret(
+            env,
+            "PORTAL_SMTP_URL",
+            None,
+            None,
+            "smtp.url_file",
+        )?;
+        let smtp = crate::delivery::config::smtp(
+            smtp_url.map(Secret::new),
+            env.var("PORTAL_MAIL_FROM"),
+            file.smtp,
+        )?;
+
         Ok(Self {
+            delivery,
+            delivery_targets,
+            smtp,
             payments,
             payment_attempt_minutes,
             payment_check_seconds,

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod citizen;
 pub mod config;
+pub mod delivery;
 pub mod demo;
 pub mod demo_op;
 pub mod error;

@@ -258,6 +258,18 @@ impl FileStore {
         }
     }
 
+    /// A stored file's whole content (deliveries); `None` when there is none under `key`.
+    pub async fn read_all(&self, key: &str) -> Result<Option<Vec<u8>>, object_store::Error> {
+        let Some(path) = parse_key(key) else {
+            return Ok(None);
+        };
+        match self.store.get(&path).await {
+            Ok(found) => Ok(Some(found.bytes().await?.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Deletes a stored file; one already gone is fine.
     pub async fn delete(&self, key: &str) -> Result<(), object_store::Error> {
         let Some(path) = parse_key(key) else {

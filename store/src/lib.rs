@@ -7,6 +7,7 @@
 //! prove it for every such method.
 
 pub mod colour;
+mod delivery_store;
 mod payment_store;
 mod postgres;
 mod sqlite;
@@ -20,6 +21,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub use colour::{AccentColour, ColourError, Rgb, contrast_ratio};
+pub use delivery_store::*;
 pub use payment_store::*;
 pub use types::*;
 
@@ -58,7 +60,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[async_trait]
-pub trait Store: PaymentStore + Send + Sync + 'static {
+pub trait Store: PaymentStore + DeliveryStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Database reachable and every embedded migration applied (for `/readyz`).

@@ -29,6 +29,7 @@ use crate::{
     StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
+mod delivery;
 mod payments;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");

@@ -29,6 +29,7 @@ const GERMAN: &[&str] = &[
     include_str!("../../locales/de/login.ftl"),
     include_str!("../../locales/de/staff_login.ftl"),
     include_str!("../../locales/de/payment.ftl"),
+    include_str!("../../locales/de/delivery.ftl"),
 ];
 const ENGLISH: &[&str] = &[
     include_str!("../../locales/en/main.ftl"),
@@ -39,6 +40,7 @@ const ENGLISH: &[&str] = &[
     include_str!("../../locales/en/login.ftl"),
     include_str!("../../locales/en/staff_login.ftl"),
     include_str!("../../locales/en/payment.ftl"),
+    include_str!("../../locales/en/delivery.ftl"),
 ];
 
 static DE: LanguageIdentifier = langid!("de");

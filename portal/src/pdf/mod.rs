@@ -6,12 +6,14 @@
 //! application summary as well. Text is arbitrary Unicode: a character the embedded font
 //! (DejaVu Sans) lacks is drawn as U+FFFD, and the element keeps the original as ActualText.
 
+mod application;
 mod doc;
 mod layout;
 mod receipt;
 mod render;
 mod text;
 
+pub use application::application_pdf;
 pub use doc::{Align, Column, Doc, Table};
 pub use krilla::configure::Validator;
 pub use receipt::{FeeItem, Receipt, ReceiptLabels, receipt_pdf};

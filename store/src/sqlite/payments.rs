@@ -85,7 +85,7 @@ pub(super) async fn add_event(
 }
 
 /// THE place a case completes: `awaiting_payment -> received` and `completed_at` set, once.
-/// Returns whether this call completed it. (Forwarding to backends starts here.)
+/// Returns whether this call completed it. Its deliveries and the citizen's confirmation email are queued in the same transaction.
 pub(super) async fn complete_case(
     tx: &mut Transaction<'static, Sqlite>,
     tenant: TenantId,
@@ -114,6 +114,7 @@ pub(super) async fn complete_case(
             &serde_json::json!({}),
         )
         .await?;
+        super::delivery::queue_deliveries(tx, tenant, case_id).await?;
     }
     Ok(done == 1)
 }

@@ -1,0 +1,358 @@
+//! Forwarding completed cases to the municipalities' backends, and the citizens' emails.
+//!
+//! The transaction that completes a case writes one outbox job per configured target and one
+//! for the citizen's confirmation email (store: `queue_deliveries`). A background task in every
+//! instance leases due jobs (`for update skip locked` on PostgreSQL), builds the case document
+//! and the application PDF, hands them to the target's connector, and records the outcome:
+//! done, or the next try with exponential backoff and jitter, or given up (dead-lettered,
+//! shown to admins, who can retry it) after `delivery.max_attempts`. Every call has a timeout.
+//! Each delivery carries its job's idempotency key (`<reference>.<target>`), stable across
+//! retries, so that a receiver can drop a repeat that follows an unknown outcome (a timeout,
+//! a crash between the call and the record).
+
+pub mod api;
+pub mod config;
+pub mod document;
+pub mod file_drop;
+pub mod fit_connect;
+pub mod mail;
+pub mod webhook;
+pub mod xdomea;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use rand::Rng;
+use store::{JOB_DELIVER, JOB_MAIL, OutboxJob};
+use uuid::Uuid;
+
+use crate::state::AppState;
+use config::{DeliverySettings, TargetConfig, TargetKind};
+use document::{CaseDocument, Sources};
+
+/// Jobs leased per round; they are worked concurrently, each inside the lease.
+const BATCH: u32 = 8;
+
+/// Why a delivery did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// Worth another try later (network, timeout, 5xx, 429).
+    #[error("{0}")]
+    Retry(String),
+    /// Will not get better by trying again (a 4xx refusal, a broken configuration): given
+    /// up at once and shown to admins.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl DeliveryError {
+    pub fn retry(e: impl std::fmt::Display) -> Self {
+        Self::Retry(e.to_string())
+    }
+    pub fn permanent(e: impl std::fmt::Display) -> Self {
+        Self::Permanent(e.to_string())
+    }
+}
+
+/// What a connector reports on success: a note for the case page (e.g. the receiver's id).
+pub type Delivered = Result<Option<String>, DeliveryError>;
+
+/// An attachment with its content.
+#[derive(Clone, Debug)]
+pub struct FileContent {
+    pub info: document::AttachmentInfo,
+    pub bytes: Vec<u8>,
+}
+
+/// Everything a connector needs to deliver one case to one target.
+#[derive(Clone, Debug)]
+pub struct Parcel {
+    /// Stable per (case, target): `<reference>.<target name>`.
+    pub idempotency_key: String,
+    pub doc: CaseDocument,
+    pub files: Vec<FileContent>,
+    /// The application PDF (what the citizen entered, as they saw it).
+    pub pdf: Vec<u8>,
+}
+
+impl Parcel {
+    /// The file name of the application PDF, e.g. `Antrag-WER-2026-7K3QF.pdf`.
+    pub fn pdf_name(&self) -> String {
+        format!("Antrag-{}.pdf", self.doc.case.reference)
+    }
+}
+
+/// The delay before try `attempts + 1`: `first_retry_seconds` doubling per failure up to
+/// `max_retry_seconds`, plus up to 20% jitter so that instances do not retry in lock step.
+pub fn backoff(settings: &DeliverySettings, attempts: u32) -> chrono::Duration {
+    let first = i64::from(settings.first_retry_seconds);
+    let base = first
+        .saturating_mul(1i64 << attempts.min(20))
+        .min(i64::from(settings.max_retry_seconds));
+    let jitter = rand::thread_rng().gen_range(0..=base / 5);
+    chrono::Duration::seconds(base + jitter)
+}
+
+/// The configured target of a municipality by name.
+pub fn target<'a>(state: &'a AppState, slug: &str, name: &str) -> Option<&'a TargetConfig> {
+    state
+        .config()
+        .delivery_targets
+        .get(slug)
+        .and_then(|ts| ts.iter().find(|t| t.name == name))
+}
+
+/// Mirrors the configured targets into the database (at start-up), so that completing a case
+/// queues one job per target in its transaction. A municipality named in the configuration
+/// that does not exist stops start-up.
+pub async fn sync_targets(state: &AppState) -> anyhow::Result<()> {
+    let store = state.store();
+    for tenant in store.tenants().await? {
+        let specs: Vec<store::TargetSpec> = state
+            .config()
+            .delivery_targets
+            .get(&tenant.slug)
+            .map(|ts| {
+                ts.iter()
+                    .map(|t| store::TargetSpec {
+                        name: t.name.clone(),
+                        kind: t.kind.as_str().to_owned(),
+                        services: t.services.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        store.sync_targets(tenant.id, &specs).await?;
+    }
+    let slugs: Vec<String> = store.tenants().await?.into_iter().map(|t| t.slug).collect();
+    if let Some(unknown) = state
+        .config()
+        .delivery_targets
+        .keys()
+        .find(|k| !slugs.contains(k))
+    {
+        anyhow::bail!("delivery_targets.{unknown}: there is no municipality `{unknown}`");
+    }
+    Ok(())
+}
+
+/// Builds the parcel of a case for one target: the document, the files and the PDF.
+pub async fn parcel(
+    state: &AppState,
+    tenant: store::TenantId,
+    case_id: Uuid,
+    idempotency_key: String,
+) -> Result<Parcel, DeliveryError> {
+    let store = state.store();
+    let case = store
+        .case(tenant, case_id)
+        .await
+        .map_err(DeliveryError::retry)?
+        .ok_or_else(|| DeliveryError::permanent("the case is gone"))?;
+    let tenant_row = store
+        .tenant_by_id(tenant)
+        .await
+        .map_err(DeliveryError::retry)?
+        .ok_or_else(|| DeliveryError::permanent("the municipality is gone"))?;
+    let form = state
+        .form(case.form_id)
+        .await
+        .map_err(DeliveryError::retry)?;
+    let attachments = store
+        .case_attachments(tenant, case_id)
+        .await
+        .map_err(DeliveryError::retry)?;
+    let payment = store
+        .case_payment(tenant, case_id)
+        .await
+        .map_err(DeliveryError::retry)?;
+    let attempts = store
+        .case_attempts(tenant, case_id)
+        .await
+        .map_err(DeliveryError::retry)?;
+    let base = state.public_base();
+    let doc = CaseDocument::build(&Sources {
+        case: &case,
+        completed_at: payment.as_ref().and_then(|p| p.completed_at),
+        tenant: &tenant_row,
+        form: &form,
+        attachments: &attachments,
+        fee: payment.as_ref().and_then(|p| p.fee.as_ref()),
+        attempts: &attempts,
+        public_base: &base,
+    });
+    let mut files = Vec::with_capacity(attachments.len());
+    for (a, info) in attachments.iter().zip(&doc.attachments) {
+        let bytes = state
+            .files()
+            .read_all(&a.storage_key)
+            .await
+            .map_err(DeliveryError::retry)?
+            .ok_or_else(|| DeliveryError::permanent(format!("attachment {} is missing", a.id)))?;
+        files.push(FileContent {
+            info: info.clone(),
+            bytes,
+        });
+    }
+    let pdf = crate::pdf::application_pdf(&doc)
+        .map_err(|e| DeliveryError::permanent(format!("application PDF: {e}")))?;
+    Ok(Parcel {
+        idempotency_key,
+        doc,
+        files,
+        pdf,
+    })
+}
+
+/// The connections the worker keeps between rounds.
+#[derive(Clone)]
+pub struct Connections {
+    pub http: reqwest::Client,
+    pub mailer: Option<mail::Mailer>,
+}
+
+impl Connections {
+    pub fn new(state: &AppState) -> anyhow::Result<Self> {
+        let timeout = Duration::from_secs(u64::from(state.config().delivery.timeout_seconds));
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ozg-portal/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let mailer = state
+            .config()
+            .smtp
+            .as_ref()
+            .map(|smtp| mail::Mailer::new(smtp, timeout))
+            .transpose()?;
+        Ok(Self { http, mailer })
+    }
+}
+
+/// Runs one round: leases due jobs and works them concurrently. Returns how many.
+pub async fn run_once(state: &AppState, conns: &Connections) -> anyhow::Result<usize> {
+    let settings = state.config().delivery;
+    let now = Utc::now();
+    let jobs = state
+        .store()
+        .lease_jobs(
+            &[JOB_DELIVER, JOB_MAIL],
+            BATCH,
+            now,
+            now + chrono::Duration::seconds(settings.lease_seconds()),
+        )
+        .await?;
+    let n = jobs.len();
+    let limit = Duration::from_secs(u64::from(settings.timeout_seconds) * 2 + 5);
+    let results = futures_util::future::join_all(jobs.iter().map(|job| async move {
+        match tokio::time::timeout(limit, work(state, conns, job)).await {
+            Ok(r) => r,
+            Err(_) => Err(DeliveryError::Retry("timed out".into())),
+        }
+    }))
+    .await;
+    for (job, result) in jobs.iter().zip(results) {
+        record(state, &settings, job, result).await?;
+    }
+    Ok(n)
+}
+
+async fn record(
+    state: &AppState,
+    settings: &DeliverySettings,
+    job: &OutboxJob,
+    result: Delivered,
+) -> anyhow::Result<()> {
+    let store = state.store();
+    match result {
+        Ok(outcome) => {
+            tracing::info!(job = job.id, kind = %job.kind, "delivered");
+            store.delivery_done(job.id, outcome.as_deref()).await?;
+        }
+        Err(e) => {
+            let permanent = matches!(e, DeliveryError::Permanent(_));
+            let dead = permanent || job.attempts + 1 >= settings.max_attempts;
+            let message: String = e.to_string().chars().take(500).collect();
+            if dead {
+                tracing::error!(job = job.id, kind = %job.kind, error = %message, "delivery given up");
+            } else {
+                tracing::warn!(job = job.id, kind = %job.kind, error = %message, "delivery failed, will retry");
+            }
+            store
+                .delivery_failed(
+                    job.id,
+                    Utc::now() + backoff(settings, job.attempts),
+                    &message,
+                    dead,
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn work(state: &AppState, conns: &Connections, job: &OutboxJob) -> Delivered {
+    let ctx = state
+        .store()
+        .job_context(job.id)
+        .await
+        .map_err(DeliveryError::retry)?
+        .ok_or_else(|| DeliveryError::permanent("the job is gone"))?;
+    let case_id = ctx
+        .case_id
+        .ok_or_else(|| DeliveryError::permanent("the job names no case"))?;
+    if job.kind == JOB_MAIL {
+        return mail::citizen_mail(state, conns, job, case_id).await;
+    }
+    let stored = ctx
+        .target
+        .ok_or_else(|| DeliveryError::permanent("the job names no target"))?;
+    let tenant = state
+        .catalogue()
+        .tenant_by_id(job.tenant_id)
+        .cloned()
+        .ok_or_else(|| DeliveryError::retry("the municipality is not loaded yet"))?;
+    let Some(target) = target(state, &tenant.slug, &stored.name) else {
+        return Err(DeliveryError::permanent(format!(
+            "target `{}` is no longer configured",
+            stored.name
+        )));
+    };
+    let parcel = parcel(state, job.tenant_id, case_id, job.idempotency_key.clone()).await?;
+    match &target.kind {
+        TargetKind::Webhook(t) => webhook::deliver(&conns.http, t, &parcel).await,
+        TargetKind::Email(t) => match &conns.mailer {
+            Some(m) => mail::office_mail(m, t, &parcel).await,
+            None => Err(DeliveryError::permanent(
+                "no mail server is configured ([smtp] or PORTAL_SMTP_URL)",
+            )),
+        },
+        TargetKind::FileDrop(t) => file_drop::deliver(t, &parcel).await,
+        TargetKind::FitConnect(t) => fit_connect::deliver(&conns.http, t, &parcel).await,
+        TargetKind::PullApi(_) => Err(DeliveryError::permanent(
+            "a pull-API target is not pushed to",
+        )),
+    }
+}
+
+/// The background task: a round every `delivery.poll_seconds`, at once again while there is
+/// work.
+pub fn spawn(state: AppState) -> anyhow::Result<()> {
+    let conns = Connections::new(&state)?;
+    let idle = Duration::from_secs(u64::from(state.config().delivery.poll_seconds));
+    tokio::spawn(async move {
+        loop {
+            let pause = match run_once(&state, &conns).await {
+                Ok(n) if n > 0 => Duration::from_millis(50),
+                Ok(_) => idle,
+                Err(e) => {
+                    tracing::warn!(error = %e, "delivery round failed");
+                    idle.max(Duration::from_secs(5))
+                }
+            };
+            tokio::time::sleep(pause).await;
+        }
+    });
+    Ok(())
+}
