@@ -355,7 +355,8 @@ impl PgStore {
 
     /// Stores a case (free, or with its fee) and deletes its draft, in one statement; a case
     /// stored as `received` is complete at once (the same rule as `payments::complete_case`:
-    /// `completed_at` set, a `completed` event on the timeline).
+    /// `completed_at` set, a `completed` event on the timeline, its deliveries and the
+    /// citizen's confirmation email queued as in `delivery::queue_deliveries`).
     async fn insert_case(
         &self,
         tenant: TenantId,
@@ -372,7 +373,7 @@ impl PgStore {
         // duplicate reference keeps the draft. The draft's delete cascades to its other
         // attachments only at the end of the statement, after `a` has moved the kept ones;
         // the moved rows' foreign key to the case is checked then too, and so are the
-        // timeline's (`ev`).
+        // timeline's (`ev`) and the outbox jobs' (`dj`, `mj`).
         let inserted: i64 = sqlx::query_scalar(
             "with ok as (select 1 from services where id = $3 and tenant_id = $2), \
              d as (delete from drafts where $12::uuid is not null and id = $12 \
@@ -393,7 +394,18 @@ impl PgStore {
              ev as (insert into case_events (tenant_id, case_id, kind, actor) \
                    select $2, c.id, v.kind, 'citizen' from c, \
                    (values (1, 'submitted'), (2, 'completed')) v(n, kind) \
-                   where v.kind = 'submitted' or $6 = 'received' order by v.n) \
+                   where v.kind = 'submitted' or $6 = 'received' order by v.n), \
+             dj as (insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
+                   next_attempt_at, case_id, target_id) \
+                   select $2, case when t.kind = 'pull_api' then 'pull' else 'deliver' end, \
+                   c.id::text, $5 || '.' || t.name, now(), c.id, t.id \
+                   from c, delivery_targets t, services sv \
+                   where $6 = 'received' and sv.id = $3 and t.tenant_id = $2 and t.active \
+                   and (t.services is null or t.services ? sv.slug)), \
+             mj as (insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
+                   next_attempt_at, case_id) \
+                   select $2, 'mail', 'completed', 'mail.' || $5 || '.completed', now(), c.id \
+                   from c where $6 = 'received') \
              select count(*) from c",
         )
         .bind(case.id)

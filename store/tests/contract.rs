@@ -236,11 +236,22 @@ contract!(
     booked_payments_list_what_was_paid_in_the_period,
     other_tenant_cannot_see_or_touch_payments,
     the_inbox_leaves_out_cases_awaiting_payment_which_have_their_own_list,
+    completing_a_case_queues_one_job_per_matching_target_and_the_confirmation,
+    a_case_is_forwarded_once_when_its_last_delivery_is_done,
+    parallel_last_deliveries_forward_a_case_exactly_once,
+    failed_deliveries_wait_are_given_up_and_come_back_when_an_admin_retries,
+    a_target_removed_from_the_configuration_gets_no_new_cases,
+    backend_statuses_follow_the_rules_and_queue_the_citizens_email,
+    other_tenant_cannot_see_or_touch_deliveries,
 );
 
 #[path = "contract/payments.rs"]
 mod payment_stories;
 use payment_stories::*;
+
+#[path = "contract/delivery.rs"]
+mod delivery_stories;
+use delivery_stories::*;
 
 // --- fixtures ------------------------------------------------------------------------------
 

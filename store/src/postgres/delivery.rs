@@ -64,7 +64,11 @@ pub(super) async fn queue_deliveries(
         }
         let kind: String = t.try_get("kind")?;
         let name: String = t.try_get("name")?;
-        let job = if kind == "pull_api" { JOB_PULL } else { JOB_DELIVER };
+        let job = if kind == "pull_api" {
+            JOB_PULL
+        } else {
+            JOB_DELIVER
+        };
         sqlx::query(
             "insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
              next_attempt_at, case_id, target_id) values ($1, $2, $3, $4, now(), $5, $6) \
@@ -79,7 +83,14 @@ pub(super) async fn queue_deliveries(
         .execute(&mut **tx)
         .await?;
     }
-    queue_mail(tx, tenant, case_id, "completed", &format!("mail.{reference}.completed")).await
+    queue_mail(
+        tx,
+        tenant,
+        case_id,
+        "completed",
+        &format!("mail.{reference}.completed"),
+    )
+    .await
 }
 
 async fn queue_mail(
@@ -164,7 +175,15 @@ async fn finish_job(
         .bind(case_id)
         .execute(&mut **tx)
         .await?;
-    add_event(tx, tenant, case_id, "forwarded", "system", &serde_json::json!({})).await?;
+    add_event(
+        tx,
+        tenant,
+        case_id,
+        "forwarded",
+        "system",
+        &serde_json::json!({}),
+    )
+    .await?;
     Ok(true)
 }
 
@@ -453,8 +472,8 @@ impl DeliveryStore for PgStore {
         let Some(status) = status else {
             return Ok(Err(StatusRefusal::NotFound));
         };
-        let current = CaseStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt("case status".into()))?;
+        let current =
+            CaseStatus::parse(&status).ok_or_else(|| StoreError::Corrupt("case status".into()))?;
         if !crate::status_change_allowed(current, change.status) {
             return Ok(Err(StatusRefusal::NotAllowed));
         }
@@ -481,13 +500,13 @@ impl DeliveryStore for PgStore {
     }
 
     async fn status_note(&self, tenant: TenantId, case_id: Uuid) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "select status_note from cases where id = $1 and tenant_id = $2",
+        Ok(
+            sqlx::query_scalar("select status_note from cases where id = $1 and tenant_id = $2")
+                .bind(case_id)
+                .bind(tenant.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
         )
-        .bind(case_id)
-        .bind(tenant.0)
-        .fetch_optional(&self.pool)
-        .await?
-        .flatten())
     }
 }

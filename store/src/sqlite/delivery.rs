@@ -66,7 +66,11 @@ pub(super) async fn queue_deliveries(
         }
         let kind: String = t.try_get("kind")?;
         let name: String = t.try_get("name")?;
-        let job = if kind == "pull_api" { JOB_PULL } else { JOB_DELIVER };
+        let job = if kind == "pull_api" {
+            JOB_PULL
+        } else {
+            JOB_DELIVER
+        };
         sqlx::query(
             "insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
              next_attempt_at, case_id, target_id) values (?, ?, ?, ?, ?, ?, ?) \
@@ -82,7 +86,14 @@ pub(super) async fn queue_deliveries(
         .execute(&mut **tx)
         .await?;
     }
-    queue_mail(tx, tenant, case_id, "completed", &format!("mail.{reference}.completed")).await
+    queue_mail(
+        tx,
+        tenant,
+        case_id,
+        "completed",
+        &format!("mail.{reference}.completed"),
+    )
+    .await
 }
 
 async fn queue_mail(
@@ -135,12 +146,11 @@ async fn finish_job(
     }
     let tenant = TenantId(row.try_get("tenant_id")?);
     let case = parse_uuid(&case_id)?;
-    let target: Option<String> = sqlx::query_scalar(
-        "select name from delivery_targets where id = ?",
-    )
-    .bind(row.try_get::<Option<i64>, _>("target_id")?)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let target: Option<String> =
+        sqlx::query_scalar("select name from delivery_targets where id = ?")
+            .bind(row.try_get::<Option<i64>, _>("target_id")?)
+            .fetch_optional(&mut **tx)
+            .await?;
     add_event(
         tx,
         tenant,
@@ -162,15 +172,22 @@ async fn finish_job(
     if open > 0 {
         return Ok(false);
     }
-    let moved = sqlx::query(
-        "update cases set status = 'forwarded' where id = ? and status = 'received'",
-    )
-    .bind(&case_id)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+    let moved =
+        sqlx::query("update cases set status = 'forwarded' where id = ? and status = 'received'")
+            .bind(&case_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     if moved == 1 {
-        add_event(tx, tenant, case, "forwarded", "system", &serde_json::json!({})).await?;
+        add_event(
+            tx,
+            tenant,
+            case,
+            "forwarded",
+            "system",
+            &serde_json::json!({}),
+        )
+        .await?;
     }
     Ok(moved == 1)
 }
@@ -507,13 +524,13 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn status_note(&self, tenant: TenantId, case_id: Uuid) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "select status_note from cases where id = ? and tenant_id = ?",
+        Ok(
+            sqlx::query_scalar("select status_note from cases where id = ? and tenant_id = ?")
+                .bind(case_id.hyphenated().to_string())
+                .bind(tenant.0)
+                .fetch_optional(&self.read)
+                .await?
+                .flatten(),
         )
-        .bind(case_id.hyphenated().to_string())
-        .bind(tenant.0)
-        .fetch_optional(&self.read)
-        .await?
-        .flatten())
     }
 }
