@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .merge(schemas::router())
         .merge(crate::delivery::api::router())
+        .merge(crate::delivery::views::router())
         .fallback(|| async { ErrorPage::NotFound })
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))
         // A panic becomes a 500 page with a correlation id (the `frame` layer renders it).

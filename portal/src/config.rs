@@ -496,13 +496,7 @@ impl Config {
             let checked = crate::delivery::config::tenant_targets(&slug, targets)?;
             delivery_targets.insert(slug, checked);
         }
-        let smtp_url = secret(
-            env,
-            "PORTAL_SMTP_URL",
-            None,
-            None,
-            "smtp.url_file",
-        )?;
+        let smtp_url = secret(env, "PORTAL_SMTP_URL", None, None, "smtp.url_file")?;
         let smtp = crate::delivery::config::smtp(
             smtp_url.map(Secret::new),
             env.var("PORTAL_MAIL_FROM"),

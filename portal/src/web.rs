@@ -95,9 +95,13 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
 
 /// A framework error (no route, wrong method, body limit) that has no page yet.
 fn bare_error(res: &Response) -> Option<ErrorPage> {
-    // A page, or a machine endpoint's JSON answer (the demo provider's token errors), stays.
+    // A page, or a machine endpoint's JSON answer (the demo provider's token errors, the pull
+    // API's problem documents), stays.
     let is_own = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
-        v.as_bytes().starts_with(b"text/html") || v.as_bytes().starts_with(b"application/json")
+        let v = v.as_bytes();
+        v.starts_with(b"text/html")
+            || v.starts_with(b"application/json")
+            || v.starts_with(b"application/problem+json")
     });
     if is_own {
         return None;

@@ -191,6 +191,7 @@ fn citizen_case_from(row: &PgRow) -> Result<CitizenCase> {
         service_id: ServiceId(row.try_get("service_id")?),
         reference: row.try_get("reference")?,
         status: parse_status(row.try_get("status")?)?,
+        status_note: row.try_get("status_note")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -1460,8 +1461,8 @@ impl Store for PgStore {
 
     async fn citizen_cases(&self, owner: &str) -> Result<Vec<CitizenCase>> {
         sqlx::query(
-            "select id, tenant_id, service_id, reference, status, created_at from cases \
-             where submitter_session = $1 order by created_at desc, id",
+            "select id, tenant_id, service_id, reference, status, status_note, created_at \
+             from cases where submitter_session = $1 order by created_at desc, id",
         )
         .bind(owner)
         .fetch_all(&self.pool)

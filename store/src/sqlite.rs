@@ -267,6 +267,7 @@ fn citizen_case_from(row: &SqliteRow) -> Result<CitizenCase> {
         service_id: ServiceId(row.try_get("service_id")?),
         reference: row.try_get("reference")?,
         status: parse_status(row.try_get("status")?)?,
+        status_note: row.try_get("status_note")?,
         created_at: parse_ts(row.try_get("created_at")?)?,
     })
 }
@@ -1627,8 +1628,8 @@ impl Store for SqliteStore {
 
     async fn citizen_cases(&self, owner: &str) -> Result<Vec<CitizenCase>> {
         sqlx::query(
-            "select id, tenant_id, service_id, reference, status, created_at from cases \
-             where submitter_session = ? order by created_at desc, id",
+            "select id, tenant_id, service_id, reference, status, status_note, created_at \
+             from cases where submitter_session = ? order by created_at desc, id",
         )
         .bind(owner)
         .fetch_all(&self.read)

@@ -540,6 +540,8 @@ pub struct CitizenCase {
     pub service_id: ServiceId,
     pub reference: String,
     pub status: CaseStatus,
+    /// The backend's latest word for the citizen, shown with the status.
+    pub status_note: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -9,9 +9,11 @@
 pub mod browser;
 pub mod chrome;
 pub mod evil_op;
+pub mod fake_fit_connect;
 pub mod fake_stripe;
 pub mod fake_xbezahldienste;
 pub mod oidc;
+pub mod peers;
 
 use std::path::PathBuf;
 use std::process::Stdio;

@@ -114,6 +114,14 @@ async fn walk_the_admin_pages(lang: &str) {
 
     // A federation admin: the list, the empty page, errors, a clean check, the publish.
     sign_in(&chrome, &base, "federation.admin").await;
+    check(
+        &chrome,
+        &base,
+        Some("/staff/deliveries"),
+        "deliveries given up",
+        lang,
+    )
+    .await;
     check(&chrome, &base, Some("/staff/forms"), "forms", lang).await;
     check(&chrome, &base, Some("/staff/forms/new"), "upload", lang).await;
     chrome.submit().await;

@@ -32,3 +32,35 @@ mail-status-body = Guten Tag,
     Den Stand Ihres Antrags sehen Sie unter „Meine Anträge“: { $link }
 
     Diese Nachricht wurde automatisch erstellt.
+
+## The case page's delivery section and the admins' list of deliveries given up.
+delivery-title = Weiterleitung
+delivery-none = Für diese Leistung ist keine Weiterleitung eingerichtet.
+delivery-note = Letzte Mitteilung an die antragstellende Person:
+delivery-col-target = Ziel
+delivery-col-state = Stand
+delivery-col-attempts = Versuche
+delivery-col-done = Zugestellt am
+delivery-col-message = Letzte Meldung
+delivery-col-key = Zustellschlüssel
+delivery-col-case = Antrag
+delivery-kind-webhook = Webhook
+delivery-kind-email = E-Mail
+delivery-kind-fit-connect = FIT-Connect
+delivery-kind-file-drop = Dateiablage
+delivery-kind-pull-api = Abruf-Schnittstelle
+delivery-citizen-mail = E-Mail an die antragstellende Person
+delivery-state-done = Zugestellt
+delivery-state-dead = Aufgegeben
+delivery-state-queued = In der Warteschlange
+delivery-state-retry = Fehlgeschlagen, nächster Versuch
+delivery-state-waiting-pull = Wartet auf Abruf
+delivery-retry = Erneut versuchen
+delivery-dead-title = Aufgegebene Zustellungen
+delivery-dead-intro = Diese Zustellungen sind nach zu vielen Fehlversuchen oder einer endgültigen Ablehnung aufgegeben worden. Beheben Sie die Ursache (etwa die Adresse oder den Schlüssel in der Konfiguration) und versuchen Sie es erneut.
+delivery-dead-none = Keine aufgegebenen Zustellungen.
+delivery-dead-link = Aufgegebene Zustellungen
+event-delivered = Zugestellt
+event-forwarded = Weitergeleitet
+event-delivery-dead = Zustellung aufgegeben
+event-status = Neuer Stand

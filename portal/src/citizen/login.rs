@@ -380,7 +380,10 @@ pub async fn mine(
                     <td><a href=href>{service_name(c.tenant_id, c.service_id)}</a></td>
                     <td>{tenant.name.clone()}</td>
                     <td>{c.reference.clone()}</td>
-                    <td>{lang.t(&format!("status-{}", c.status.as_str().replace('_', "-")))}</td>
+                    <td>
+                        {lang.t(&format!("status-{}", c.status.as_str().replace('_', "-")))}
+                        {c.status_note.clone().map(|n| view! { <br/><span class="status-note">{n}</span> })}
+                    </td>
                     <td>{payment}</td>
                 </tr>
             })

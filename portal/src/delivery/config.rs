@@ -65,7 +65,10 @@ pub fn settings(file: Option<DeliveryFile>) -> Result<DeliverySettings, ConfigEr
         poll_seconds: f.poll_seconds.unwrap_or(d.poll_seconds),
     };
     if !(1..=1000).contains(&s.max_attempts) {
-        return Err(invalid("delivery.max_attempts", "must be between 1 and 1000"));
+        return Err(invalid(
+            "delivery.max_attempts",
+            "must be between 1 and 1000",
+        ));
     }
     if s.first_retry_seconds == 0 || s.max_retry_seconds < s.first_retry_seconds {
         return Err(invalid(
@@ -74,13 +77,22 @@ pub fn settings(file: Option<DeliveryFile>) -> Result<DeliverySettings, ConfigEr
         ));
     }
     if s.max_retry_seconds > 86_400 {
-        return Err(invalid("delivery.max_retry_seconds", "must be at most 86400 (a day)"));
+        return Err(invalid(
+            "delivery.max_retry_seconds",
+            "must be at most 86400 (a day)",
+        ));
     }
     if !(1..=300).contains(&s.timeout_seconds) {
-        return Err(invalid("delivery.timeout_seconds", "must be between 1 and 300"));
+        return Err(invalid(
+            "delivery.timeout_seconds",
+            "must be between 1 and 300",
+        ));
     }
     if !(1..=3600).contains(&s.poll_seconds) {
-        return Err(invalid("delivery.poll_seconds", "must be between 1 and 3600"));
+        return Err(invalid(
+            "delivery.poll_seconds",
+            "must be between 1 and 3600",
+        ));
     }
     Ok(s)
 }
@@ -252,7 +264,10 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 /// Checks the targets of one municipality (files read now, so a wrong path stops start-up
 /// instead of the first delivery).
-pub fn tenant_targets(slug: &str, files: Vec<TargetFile>) -> Result<Vec<TargetConfig>, ConfigError> {
+pub fn tenant_targets(
+    slug: &str,
+    files: Vec<TargetFile>,
+) -> Result<Vec<TargetConfig>, ConfigError> {
     let mut out: Vec<TargetConfig> = Vec::new();
     for (i, f) in files.into_iter().enumerate() {
         let at = format!("delivery_targets.{slug}[{i}]");
@@ -374,6 +389,19 @@ pub fn tenant_targets(slug: &str, files: Vec<TargetFile>) -> Result<Vec<TargetCo
                         &format!("`{bad}` is not one of {}", SCOPES.join(", ")),
                     ));
                 }
+                // A target that cannot acknowledge would hold every case back from
+                // `forwarded` for ever.
+                for needed in ["cases:read", "cases:acknowledge"] {
+                    if !scopes.iter().any(|s| s == needed) {
+                        return Err(invalid(
+                            &key("scopes"),
+                            &format!(
+                                "a pull target must have `{needed}`: it fetches and acknowledges \
+                                 the cases queued for it"
+                            ),
+                        ));
+                    }
+                }
                 TargetKind::PullApi(PullApiTarget {
                     token_hashes,
                     scopes,
@@ -444,7 +472,10 @@ pub fn smtp(
     };
     let Some(url) = url else {
         if file.from.is_some() || env_from.is_some() {
-            return Err(invalid("PORTAL_SMTP_URL", "a sender is set but no mail server"));
+            return Err(invalid(
+                "PORTAL_SMTP_URL",
+                "a sender is set but no mail server",
+            ));
         }
         return Ok(None);
     };
@@ -456,7 +487,9 @@ pub fn smtp(
             .trim_matches(['[', ']'])
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
-    let tls_required = parsed.query_pairs().any(|(k, v)| k == "tls" && v == "required");
+    let tls_required = parsed
+        .query_pairs()
+        .any(|(k, v)| k == "tls" && v == "required");
     match parsed.scheme() {
         "smtps" => {}
         "smtp" if tls_required || loopback => {}
@@ -466,7 +499,12 @@ pub fn smtp(
                 "plain smtp:// only for a loopback server; use smtps:// or add ?tls=required",
             ));
         }
-        _ => return Err(invalid("PORTAL_SMTP_URL", "expected smtp://... or smtps://...")),
+        _ => {
+            return Err(invalid(
+                "PORTAL_SMTP_URL",
+                "expected smtp://... or smtps://...",
+            ));
+        }
     }
     let from = env_from
         .or(file.from)
@@ -545,11 +583,29 @@ mod tests {
     #[test]
     fn smtp_in_plain_text_only_on_loopback() {
         let from = Some("Portal <noreply@portal.example>".to_owned());
-        assert!(smtp(Some(Secret::new("smtp://127.0.0.1:2525".into())), from.clone(), None).is_ok());
-        assert!(smtp(Some(Secret::new("smtp://mail.example:25".into())), from.clone(), None).is_err());
         assert!(
-            smtp(Some(Secret::new("smtp://mail.example:587?tls=required".into())), from, None)
-                .is_ok()
+            smtp(
+                Some(Secret::new("smtp://127.0.0.1:2525".into())),
+                from.clone(),
+                None
+            )
+            .is_ok()
+        );
+        assert!(
+            smtp(
+                Some(Secret::new("smtp://mail.example:25".into())),
+                from.clone(),
+                None
+            )
+            .is_err()
+        );
+        assert!(
+            smtp(
+                Some(Secret::new("smtp://mail.example:587?tls=required".into())),
+                from,
+                None
+            )
+            .is_ok()
         );
         assert!(smtp(Some(Secret::new("smtps://mail.example".into())), None, None).is_err());
     }

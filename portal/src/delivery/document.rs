@@ -21,10 +21,10 @@ pub struct CaseDocument {
     pub case: CaseInfo,
     pub municipality: MunicipalityInfo,
     pub service: ServiceInfo,
-    /// The answers as stored, `{field id: value}`; rows of a repeating group as
-    /// `group.<row>.<field>`, the group's own key holding the number of rows. Files are
-    /// listed by attachment id (space-separated).
-    pub answers: BTreeMap<String, String>,
+    /// The answers as nested JSON, valid against `service.answers_schema`: `{field id:
+    /// value}`, a repeating group an array of row objects; values are strings as stored
+    /// (money in cents, dates `YYYY-MM-DD`, files as attachment ids separated by spaces).
+    pub answers: serde_json::Value,
     /// The answers as the citizen saw them on the check page, step by step.
     pub summary: Vec<SummarySection>,
     pub attachments: Vec<AttachmentInfo>,
@@ -180,7 +180,7 @@ impl CaseDocument {
                 ),
             },
             summary: summary(lang, s.form, &answers, &files),
-            answers: answers.0,
+            answers: s.form.answers_json(&answers),
             attachments: s
                 .attachments
                 .iter()

@@ -42,10 +42,15 @@ impl Mailer {
             // A permanent SMTP refusal (5xx) will not change by trying again.
             Err(e) if e.is_permanent() => Err(DeliveryError::Permanent(format!(
                 "the mail server refused the message ({})",
-                e.status().map_or_else(|| "5xx".to_owned(), |c| c.to_string())
+                e.status()
+                    .map_or_else(|| "5xx".to_owned(), |c| c.to_string())
             ))),
-            Err(e) if e.is_timeout() => Err(DeliveryError::retry("the mail server did not answer in time")),
-            Err(_) => Err(DeliveryError::retry("the mail server could not be reached or refused for now")),
+            Err(e) if e.is_timeout() => Err(DeliveryError::retry(
+                "the mail server did not answer in time",
+            )),
+            Err(_) => Err(DeliveryError::retry(
+                "the mail server could not be reached or refused for now",
+            )),
         }
     }
 }
@@ -59,14 +64,20 @@ fn message_id(key: &str) -> String {
 }
 
 fn attachment(name: String, content_type: &str, bytes: Vec<u8>) -> SinglePart {
+    // The types come from the portal's own sniffing; an odd one travels as plain bytes.
     let ct = ContentType::parse(content_type)
-        .unwrap_or_else(|_| ContentType::parse("application/octet-stream").expect("valid type"));
+        .or_else(|_| ContentType::parse("application/octet-stream"))
+        .unwrap_or(ContentType::TEXT_PLAIN);
     Attachment::new(name).body(bytes, ct)
 }
 
 /// The office's copy: a summary in the body, the application PDF, the case JSON and the
 /// citizen's files as attachments.
-pub fn office_message(from: &Mailbox, target: &EmailTarget, parcel: &Parcel) -> anyhow::Result<Message> {
+pub fn office_message(
+    from: &Mailbox,
+    target: &EmailTarget,
+    parcel: &Parcel,
+) -> anyhow::Result<Message> {
     let lang = Lang::De;
     let doc = &parcel.doc;
     let mut text = lang.t_args(
@@ -74,7 +85,10 @@ pub fn office_message(from: &Mailbox, target: &EmailTarget, parcel: &Parcel) -> 
         &[
             ("reference", FluentValue::from(doc.case.reference.as_str())),
             ("service", FluentValue::from(doc.service.title.as_str())),
-            ("municipality", FluentValue::from(doc.municipality.name.as_str())),
+            (
+                "municipality",
+                FluentValue::from(doc.municipality.name.as_str()),
+            ),
         ],
     );
     text.push_str("\n\n");
@@ -88,7 +102,11 @@ pub fn office_message(from: &Mailbox, target: &EmailTarget, parcel: &Parcel) -> 
     }
     if let Some(p) = &doc.payment {
         text.push_str(&lang.t_args(
-            if p.status == "paid" { "mail-office-paid" } else { "mail-office-open" },
+            if p.status == "paid" {
+                "mail-office-paid"
+            } else {
+                "mail-office-open"
+            },
             &[("amount", FluentValue::from(p.amount.replace('.', ",")))],
         ));
         text.push_str("\n\n");
@@ -100,7 +118,11 @@ pub fn office_message(from: &Mailbox, target: &EmailTarget, parcel: &Parcel) -> 
     text.push('\n');
     let mut mixed = MultiPart::mixed()
         .singlepart(SinglePart::plain(text))
-        .singlepart(attachment(parcel.pdf_name(), "application/pdf", parcel.pdf.clone()))
+        .singlepart(attachment(
+            parcel.pdf_name(),
+            "application/pdf",
+            parcel.pdf.clone(),
+        ))
         .singlepart(attachment(
             format!("Antrag-{}.json", doc.case.reference),
             "application/json",
@@ -188,7 +210,10 @@ pub async fn citizen_mail(
         .await
         .map_err(DeliveryError::retry)?
         .ok_or_else(|| DeliveryError::permanent("the municipality is gone"))?;
-    let form = state.form(case.form_id).await.map_err(DeliveryError::retry)?;
+    let form = state
+        .form(case.form_id)
+        .await
+        .map_err(DeliveryError::retry)?;
     let answers: forms::Answers = serde_json::from_value(case.answers.clone()).unwrap_or_default();
     let Some(to) = citizen_address(&form, &answers) else {
         return Ok(Some("no email address given".into()));
@@ -200,7 +225,10 @@ pub async fn citizen_mail(
             ("reference", FluentValue::from(case.reference.clone())),
             ("service", FluentValue::from(service.clone())),
             ("municipality", FluentValue::from(tenant.name.clone())),
-            ("link", FluentValue::from(format!("{}/my-applications", state.public_base()))),
+            (
+                "link",
+                FluentValue::from(format!("{}/my-applications", state.public_base())),
+            ),
         ];
         v.extend(extra);
         v

@@ -16,6 +16,7 @@ pub mod document;
 pub mod file_drop;
 pub mod fit_connect;
 pub mod mail;
+pub mod views;
 pub mod webhook;
 pub mod xdomea;
 
@@ -67,6 +68,8 @@ pub struct FileContent {
 /// Everything a connector needs to deliver one case to one target.
 #[derive(Clone, Debug)]
 pub struct Parcel {
+    /// The portal's public address, for links back (pull API) in what is sent.
+    pub public_base: String,
     /// Stable per (case, target): `<reference>.<target name>`.
     pub idempotency_key: String,
     pub doc: CaseDocument,
@@ -136,40 +139,59 @@ pub async fn sync_targets(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the parcel of a case for one target: the document, the files and the PDF.
-pub async fn parcel(
+/// Why a case document could not be built.
+#[derive(Debug)]
+pub enum DocumentError {
+    /// The case (or its municipality) is not there.
+    Gone(&'static str),
+    /// The database or the form could not be read (worth another try).
+    Failed(String),
+}
+
+impl From<DocumentError> for DeliveryError {
+    fn from(e: DocumentError) -> Self {
+        match e {
+            DocumentError::Gone(what) => Self::Permanent(format!("the {what} is gone")),
+            DocumentError::Failed(e) => Self::Retry(e),
+        }
+    }
+}
+
+/// The case document of a case, and its attachments' records: what the connectors and the
+/// pull API send.
+pub async fn case_document(
     state: &AppState,
     tenant: store::TenantId,
     case_id: Uuid,
-    idempotency_key: String,
-) -> Result<Parcel, DeliveryError> {
+) -> Result<(CaseDocument, Vec<store::Attachment>), DocumentError> {
+    let failed = |e: &dyn std::fmt::Display| DocumentError::Failed(e.to_string());
     let store = state.store();
     let case = store
         .case(tenant, case_id)
         .await
-        .map_err(DeliveryError::retry)?
-        .ok_or_else(|| DeliveryError::permanent("the case is gone"))?;
+        .map_err(|e| failed(&e))?
+        .ok_or(DocumentError::Gone("case"))?;
     let tenant_row = store
         .tenant_by_id(tenant)
         .await
-        .map_err(DeliveryError::retry)?
-        .ok_or_else(|| DeliveryError::permanent("the municipality is gone"))?;
+        .map_err(|e| failed(&e))?
+        .ok_or(DocumentError::Gone("municipality"))?;
     let form = state
         .form(case.form_id)
         .await
-        .map_err(DeliveryError::retry)?;
+        .map_err(|e| DocumentError::Failed(format!("{e:#}")))?;
     let attachments = store
         .case_attachments(tenant, case_id)
         .await
-        .map_err(DeliveryError::retry)?;
+        .map_err(|e| failed(&e))?;
     let payment = store
         .case_payment(tenant, case_id)
         .await
-        .map_err(DeliveryError::retry)?;
+        .map_err(|e| failed(&e))?;
     let attempts = store
         .case_attempts(tenant, case_id)
         .await
-        .map_err(DeliveryError::retry)?;
+        .map_err(|e| failed(&e))?;
     let base = state.public_base();
     let doc = CaseDocument::build(&Sources {
         case: &case,
@@ -181,6 +203,17 @@ pub async fn parcel(
         attempts: &attempts,
         public_base: &base,
     });
+    Ok((doc, attachments))
+}
+
+/// Builds the parcel of a case for one target: the document, the files and the PDF.
+pub async fn parcel(
+    state: &AppState,
+    tenant: store::TenantId,
+    case_id: Uuid,
+    idempotency_key: String,
+) -> Result<Parcel, DeliveryError> {
+    let (doc, attachments) = case_document(state, tenant, case_id).await?;
     let mut files = Vec::with_capacity(attachments.len());
     for (a, info) in attachments.iter().zip(&doc.attachments) {
         let bytes = state
@@ -197,6 +230,7 @@ pub async fn parcel(
     let pdf = crate::pdf::application_pdf(&doc)
         .map_err(|e| DeliveryError::permanent(format!("application PDF: {e}")))?;
     Ok(Parcel {
+        public_base: state.public_base(),
         idempotency_key,
         doc,
         files,

@@ -22,7 +22,10 @@ pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 /// `t=<timestamp>,v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
 pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    // HMAC takes keys of any length, so this never fails.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        return String::new();
+    };
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -39,18 +42,24 @@ pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 /// `inline_max_bytes`, else as links to the pull API, and the application PDF likewise.
 pub fn body(target: &WebhookTarget, parcel: &Parcel) -> Vec<u8> {
     let mut doc = parcel.doc.clone();
-    let total: u64 = parcel.files.iter().map(|f| f.bytes.len() as u64).sum::<u64>()
+    let total: u64 = parcel
+        .files
+        .iter()
+        .map(|f| f.bytes.len() as u64)
+        .sum::<u64>()
         + parcel.pdf.len() as u64;
     let inline = total <= target.inline_max_bytes;
+    // Links into the pull API (fetched with a pull-API token of the municipality).
+    let api = format!(
+        "{}/api/v1/{}/cases/{}",
+        parcel.public_base, parcel.doc.municipality.slug, parcel.doc.case.id
+    );
     let b64 = base64::engine::general_purpose::STANDARD;
     for (info, file) in doc.attachments.iter_mut().zip(&parcel.files) {
         if inline {
             info.content_base64 = Some(b64.encode(&file.bytes));
         } else {
-            info.url = Some(format!(
-                "/api/v1/cases/{}/attachments/{}",
-                parcel.doc.case.id, info.id
-            ));
+            info.url = Some(format!("{api}/attachments/{}", info.id));
         }
     }
     let mut value = serde_json::to_value(&doc).unwrap_or_default();
@@ -65,7 +74,7 @@ pub fn body(target: &WebhookTarget, parcel: &Parcel) -> Vec<u8> {
         serde_json::json!({
             "file_name": parcel.pdf_name(),
             "content_type": "application/pdf",
-            "url": format!("/api/v1/cases/{}/application.pdf", parcel.doc.case.id),
+            "url": format!("{api}/application.pdf"),
         })
     };
     serde_json::to_vec(&value).unwrap_or_default()

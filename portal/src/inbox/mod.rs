@@ -341,6 +341,14 @@ pub(crate) async fn case_page_with(
         }
         _ => None,
     };
+    let deliveries = crate::delivery::views::case_section(
+        ctx.lang,
+        &ctx.csrf.token(),
+        case.id,
+        &state.store().case_deliveries(tenant.id, case.id).await?,
+        state.store().status_note(tenant.id, case.id).await?,
+        crate::delivery::views::may_retry(staff, tenant.id),
+    );
     Ok(pages::case(
         ctx,
         staff,
@@ -349,6 +357,7 @@ pub(crate) async fn case_page_with(
         &case,
         &attachments,
         payment,
+        deliveries,
     ))
 }
 

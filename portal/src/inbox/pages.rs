@@ -263,6 +263,7 @@ pub fn inbox(
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn case(
     ctx: &PageCtx,
     staff: &Staff,
@@ -271,6 +272,7 @@ pub fn case(
     case: &Case,
     attachments: &[store::Attachment],
     payment: Option<leptos::prelude::AnyView>,
+    deliveries: leptos::prelude::AnyView,
 ) -> Response {
     let lang = ctx.lang;
     let title = format!("{} {}", lang.t("case-title"), case.reference);
@@ -335,6 +337,7 @@ pub fn case(
             </dl>
             <p><a href=format!("/staff/cases/{}/explain", case.id)>{lang.t("explain-link")}</a></p>
             {payment}
+            {deliveries}
             {steps}
             {downloads}
         },

@@ -235,6 +235,14 @@ pub(super) fn printable(text: &str) -> String {
         .collect()
 }
 
+/// Whether the text has nothing to show or read out: only spaces, control, invisible
+/// formatting, private-use and noncharacters (a heading like that would have an empty title).
+pub(super) fn is_blank(text: &str) -> bool {
+    printable(text)
+        .chars()
+        .all(|c| c.is_whitespace() || is_invisible_format(c))
+}
+
 /// Default-ignorable characters (joiners, bidi controls, variation selectors, tags, the BOM):
 /// invisible, and a font without a glyph for them would show `.notdef`.
 fn is_invisible_format(c: char) -> bool {
@@ -320,5 +328,21 @@ mod tests {
                 .is_some_and(|r| !r.rtl && r.text.starts_with("Name"))
         );
         assert!(has_rtl("שלום") && !has_rtl("Grüße"));
+    }
+
+    #[test]
+    fn text_of_only_invisible_characters_is_blank() {
+        for blank in [
+            "",
+            " \n\t",
+            "\u{0}\u{1}",
+            "\u{200B}\u{FEFF}",
+            "\u{FFFF}\u{E000}",
+        ] {
+            assert!(is_blank(blank), "{blank:?}");
+        }
+        for shown in ["a", "😀", "\u{0}x", "שלום"] {
+            assert!(!is_blank(shown), "{shown:?}");
+        }
     }
 }

@@ -69,8 +69,12 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
              csrf_token: token,
              admin,
          }| {
-            let forms =
-                admin.then(|| view! { <a href="/staff/forms">{lang.t("admin-forms-link")}</a> });
+            let forms = admin.then(|| {
+                view! {
+                    <a href="/staff/forms">{lang.t("admin-forms-link")}</a>
+                    <a href="/staff/deliveries">{lang.t("delivery-dead-link")}</a>
+                }
+            });
             view! {
                 <nav class="staff-nav" aria-label=lang.t("staff-nav-label")>
                     <a href="/staff/inbox">{lang.t("staff-inbox")}</a>

@@ -39,6 +39,38 @@ pub(super) async fn queue_deliveries(
     tenant: TenantId,
     case_id: Uuid,
 ) -> Result<()> {
+    let reference = queue_targets(tx, tenant, case_id, "", true).await?;
+    queue_mail(
+        tx,
+        tenant,
+        case_id,
+        "completed",
+        &format!("mail.{reference}.completed"),
+    )
+    .await
+}
+
+/// A pay-later case's fee was paid: the push targets get the case again (its payment now
+/// booked), as a delivery of its own (`<reference>.<target>.payment`). Called inside the
+/// transaction that applies the case's first confirmed payment.
+pub(super) async fn queue_payment_update(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: TenantId,
+    case_id: Uuid,
+) -> Result<()> {
+    queue_targets(tx, tenant, case_id, ".payment", false).await?;
+    Ok(())
+}
+
+/// One job per active target of the case's municipality and service (pull targets only with
+/// `pull`), keyed `<reference>.<target><suffix>`. Returns the case's reference.
+async fn queue_targets(
+    tx: &mut Transaction<'static, Postgres>,
+    tenant: TenantId,
+    case_id: Uuid,
+    suffix: &str,
+    pull: bool,
+) -> Result<String> {
     let case = sqlx::query(
         "select c.reference, s.slug from cases c join services s on s.id = c.service_id \
          where c.id = $1 and c.tenant_id = $2",
@@ -64,6 +96,9 @@ pub(super) async fn queue_deliveries(
         }
         let kind: String = t.try_get("kind")?;
         let name: String = t.try_get("name")?;
+        if kind == "pull_api" && !pull {
+            continue;
+        }
         let job = if kind == "pull_api" {
             JOB_PULL
         } else {
@@ -77,20 +112,13 @@ pub(super) async fn queue_deliveries(
         .bind(tenant.0)
         .bind(job)
         .bind(case_id.hyphenated().to_string())
-        .bind(format!("{reference}.{name}"))
+        .bind(format!("{reference}.{name}{suffix}"))
         .bind(case_id)
         .bind(t.try_get::<i64, _>("id")?)
         .execute(&mut **tx)
         .await?;
     }
-    queue_mail(
-        tx,
-        tenant,
-        case_id,
-        "completed",
-        &format!("mail.{reference}.completed"),
-    )
-    .await
+    Ok(reference)
 }
 
 async fn queue_mail(

@@ -413,6 +413,10 @@ impl PaymentStore for PgStore {
                 .await?;
             } else {
                 completed = complete_case(&mut tx, tenant, current.case_id, &update.actor).await?;
+                if !completed {
+                    // Complete before its payment (pay later): the backends hear of it.
+                    super::delivery::queue_payment_update(&mut tx, tenant, current.case_id).await?;
+                }
             }
         }
         // Nothing left to ask the provider once it is paid. (A failed, cancelled or expired

@@ -211,6 +211,24 @@ pub async fn a_late_paid_after_a_failure_counts_and_a_second_paid_attempt_is_due
 pub async fn a_pay_later_case_is_complete_at_submission_and_its_payment_completes_nothing(db: Db) {
     let store = &*db.store;
     let (tenant, service) = tenant_with_service(store, "spaeter", "SPT").await;
+    store
+        .sync_targets(
+            tenant.id,
+            &[
+                store::TargetSpec {
+                    name: "kasse".into(),
+                    kind: "webhook".into(),
+                    services: None,
+                },
+                store::TargetSpec {
+                    name: "fachverfahren".into(),
+                    kind: "pull_api".into(),
+                    services: None,
+                },
+            ],
+        )
+        .await
+        .unwrap();
     let case = new_case(&service, "SPT-2026-LATER", None);
     store
         .submit_case_with_fee(tenant.id, &case, &fee(3000, true), None)
@@ -234,6 +252,30 @@ pub async fn a_pay_later_case_is_complete_at_submission_and_its_payment_complete
         .unwrap();
     assert_eq!(paid.to, PaymentState::Paid);
     assert!(!paid.completed, "complete since submission");
+    // The backends hear of the payment: the push target gets the case again, once.
+    let again = store
+        .apply_payment_status(tenant.id, a.id, &said(PaymentEvent::Paid))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!again.completed);
+    let mut keys: Vec<String> = store
+        .case_deliveries(tenant.id, case.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.kind != store::JOB_MAIL)
+        .map(|d| d.idempotency_key)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec![
+            "SPT-2026-LATER.fachverfahren".to_owned(),
+            "SPT-2026-LATER.kasse".to_owned(),
+            "SPT-2026-LATER.kasse.payment".to_owned(),
+        ]
+    );
     assert_eq!(
         store
             .case_payment(tenant.id, case.id)

@@ -9,7 +9,7 @@ use std::num::NonZeroU16;
 use krilla::tagging::{ArtifactType, Tag, TagKind};
 
 use super::doc::{Align, Block, Doc};
-use super::text::{Fonts, Run, Weight, has_rtl, printable};
+use super::text::{Fonts, Run, Weight, has_rtl, is_blank, printable};
 
 mod table;
 
@@ -265,7 +265,7 @@ impl Layout<'_> {
 
     fn heading(&mut self, level: u8, text: &str) {
         // PDF/UA needs a title on every heading; an empty heading says nothing anyway.
-        if text.trim().is_empty() {
+        if is_blank(text) {
             return;
         }
         let style = heading_style(level);
