@@ -24,6 +24,9 @@ alter table outbox_jobs add column case_id text references cases (id);
 alter table outbox_jobs add column target_id integer references delivery_targets (id);
 -- what the target answered, for the case page (e.g. a FIT-Connect submission id)
 alter table outbox_jobs add column outcome text;
+-- how far a delivery of several calls got (a FIT-Connect submission created but not yet
+-- sent), saved before the next call so that a retry after a crash continues it
+alter table outbox_jobs add column progress text;
 
 create index outbox_jobs_case_idx on outbox_jobs (case_id) where case_id is not null;
 create index outbox_jobs_dead_idx on outbox_jobs (tenant_id) where dead = 1;

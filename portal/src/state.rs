@@ -125,6 +125,11 @@ impl AppState {
         self.0.store.as_ref()
     }
 
+    /// The store, shared (for what outlives a borrow of the state).
+    pub fn store_arc(&self) -> Arc<dyn Store> {
+        self.0.store.clone()
+    }
+
     pub fn files(&self) -> &crate::uploads::FileStore {
         &self.0.files
     }

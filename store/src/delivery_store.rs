@@ -91,6 +91,8 @@ pub struct DeadJob {
 pub struct JobContext {
     pub case_id: Option<Uuid>,
     pub target: Option<Target>,
+    /// What an earlier try saved with `save_progress`.
+    pub progress: Option<String>,
 }
 
 /// A case waiting for a pull-API target's acknowledgement.
@@ -136,6 +138,9 @@ pub trait DeliveryStore: Send + Sync {
 
     /// The case and target a job is about.
     async fn job_context(&self, job_id: i64) -> Result<Option<JobContext>>;
+
+    /// Saves how far a delivery got, before its next call (kept until the job is done).
+    async fn save_progress(&self, job_id: i64, progress: &str) -> Result<()>;
 
     /// Records a delivered job (or sent email) with what the target answered. When it was
     /// the case's last open delivery and the case is `received`, the case becomes `forwarded`

@@ -402,11 +402,12 @@ impl PgStore {
                    c.id::text, $5 || '.' || t.name, now(), c.id, t.id \
                    from c, delivery_targets t, services sv \
                    where $6 = 'received' and sv.id = $3 and t.tenant_id = $2 and t.active \
-                   and (t.services is null or t.services ? sv.slug)), \
+                   and (t.services is null or t.services ? sv.slug) \
+                   on conflict (idempotency_key) do nothing), \
              mj as (insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
                    next_attempt_at, case_id) \
                    select $2, 'mail', 'completed', 'mail.' || $5 || '.completed', now(), c.id \
-                   from c where $6 = 'received') \
+                   from c where $6 = 'received' on conflict (idempotency_key) do nothing) \
              select count(*) from c",
         )
         .bind(case.id)

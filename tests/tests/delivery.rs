@@ -245,6 +245,78 @@ async fn a_case_lands_in_the_file_drop_folder_under_its_key(db: Db) {
     app.stop().await;
 }
 
+/// A paid trade registration goes to FIT-Connect through the worker, and a crash between
+/// creating the submission and sending it does not create a second submission: the created
+/// submission is saved with the job first, and the retry after the restart continues it.
+async fn a_paid_case_reaches_fit_connect_once_despite_a_crash_mid_submission(db: Db) {
+    let fake = tests::fake_fit_connect::FakeFitConnect::start().await;
+    // The first upload fails: the submission exists, nothing is sent yet.
+    fake.fail_next_upload();
+    let mut app = TestApp::prepare(db, Options::default()).await;
+    let path = app.data_dir.path().join("portal.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[delivery]\npoll_seconds = 1\nfirst_retry_seconds = 4\nmax_retry_seconds = 4\n\
+             timeout_seconds = 5\n\n{}",
+            fake.config_toml("werther", "fit-connect")
+        ),
+    )
+    .unwrap();
+    app.options = Options {
+        demo: true,
+        env: vec![("PORTAL_CONFIG".into(), path.display().to_string())],
+    };
+    app.launch().await.expect("portal starts");
+    let mut citizen = app.browser();
+    // The trade registration needs a substantial login.
+    citizen.demo_login("leonie").await;
+    let check = citizen
+        .walk_to_check(
+            "/werther/services/gewerbeanmeldung/form",
+            tests::TRADE_ANSWERS,
+        )
+        .await;
+    let token = check.csrf_token();
+    let submitted = citizen
+        .post(
+            &check.form_action(),
+            &[("_csrf", token.as_str()), ("_declaration", "yes")],
+        )
+        .await;
+    let back = citizen.pay_demo(&submitted, "paid").await;
+    assert!(back.status.is_success() || back.status.is_redirection());
+    assert!(
+        eventually(30, || fake.submissions().len() == 1).await,
+        "no submission created:\n{}",
+        app.log_text()
+    );
+    // The try fails at the upload (a moment after the creation); the portal dies before its
+    // retry, which is due 4 seconds later.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    app.crash_and_restart().await;
+    assert!(
+        eventually(60, || fake.submitted().len() == 1).await,
+        "not submitted: {:?}\n{}",
+        fake.submissions()
+            .iter()
+            .map(|s| &s.problems)
+            .collect::<Vec<_>>(),
+        app.log_text()
+    );
+    let all = fake.submissions();
+    assert_eq!(all.len(), 1, "the retry continued the first submission");
+    let s = &all[0];
+    assert!(s.problems.is_empty(), "{:?}", s.problems);
+    let meta = s.metadata.as_ref().unwrap();
+    assert_eq!(meta["paymentInformation"]["status"], "BOOKED");
+    assert_eq!(
+        s.create["publicService"]["identifier"],
+        "urn:de:fim:leika:leistung:99050012104000"
+    );
+    app.stop().await;
+}
+
 /// A delivery that keeps failing is given up and shown: the clerk's case page says so, the
 /// municipality's admin finds it in the list of given-up deliveries and sends it again once
 /// the receiver is back, and then the case is forwarded.
@@ -484,5 +556,6 @@ both_databases!(
     a_completed_case_reaches_the_webhook_and_the_office_mailbox_and_is_forwarded,
     a_delivery_given_up_is_shown_and_an_admin_sends_it_again,
     a_case_lands_in_the_file_drop_folder_under_its_key,
+    a_paid_case_reaches_fit_connect_once_despite_a_crash_mid_submission,
     every_case_arrives_despite_a_flaky_receiver_and_kill_9,
 );

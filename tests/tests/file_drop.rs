@@ -41,6 +41,7 @@ fn attachment(id: u128, name: &str, content_type: &str, bytes: &[u8]) -> FileCon
 /// that share a name.
 fn parcel() -> Parcel {
     Parcel {
+        checkpoint: None,
         public_base: "https://portal.example".into(),
         idempotency_key: KEY.into(),
         doc: CaseDocument {

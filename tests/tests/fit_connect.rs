@@ -102,6 +102,7 @@ fn parcel(leika: Option<&str>, payment: Option<PaymentInfo>) -> Parcel {
         ),
     ];
     Parcel {
+        checkpoint: None,
         public_base: "https://portal.example".into(),
         // Unique per test: the connector remembers submissions per delivery.
         idempotency_key: format!("{reference}.fit-connect"),

@@ -48,9 +48,16 @@ impl Default for DeliverySettings {
 }
 
 impl DeliverySettings {
-    /// How long a worker holds a job: every call of one round ends well inside it.
+    /// How long one job may take in all: a connector makes several calls (FIT-Connect: token,
+    /// destination, key, create, uploads, submit, event log), each ending after
+    /// `timeout_seconds`.
+    pub fn job_seconds(&self) -> u64 {
+        u64::from(self.timeout_seconds) * 5 + 5
+    }
+
+    /// How long a worker holds a job: every job of a round ends inside it.
     pub fn lease_seconds(&self) -> i64 {
-        i64::from(self.timeout_seconds) * 3 + 10
+        i64::from(self.timeout_seconds) * 6 + 10
     }
 }
 

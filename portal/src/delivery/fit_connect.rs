@@ -12,10 +12,13 @@
 //!    neither is retried later.
 //!
 //! FIT-Connect has no idempotency key. So that a retry does not send the case a second time,
-//! the process remembers, per destination and delivery, the submission it created; the next
-//! try first reads that submission's event log and only resends what is missing. A crash or a
-//! retry on another instance loses that memory, and a second submission is created: the
-//! metadata's `senderReference` (the delivery's idempotency key) lets the receiver spot it.
+//! the submission a try created is saved with the outbox job (its checkpoint) before anything
+//! else is sent, and remembered in the process as well; the next try, on any instance and
+//! after a crash too, first reads that submission's event log and only resends what is
+//! missing. Only a crash between the platform's answer to `POST /v2/submissions` and the save
+//! leaves a submission behind that is never completed (the platform drops it), and the case is
+//! submitted anew; the metadata's `senderReference` (the delivery's idempotency key) lets the
+//! receiver spot such a pair.
 
 pub mod jwe;
 pub mod keys;
@@ -67,7 +70,7 @@ async fn run(
     memo: &str,
 ) -> Delivered {
     let api = wire::Api::connect(http, target).await?;
-    let mut known = progress::recall(memo);
+    let mut known = progress::recall(memo).or_else(|| progress::from_checkpoint(parcel));
 
     if let Some(p) = known {
         // An earlier try created the submission: ask the platform how far it got before
@@ -115,6 +118,10 @@ async fn run(
                 since: Instant::now(),
             };
             progress::remember(memo, p);
+            // Saved before anything else goes out: a retry elsewhere continues this one.
+            if let Some(c) = &parcel.checkpoint {
+                c.save(&progress::to_checkpoint(&p)).await?;
+            }
             p
         }
     };
@@ -134,6 +141,15 @@ async fn run(
     api.submit(p.submission_id, encrypted_metadata, encrypted_data)
         .await?;
     progress::mark_submitted(memo);
+    if let Some(c) = &parcel.checkpoint {
+        let sent = progress::Progress {
+            submitted: true,
+            ..p
+        };
+        if c.save(&progress::to_checkpoint(&sent)).await.is_err() {
+            tracing::warn!(submission = %p.submission_id, "could not save that the submission was sent");
+        }
+    }
     tracing::info!(submission = %p.submission_id, "FIT-Connect submission sent");
 
     // The platform may write `submit-submission` a moment after answering; a short look
@@ -353,5 +369,33 @@ mod progress {
 
     pub fn forget(key: &str) {
         with(|m| m.remove(key));
+    }
+
+    /// The progress as saved with the outbox job.
+    pub fn to_checkpoint(p: &Progress) -> String {
+        serde_json::json!({
+            "fit_connect": {
+                "submission_id": p.submission_id,
+                "case_id": p.case_id,
+                "pdf_id": p.pdf_id,
+                "submitted": p.submitted,
+            }
+        })
+        .to_string()
+    }
+
+    /// The progress an earlier try saved with the outbox job, if any.
+    pub fn from_checkpoint(parcel: &Parcel) -> Option<Progress> {
+        let saved = parcel.checkpoint.as_ref()?.saved.as_deref()?;
+        let v: serde_json::Value = serde_json::from_str(saved).ok()?;
+        let f = v.get("fit_connect")?;
+        let id = |k: &str| f.get(k)?.as_str().and_then(|s| Uuid::parse_str(s).ok());
+        Some(Progress {
+            submission_id: id("submission_id")?,
+            case_id: id("case_id")?,
+            pdf_id: id("pdf_id")?,
+            submitted: f.get("submitted")?.as_bool()?,
+            since: Instant::now(),
+        })
     }
 }

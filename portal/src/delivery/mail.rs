@@ -236,7 +236,7 @@ pub async fn citizen_mail(
     let (subject, text, receipt) = if job.subject == "completed" {
         let receipt = crate::payment::citizen::receipt_for(state, &tenant, &case, lang)
             .await
-            .map_err(|e| DeliveryError::retry(format!("receipt: {e:?}")))?;
+            .map_err(|_| DeliveryError::retry("the receipt could not be made"))?;
         (
             lang.t_args("mail-confirmation-subject", &args(vec![])),
             lang.t_args("mail-confirmation-body", &args(vec![])),

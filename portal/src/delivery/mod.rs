@@ -65,6 +65,36 @@ pub struct FileContent {
     pub bytes: Vec<u8>,
 }
 
+/// A delivery's saved progress: what an earlier try saved, and a way to save more before the
+/// next call. Connectors that make several calls (FIT-Connect) use it so that a retry after a
+/// crash continues where the last try stopped instead of starting over.
+#[derive(Clone)]
+pub struct Checkpoint {
+    job_id: i64,
+    store: std::sync::Arc<dyn store::Store>,
+    /// What an earlier try saved.
+    pub saved: Option<String>,
+}
+
+impl std::fmt::Debug for Checkpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checkpoint")
+            .field("job_id", &self.job_id)
+            .field("saved", &self.saved)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Checkpoint {
+    /// Saves `progress` durably; an error means the next call must not be made.
+    pub async fn save(&self, progress: &str) -> Result<(), DeliveryError> {
+        self.store
+            .save_progress(self.job_id, progress)
+            .await
+            .map_err(DeliveryError::retry)
+    }
+}
+
 /// Everything a connector needs to deliver one case to one target.
 #[derive(Clone, Debug)]
 pub struct Parcel {
@@ -76,6 +106,8 @@ pub struct Parcel {
     pub files: Vec<FileContent>,
     /// The application PDF (what the citizen entered, as they saw it).
     pub pdf: Vec<u8>,
+    /// The job's saved progress (`None` outside the worker, e.g. in tests of a connector).
+    pub checkpoint: Option<Checkpoint>,
 }
 
 impl Parcel {
@@ -227,10 +259,14 @@ pub async fn parcel(
             bytes,
         });
     }
-    let pdf = crate::pdf::application_pdf(&doc)
+    let for_pdf = doc.clone();
+    let pdf = tokio::task::spawn_blocking(move || crate::pdf::application_pdf(&for_pdf))
+        .await
+        .map_err(|_| DeliveryError::retry("the application PDF stopped unexpectedly"))?
         .map_err(|e| DeliveryError::permanent(format!("application PDF: {e}")))?;
     Ok(Parcel {
         public_base: state.public_base(),
+        checkpoint: None,
         idempotency_key,
         doc,
         files,
@@ -278,16 +314,33 @@ pub async fn run_once(state: &AppState, conns: &Connections) -> anyhow::Result<u
         )
         .await?;
     let n = jobs.len();
-    let limit = Duration::from_secs(u64::from(settings.timeout_seconds) * 2 + 5);
-    let results = futures_util::future::join_all(jobs.iter().map(|job| async move {
-        match tokio::time::timeout(limit, work(state, conns, job)).await {
-            Ok(r) => r,
-            Err(_) => Err(DeliveryError::Retry("timed out".into())),
-        }
-    }))
-    .await;
+    let limit = Duration::from_secs(settings.job_seconds());
+    // Each job in a task of its own: a panic in one connector (or the PDF) fails that job
+    // only, never the worker.
+    let tasks: Vec<_> = jobs
+        .iter()
+        .map(|job| {
+            let (state, conns, job) = (state.clone(), conns.clone(), job.clone());
+            tokio::spawn(async move {
+                match tokio::time::timeout(limit, work(&state, &conns, &job)).await {
+                    Ok(r) => r,
+                    Err(_) => Err(DeliveryError::Retry("timed out".into())),
+                }
+            })
+        })
+        .collect();
+    let results = futures_util::future::join_all(tasks).await;
     for (job, result) in jobs.iter().zip(results) {
-        record(state, &settings, job, result).await?;
+        let result = result.unwrap_or_else(|e| {
+            tracing::error!(job = job.id, error = %e, "delivery task failed");
+            Err(DeliveryError::Retry(
+                "the delivery stopped unexpectedly".into(),
+            ))
+        });
+        // One outcome that cannot be recorded must not keep the others from being recorded.
+        if let Err(e) = record(state, &settings, job, result).await {
+            tracing::warn!(job = job.id, error = %e, "could not record a delivery's outcome");
+        }
     }
     Ok(n)
 }
@@ -348,12 +401,21 @@ async fn work(state: &AppState, conns: &Connections, job: &OutboxJob) -> Deliver
         .cloned()
         .ok_or_else(|| DeliveryError::retry("the municipality is not loaded yet"))?;
     let Some(target) = target(state, &tenant.slug, &stored.name) else {
-        return Err(DeliveryError::permanent(format!(
-            "target `{}` is no longer configured",
-            stored.name
-        )));
+        let message = format!("target `{}` is not configured here", stored.name);
+        // Still active in the database: another instance has it configured (a rolling
+        // change of the configuration); leave it for that one.
+        return Err(if stored.active {
+            DeliveryError::Retry(message)
+        } else {
+            DeliveryError::Permanent(message.replace("not configured here", "no longer configured"))
+        });
     };
-    let parcel = parcel(state, job.tenant_id, case_id, job.idempotency_key.clone()).await?;
+    let mut parcel = parcel(state, job.tenant_id, case_id, job.idempotency_key.clone()).await?;
+    parcel.checkpoint = Some(Checkpoint {
+        job_id: job.id,
+        store: state.store_arc(),
+        saved: ctx.progress.clone(),
+    });
     match &target.kind {
         TargetKind::Webhook(t) => webhook::deliver(&conns.http, t, &parcel).await,
         TargetKind::Email(t) => match &conns.mailer {

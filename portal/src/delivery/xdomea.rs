@@ -472,6 +472,7 @@ mod tests {
 
     fn parcel(title: &str, files: Vec<(&str, &str)>) -> Parcel {
         Parcel {
+            checkpoint: None,
             public_base: "https://portal.example".into(),
             idempotency_key: "WER-2026-7K3QF.ablage".into(),
             doc: CaseDocument {

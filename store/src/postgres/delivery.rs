@@ -262,6 +262,18 @@ impl DeliveryStore for PgStore {
             .execute(&mut *tx)
             .await?;
         }
+        // A pull target no longer configured never acknowledges: its open jobs are given up,
+        // so that admins see them (and can retry them if it comes back).
+        sqlx::query(
+            "update outbox_jobs set dead = true, \
+             last_error = 'the target is no longer configured' \
+             where tenant_id = $1 and kind = $2 and done_at is null and not dead and target_id in \
+             (select id from delivery_targets where tenant_id = $1 and not active)",
+        )
+        .bind(tenant.0)
+        .bind(JOB_PULL)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -281,7 +293,7 @@ impl DeliveryStore for PgStore {
 
     async fn job_context(&self, job_id: i64) -> Result<Option<JobContext>> {
         let Some(row) = sqlx::query(
-            "select j.case_id, t.id, t.tenant_id, t.name, t.kind, t.active \
+            "select j.case_id, j.progress, t.id, t.tenant_id, t.name, t.kind, t.active \
              from outbox_jobs j left join delivery_targets t on t.id = j.target_id \
              where j.id = $1",
         )
@@ -298,7 +310,17 @@ impl DeliveryStore for PgStore {
         Ok(Some(JobContext {
             case_id: row.try_get("case_id")?,
             target,
+            progress: row.try_get("progress")?,
         }))
+    }
+
+    async fn save_progress(&self, job_id: i64, progress: &str) -> Result<()> {
+        sqlx::query("update outbox_jobs set progress = $1 where id = $2 and done_at is null")
+            .bind(progress)
+            .bind(job_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn delivery_done(&self, job_id: i64, outcome: Option<&str>) -> Result<bool> {

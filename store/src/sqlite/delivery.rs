@@ -271,6 +271,18 @@ impl DeliveryStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        // A pull target no longer configured never acknowledges: its open jobs are given up,
+        // so that admins see them (and can retry them if it comes back).
+        sqlx::query(
+            "update outbox_jobs set dead = 1, last_error = 'the target is no longer configured' \
+             where tenant_id = ? and kind = ? and done_at is null and dead = 0 and target_id in \
+             (select id from delivery_targets where tenant_id = ? and active = 0)",
+        )
+        .bind(tenant.0)
+        .bind(JOB_PULL)
+        .bind(tenant.0)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -290,7 +302,7 @@ impl DeliveryStore for SqliteStore {
 
     async fn job_context(&self, job_id: i64) -> Result<Option<JobContext>> {
         let Some(row) = sqlx::query(
-            "select j.case_id, t.id, t.tenant_id, t.name, t.kind, t.active \
+            "select j.case_id, j.progress, t.id, t.tenant_id, t.name, t.kind, t.active \
              from outbox_jobs j left join delivery_targets t on t.id = j.target_id \
              where j.id = ?",
         )
@@ -309,7 +321,20 @@ impl DeliveryStore for SqliteStore {
             Some(_) => Some(target_from(&row)?),
             None => None,
         };
-        Ok(Some(JobContext { case_id, target }))
+        Ok(Some(JobContext {
+            case_id,
+            target,
+            progress: row.try_get("progress")?,
+        }))
+    }
+
+    async fn save_progress(&self, job_id: i64, progress: &str) -> Result<()> {
+        sqlx::query("update outbox_jobs set progress = ? where id = ? and done_at is null")
+            .bind(progress)
+            .bind(job_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 
     async fn delivery_done(&self, job_id: i64, outcome: Option<&str>) -> Result<bool> {

@@ -312,9 +312,17 @@ pub async fn a_target_removed_from_the_configuration_gets_no_new_cases(db: Db) {
     let store = &*db.store;
     let (tenant, service) = tenant_with_service(store, "entfernt", "ENT").await;
     store
-        .sync_targets(tenant.id, &[spec("alt", "webhook", None)])
+        .sync_targets(
+            tenant.id,
+            &[
+                spec("alt", "webhook", None),
+                spec("abruf", "pull_api", None),
+            ],
+        )
         .await
         .unwrap();
+    let before = new_case(&service, "ENT-2026-DLV00", None);
+    store.submit_case(tenant.id, &before, None).await.unwrap();
     store
         .sync_targets(tenant.id, &[spec("neu", "email", None)])
         .await
@@ -338,6 +346,11 @@ pub async fn a_target_removed_from_the_configuration_gets_no_new_cases(db: Db) {
         .map(|j| j.target)
         .collect();
     assert_eq!(targets, vec![Some("neu".to_owned())]);
+    // The removed pull target's open job is given up (it would never be acknowledged).
+    let dead = store.dead_jobs(Some(tenant.id)).await.unwrap();
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0].target.as_deref(), Some("abruf"));
+    assert_eq!(dead[0].case_reference.as_deref(), Some("ENT-2026-DLV00"));
 }
 
 pub async fn backend_statuses_follow_the_rules_and_queue_the_citizens_email(db: Db) {

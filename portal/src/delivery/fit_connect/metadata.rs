@@ -336,6 +336,7 @@ mod tests {
     #[test]
     fn the_metadata_describes_data_and_attachments_by_hash() {
         let parcel = Parcel {
+            checkpoint: None,
             public_base: "https://portal.example".into(),
             idempotency_key: "WER-2026-7K3QF.fit".into(),
             doc: doc(Some(fee("open"))),
