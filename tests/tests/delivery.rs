@@ -110,6 +110,17 @@ async fn case_status(app: &TestApp, reference: &str) -> String {
         .unwrap_or_else(|| panic!("{reference} not in the inbox:\n{}", inbox.body))
 }
 
+/// Whether the clerk's inbox shows the case as forwarded within ten seconds.
+async fn shown_forwarded(app: &TestApp, reference: &str) -> bool {
+    for _ in 0..50 {
+        if case_status(app, reference).await.contains("Weitergeleitet") {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    false
+}
+
 async fn a_completed_case_reaches_the_webhook_and_the_office_mailbox_and_is_forwarded(db: Db) {
     let receiver = WebhookReceiver::start(SECRET, Faults::default()).await;
     let smtp = SmtpServer::start().await;
@@ -173,18 +184,10 @@ async fn a_completed_case_reaches_the_webhook_and_the_office_mailbox_and_is_forw
     let subject = header(citizen, "Subject").unwrap();
     assert!(subject.contains(&filed.reference), "{subject}");
     // Both targets delivered: the clerk sees the case forwarded.
-    let mut forwarded = false;
-    for _ in 0..50 {
-        if case_status(&app, &filed.reference)
-            .await
-            .contains("Weitergeleitet")
-        {
-            forwarded = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert!(forwarded, "the case was not shown as forwarded");
+    assert!(
+        shown_forwarded(&app, &filed.reference).await,
+        "the case was not shown as forwarded"
+    );
     assert_eq!(receiver.records().len(), 1, "delivered once");
     app.stop().await;
 }
@@ -377,18 +380,7 @@ async fn a_delivery_given_up_is_shown_and_an_admin_sends_it_again(db: Db) {
     assert_eq!(done.status, reqwest::StatusCode::SEE_OTHER);
     let key = format!("{}.ordnungsamt", filed.reference);
     assert!(eventually(30, || receiver.accepted_keys().contains(&key)).await);
-    let mut forwarded = false;
-    for _ in 0..50 {
-        if case_status(&app, &filed.reference)
-            .await
-            .contains("Weitergeleitet")
-        {
-            forwarded = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert!(forwarded);
+    assert!(shown_forwarded(&app, &filed.reference).await);
     assert!(
         !admin
             .get("/staff/deliveries")

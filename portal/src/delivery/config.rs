@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use crate::config::{ConfigError, Secret};
+// The same rules for secrets and files as a municipality's payment settings.
+use crate::payment::config::{invalid, read, text_secret};
 
 /// `[delivery]`.
 #[derive(Debug, Default, Deserialize)]
@@ -229,34 +231,6 @@ impl std::fmt::Debug for PullApiTarget {
         f.debug_struct("PullApiTarget")
             .field("scopes", &self.scopes)
             .finish_non_exhaustive()
-    }
-}
-
-fn invalid(name: &str, message: &str) -> ConfigError {
-    ConfigError::Invalid {
-        name: name.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
-fn read(name: &str, path: &PathBuf) -> Result<Vec<u8>, ConfigError> {
-    std::fs::read(path).map_err(|e| invalid(name, &format!("cannot read {}: {e}", path.display())))
-}
-
-fn text_secret(
-    name: &str,
-    value: Option<String>,
-    file: Option<PathBuf>,
-) -> Result<Option<Secret>, ConfigError> {
-    match (value, file) {
-        (Some(_), Some(_)) => Err(invalid(name, "give the value or a file, not both")),
-        (Some(v), None) => Ok(Some(Secret::new(v))),
-        (None, Some(p)) => {
-            let text = String::from_utf8(read(&format!("{name}_file"), &p)?)
-                .map_err(|_| invalid(&format!("{name}_file"), "is not UTF-8 text"))?;
-            Ok(Some(Secret::new(text.trim().to_owned())))
-        }
-        (None, None) => Ok(None),
     }
 }
 

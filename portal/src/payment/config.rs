@@ -101,18 +101,19 @@ pub struct TenantPayments {
     pub booking_data: BTreeMap<String, String>,
 }
 
-fn invalid(name: &str, message: &str) -> ConfigError {
+pub(crate) fn invalid(name: &str, message: &str) -> ConfigError {
     ConfigError::Invalid {
         name: name.to_owned(),
         message: message.to_owned(),
     }
 }
 
-fn read(name: &str, path: &PathBuf) -> Result<Vec<u8>, ConfigError> {
+pub(crate) fn read(name: &str, path: &PathBuf) -> Result<Vec<u8>, ConfigError> {
     std::fs::read(path).map_err(|e| invalid(name, &format!("cannot read {}: {e}", path.display())))
 }
 
-fn text_secret(
+/// A secret given in the file or in a file it names (not both), trimmed.
+pub(crate) fn text_secret(
     name: &str,
     value: Option<String>,
     file: Option<PathBuf>,
