@@ -320,6 +320,93 @@ async fn a_paid_case_reaches_fit_connect_once_despite_a_crash_mid_submission(db:
     app.stop().await;
 }
 
+/// A backend posts two statuses in quick succession through the pull API: the citizen gets
+/// two emails, each with the status and note as posted (not the latest one twice).
+async fn each_status_a_backend_posts_reaches_the_citizen_as_posted(db: Db) {
+    use sha2::Digest;
+    const TOKEN: &str = "pull-token-0123456789abcdef0123456789abcdef";
+    let smtp = SmtpServer::start().await;
+    let mut app = TestApp::prepare(db, Options::default()).await;
+    let hash: String = sha2::Sha256::digest(TOKEN.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = app.data_dir.path().join("portal.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[delivery]\npoll_seconds = 1\n\n[[delivery_targets.werther]]\n\
+             name = \"fachverfahren\"\nkind = \"pull_api\"\ntoken_sha256 = [\"{hash}\"]\n\n\
+             [smtp]\nurl = \"{}\"\nfrom = \"Bürgerportal <noreply@portal.example>\"\n",
+            smtp.url()
+        ),
+    )
+    .unwrap();
+    app.options = Options {
+        demo: true,
+        env: vec![("PORTAL_CONFIG".into(), path.display().to_string())],
+    };
+    app.launch().await.expect("portal starts");
+    let filed = file_dog_tax(&mut app.browser()).await;
+    assert_eq!(smtp.wait_for(1, 30).await.len(), 1, "the confirmation");
+    let http = reqwest::Client::new();
+    let list: serde_json::Value = http
+        .get(format!("{}/api/v1/werther/cases", app.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["cases"][0]["id"].as_str().unwrap().to_owned();
+    for (status, message) in [
+        ("needs_info", "Bitte reichen Sie den Impfpass nach."),
+        ("decided", "Der Bescheid ist unterwegs."),
+    ] {
+        let res = http
+            .post(format!("{}/api/v1/werther/cases/{id}/status", app.base))
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({"status": status, "message": message}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.status());
+    }
+    let mails = smtp.wait_for(3, 30).await;
+    assert_eq!(mails.len(), 3);
+    let bodies: Vec<String> = mails
+        .iter()
+        .map(|m| {
+            let parsed = mailparse::parse_mail(m).unwrap();
+            let body = if parsed.subparts.is_empty() {
+                parsed.get_body().unwrap()
+            } else {
+                parsed.subparts[0].get_body().unwrap()
+            };
+            body.replace("\r\n", "\n")
+        })
+        .collect();
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.contains("Rückfrage") && b.contains("Impfpass nach")),
+        "{bodies:#?}"
+    );
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.contains("Entschieden") && b.contains("Bescheid ist unterwegs")),
+        "{bodies:#?}"
+    );
+    assert!(
+        bodies
+            .iter()
+            .all(|b| !b.contains(&filed.reference) || b.contains("Aktenzeichen"))
+    );
+    app.stop().await;
+}
+
 /// A delivery that keeps failing is given up and shown: the clerk's case page says so, the
 /// municipality's admin finds it in the list of given-up deliveries and sends it again once
 /// the receiver is back, and then the case is forwarded.
@@ -549,5 +636,6 @@ both_databases!(
     a_delivery_given_up_is_shown_and_an_admin_sends_it_again,
     a_case_lands_in_the_file_drop_folder_under_its_key,
     a_paid_case_reaches_fit_connect_once_despite_a_crash_mid_submission,
+    each_status_a_backend_posts_reaches_the_citizen_as_posted,
     every_case_arrives_despite_a_flaky_receiver_and_kill_9,
 );

@@ -195,6 +195,7 @@ pub async fn citizen_mail(
     conns: &Connections,
     job: &OutboxJob,
     case_id: Uuid,
+    content: Option<&str>,
 ) -> Delivered {
     let Some(mailer) = &conns.mailer else {
         return Ok(Some("no mail server configured".into()));
@@ -243,12 +244,23 @@ pub async fn citizen_mail(
             receipt,
         )
     } else {
-        let note = store
-            .status_note(job.tenant_id, case_id)
-            .await
-            .map_err(DeliveryError::retry)?
-            .unwrap_or_default();
-        let status = lang.t(status_key(case.status)).to_owned();
+        // The status and note as posted (kept with the job), so that two quick changes send
+        // two different mails; older jobs without it read the case.
+        let posted: Option<serde_json::Value> = content.and_then(|c| serde_json::from_str(c).ok());
+        let status = posted
+            .as_ref()
+            .and_then(|v| v["status"].as_str())
+            .and_then(CaseStatus::parse)
+            .unwrap_or(case.status);
+        let note = match &posted {
+            Some(v) => v["note"].as_str().unwrap_or_default().to_owned(),
+            None => store
+                .status_note(job.tenant_id, case_id)
+                .await
+                .map_err(DeliveryError::retry)?
+                .unwrap_or_default(),
+        };
+        let status = lang.t(status_key(status)).to_owned();
         (
             lang.t_args("mail-status-subject", &args(vec![])),
             lang.t_args(

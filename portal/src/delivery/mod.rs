@@ -390,7 +390,7 @@ async fn work(state: &AppState, conns: &Connections, job: &OutboxJob) -> Deliver
         .case_id
         .ok_or_else(|| DeliveryError::permanent("the job names no case"))?;
     if job.kind == JOB_MAIL {
-        return mail::citizen_mail(state, conns, job, case_id).await;
+        return mail::citizen_mail(state, conns, job, case_id, ctx.progress.as_deref()).await;
     }
     let stored = ctx
         .target

@@ -46,6 +46,7 @@ pub(super) async fn queue_deliveries(
         case_id,
         "completed",
         &format!("mail.{reference}.completed"),
+        None,
     )
     .await
 }
@@ -127,16 +128,19 @@ async fn queue_mail(
     case_id: Uuid,
     subject: &str,
     key: &str,
+    content: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
         "insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, next_attempt_at, \
-         case_id) values ($1, $2, $3, $4, now(), $5) on conflict (idempotency_key) do nothing",
+         case_id, progress) values ($1, $2, $3, $4, now(), $5, $6) \
+         on conflict (idempotency_key) do nothing",
     )
     .bind(tenant.0)
     .bind(JOB_MAIL)
     .bind(subject)
     .bind(key)
     .bind(case_id)
+    .bind(content)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -543,7 +547,13 @@ impl DeliveryStore for PgStore {
         )
         .await?;
         if let Some(key) = &change.mail_key {
-            queue_mail(&mut tx, tenant, case_id, "status", key).await?;
+            // What the mail says is fixed now: a later change must not rewrite it.
+            let content = serde_json::json!({
+                "status": change.status.as_str(),
+                "note": change.note,
+            })
+            .to_string();
+            queue_mail(&mut tx, tenant, case_id, "status", key, Some(&content)).await?;
         }
         tx.commit().await?;
         Ok(Ok(()))

@@ -43,6 +43,7 @@ pub(super) async fn queue_deliveries(
         case_id,
         "completed",
         &format!("mail.{reference}.completed"),
+        None,
     )
     .await
 }
@@ -130,10 +131,12 @@ async fn queue_mail(
     case_id: Uuid,
     subject: &str,
     key: &str,
+    content: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
         "insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, next_attempt_at, \
-         case_id) values (?, ?, ?, ?, ?, ?) on conflict (idempotency_key) do nothing",
+         case_id, progress) values (?, ?, ?, ?, ?, ?, ?) \
+         on conflict (idempotency_key) do nothing",
     )
     .bind(tenant.0)
     .bind(JOB_MAIL)
@@ -141,6 +144,7 @@ async fn queue_mail(
     .bind(key)
     .bind(now())
     .bind(case_id.hyphenated().to_string())
+    .bind(content)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -570,7 +574,13 @@ impl DeliveryStore for SqliteStore {
         )
         .await?;
         if let Some(key) = &change.mail_key {
-            queue_mail(&mut tx, tenant, case_id, "status", key).await?;
+            // What the mail says is fixed now: a later change must not rewrite it.
+            let content = serde_json::json!({
+                "status": change.status.as_str(),
+                "note": change.note,
+            })
+            .to_string();
+            queue_mail(&mut tx, tenant, case_id, "status", key, Some(&content)).await?;
         }
         tx.commit().await?;
         Ok(Ok(()))
