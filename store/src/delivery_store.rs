@@ -149,10 +149,14 @@ pub trait DeliveryStore: Send + Sync {
     async fn delivery_done(&self, job_id: i64, outcome: Option<&str>) -> Result<bool>;
 
     /// Records a failed try: the next try at `next`, or given up when `dead`. The case's
-    /// timeline gets a line when the job is given up.
+    /// timeline gets a line when the job is given up. With `lease` (the `lease_until` the
+    /// worker leased the job with), only while that lease holds: a worker whose lease ran out
+    /// and was taken over never overwrites the new holder's try. (A success is recorded
+    /// whoever reports it: the delivery happened.)
     async fn delivery_failed(
         &self,
         job_id: i64,
+        lease: Option<DateTime<Utc>>,
         next: DateTime<Utc>,
         error: &str,
         dead: bool,

@@ -304,14 +304,15 @@ impl Connections {
 pub async fn run_once(state: &AppState, conns: &Connections) -> anyhow::Result<usize> {
     let settings = state.config().delivery;
     let now = Utc::now();
+    // Whole microseconds, as both databases keep it: the lease is compared when a failure is
+    // recorded.
+    let lease = chrono::SubsecRound::trunc_subsecs(
+        now + chrono::Duration::seconds(settings.lease_seconds()),
+        6,
+    );
     let jobs = state
         .store()
-        .lease_jobs(
-            &[JOB_DELIVER, JOB_MAIL],
-            BATCH,
-            now,
-            now + chrono::Duration::seconds(settings.lease_seconds()),
-        )
+        .lease_jobs(&[JOB_DELIVER, JOB_MAIL], BATCH, now, lease)
         .await?;
     let n = jobs.len();
     let limit = Duration::from_secs(settings.job_seconds());
@@ -338,7 +339,7 @@ pub async fn run_once(state: &AppState, conns: &Connections) -> anyhow::Result<u
             ))
         });
         // One outcome that cannot be recorded must not keep the others from being recorded.
-        if let Err(e) = record(state, &settings, job, result).await {
+        if let Err(e) = record(state, &settings, job, lease, result).await {
             tracing::warn!(job = job.id, error = %e, "could not record a delivery's outcome");
         }
     }
@@ -349,6 +350,7 @@ async fn record(
     state: &AppState,
     settings: &DeliverySettings,
     job: &OutboxJob,
+    lease: chrono::DateTime<Utc>,
     result: Delivered,
 ) -> anyhow::Result<()> {
     let store = state.store();
@@ -369,6 +371,7 @@ async fn record(
             store
                 .delivery_failed(
                     job.id,
+                    Some(lease),
                     Utc::now() + backoff(settings, job.attempts),
                     &message,
                     dead,

@@ -337,6 +337,7 @@ impl DeliveryStore for PgStore {
     async fn delivery_failed(
         &self,
         job_id: i64,
+        lease: Option<DateTime<Utc>>,
         next: DateTime<Utc>,
         error: &str,
         dead: bool,
@@ -345,6 +346,7 @@ impl DeliveryStore for PgStore {
         let row = sqlx::query(
             "update outbox_jobs set attempts = attempts + 1, next_attempt_at = $1, \
              last_error = $2, dead = $3, lease_until = null where id = $4 and done_at is null \
+             and ($5::timestamptz is null or lease_until = $5) \
              returning tenant_id, case_id, attempts, \
              (select name from delivery_targets t where t.id = target_id) as target",
         )
@@ -352,6 +354,7 @@ impl DeliveryStore for PgStore {
         .bind(error)
         .bind(dead)
         .bind(job_id)
+        .bind(lease)
         .fetch_optional(&mut *tx)
         .await?;
         if dead

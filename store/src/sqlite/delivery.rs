@@ -351,6 +351,7 @@ impl DeliveryStore for SqliteStore {
     async fn delivery_failed(
         &self,
         job_id: i64,
+        lease: Option<DateTime<Utc>>,
         next: DateTime<Utc>,
         error: &str,
         dead: bool,
@@ -359,6 +360,7 @@ impl DeliveryStore for SqliteStore {
         let row = sqlx::query(
             "update outbox_jobs set attempts = attempts + 1, next_attempt_at = ?, \
              last_error = ?, dead = ?, lease_until = null where id = ? and done_at is null \
+             and (? is null or lease_until = ?) \
              returning tenant_id, case_id, attempts, \
              (select name from delivery_targets t where t.id = target_id) as target",
         )
@@ -366,6 +368,8 @@ impl DeliveryStore for SqliteStore {
         .bind(error)
         .bind(dead)
         .bind(job_id)
+        .bind(lease.map(format_ts))
+        .bind(lease.map(format_ts))
         .fetch_optional(&mut *tx)
         .await?;
         if dead

@@ -240,7 +240,13 @@ pub async fn failed_deliveries_wait_are_given_up_and_come_back_when_an_admin_ret
         .unwrap();
     let later = Utc::now() + Duration::minutes(5);
     store
-        .delivery_failed(push.job_id, later, "the receiver answered HTTP 500", false)
+        .delivery_failed(
+            push.job_id,
+            None,
+            later,
+            "the receiver answered HTTP 500",
+            false,
+        )
         .await
         .unwrap();
     let now = Utc::now() + Duration::seconds(1);
@@ -257,7 +263,13 @@ pub async fn failed_deliveries_wait_are_given_up_and_come_back_when_an_admin_ret
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].attempts, 1);
     store
-        .delivery_failed(push.job_id, after, "the receiver answered HTTP 410", true)
+        .delivery_failed(
+            push.job_id,
+            None,
+            after,
+            "the receiver answered HTTP 410",
+            true,
+        )
         .await
         .unwrap();
     let dead = store.dead_jobs(Some(tenant)).await.unwrap();
@@ -306,6 +318,58 @@ pub async fn failed_deliveries_wait_are_given_up_and_come_back_when_an_admin_ret
         .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempts, 0, "tries count from zero again");
+}
+
+pub async fn a_worker_whose_lease_ran_out_cannot_record_a_failure_over_the_new_holder(db: Db) {
+    let store = &*db.store;
+    let (tenant, case) = delivered_municipality(store, "lease", "LEA").await;
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now() + Duration::seconds(1), 6);
+    let first = now + Duration::seconds(30);
+    let leased = store
+        .lease_jobs(&[JOB_DELIVER], 10, now, first)
+        .await
+        .unwrap();
+    assert_eq!(leased.len(), 1);
+    let job = leased[0].id;
+    // Worker A is slow; its lease runs out and worker B takes the job.
+    let later = now + Duration::seconds(31);
+    let second = later + Duration::seconds(30);
+    assert_eq!(
+        store
+            .lease_jobs(&[JOB_DELIVER], 10, later, second)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // A's late failure changes nothing.
+    store
+        .delivery_failed(job, Some(first), later, "timed out", true)
+        .await
+        .unwrap();
+    assert!(store.dead_jobs(Some(tenant)).await.unwrap().is_empty());
+    let d = store
+        .case_deliveries(tenant, case)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.job_id == job)
+        .unwrap();
+    assert_eq!((d.attempts, d.state), (0, JobState::Pending));
+    // B's failure counts.
+    store
+        .delivery_failed(job, Some(second), later, "HTTP 503", false)
+        .await
+        .unwrap();
+    let d = store
+        .case_deliveries(tenant, case)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.job_id == job)
+        .unwrap();
+    assert_eq!(d.attempts, 1);
+    assert_eq!(d.last_error.as_deref(), Some("HTTP 503"));
 }
 
 pub async fn a_target_removed_from_the_configuration_gets_no_new_cases(db: Db) {
@@ -478,7 +542,7 @@ pub async fn other_tenant_cannot_see_or_touch_deliveries(db: Db) {
         .find(|j| j.kind == JOB_DELIVER)
         .unwrap();
     store
-        .delivery_failed(push.job_id, Utc::now(), "HTTP 410", true)
+        .delivery_failed(push.job_id, None, Utc::now(), "HTTP 410", true)
         .await
         .unwrap();
     assert!(store.dead_jobs(Some(b)).await.unwrap().is_empty());
