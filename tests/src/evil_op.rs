@@ -49,6 +49,10 @@ pub enum Misbehaviour {
     WrongAudience,
     /// `exp` an hour ago, `iat` two hours ago.
     Expired,
+    /// `iat` an hour ahead (and `exp` after it): minted in the future.
+    IssuedInTheFuture,
+    /// `iat` a day ago, `exp` still ahead: an old token replayed.
+    IssuedLongAgo,
     /// Signed by a key other than the one in the JWKS (same `kid`).
     BadSignature,
     /// Header `{"alg":"none"}` and an empty signature.
@@ -384,6 +388,15 @@ impl OpState {
                 claims["iat"] = json!(now - 7200);
                 claims["auth_time"] = json!(now - 7200);
                 claims["exp"] = json!(now - 3600);
+            }
+            Misbehaviour::IssuedInTheFuture => {
+                claims["iat"] = json!(now + 3600);
+                claims["auth_time"] = json!(now + 3600);
+                claims["exp"] = json!(now + 3900);
+            }
+            Misbehaviour::IssuedLongAgo => {
+                claims["iat"] = json!(now - 86_400);
+                claims["auth_time"] = json!(now - 86_400);
             }
             Misbehaviour::NonceMismatch => {
                 claims["nonce"] = json!(format!("not-your-nonce-{}", random_token()));

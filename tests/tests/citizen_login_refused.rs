@@ -99,6 +99,8 @@ async fn the_misbehaving_provider_serves_discovery_and_jwks_and_misbehaves_only_
         Misbehaviour::WrongIssuer,
         Misbehaviour::WrongAudience,
         Misbehaviour::Expired,
+        Misbehaviour::IssuedInTheFuture,
+        Misbehaviour::IssuedLongAgo,
         Misbehaviour::BadSignature,
         Misbehaviour::AlgNone,
         Misbehaviour::NonceMismatch,
@@ -230,11 +232,18 @@ async fn the_misbehaving_provider_serves_discovery_and_jwks_and_misbehaves_only_
             "{m:?}"
         );
         let exp = claims["exp"].as_i64().expect("exp");
+        let iat = claims["iat"].as_i64().expect("iat");
         if m == Misbehaviour::Expired {
             assert!(exp <= now - 3500, "{m:?}: exp {exp}");
-            assert!(claims["iat"].as_i64().expect("iat") <= now - 7100);
+            assert!(iat <= now - 7100);
         } else {
             assert!(exp > now, "{m:?}: exp {exp}");
+        }
+        match m {
+            Misbehaviour::IssuedInTheFuture => assert!(iat >= now + 3500, "{m:?}: iat {iat}"),
+            Misbehaviour::IssuedLongAgo => assert!(iat <= now - 86_300, "{m:?}: iat {iat}"),
+            Misbehaviour::Expired => {}
+            _ => assert!((now - 60..=now + 60).contains(&iat), "{m:?}: iat {iat}"),
         }
         assert_eq!(
             claims["nonce"] == "nonce-1",
@@ -377,6 +386,16 @@ async fn a_token_for_another_audience_ends_without_a_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_ends_without_a_session() {
     login_through(Misbehaviour::Expired).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_issued_in_the_future_ends_without_a_session() {
+    login_through(Misbehaviour::IssuedInTheFuture).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_issued_long_ago_ends_without_a_session() {
+    login_through(Misbehaviour::IssuedLongAgo).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -267,7 +267,8 @@ impl RelyingParty {
         let verify = |client: &RpClient| -> Result<_, LoginError> {
             let verifier = client
                 .id_token_verifier()
-                .set_allowed_algs(ALLOWED_ALGS.to_vec());
+                .set_allowed_algs(ALLOWED_ALGS.to_vec())
+                .set_issue_time_verifier_fn(issued_recently);
             id_token
                 .claims(&verifier, &nonce)
                 .cloned()
@@ -557,6 +558,25 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+/// How far an ID token's `iat` may lie ahead of our clock (clock skew).
+const IAT_FUTURE_SECONDS: i64 = 300;
+/// How old an ID token may be when it arrives: the provider mints it when the code is
+/// exchanged, moments ago; a login flow lives 10 minutes at the most.
+const IAT_PAST_SECONDS: i64 = 900;
+
+/// An ID token issued just now (give or take the clock skew), not one minted long ago or in
+/// the future and replayed.
+fn issued_recently(iat: chrono::DateTime<chrono::Utc>) -> Result<(), String> {
+    let now = chrono::Utc::now();
+    if iat > now + chrono::Duration::seconds(IAT_FUTURE_SECONDS) {
+        return Err("issued in the future".into());
+    }
+    if iat < now - chrono::Duration::seconds(IAT_PAST_SECONDS) {
+        return Err("issued too long ago".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
