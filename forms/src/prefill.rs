@@ -47,6 +47,19 @@ impl<'a> ClaimPath<'a> {
             ClaimPath::Address(part) => claims.get("address")?.get(part)?.as_str(),
         }
     }
+
+    /// Whether the provider vouches for the claim's value. OpenID Connect (Core, section 5.1)
+    /// says separately whether an `email` or `phone_number` was checked (`email_verified`,
+    /// `phone_number_verified`); without that flag being `true` the provider may pass on an
+    /// address the person merely typed. Every other claim counts as the login's level says.
+    fn verified(self, claims: &Value) -> bool {
+        let flag = match self {
+            ClaimPath::Claim("email") => "email_verified",
+            ClaimPath::Claim("phone_number") => "phone_number_verified",
+            _ => return true,
+        };
+        claims.get(flag) == Some(&Value::Bool(true))
+    }
 }
 
 /// `[a-z][a-z0-9_]*`: the names claims have.
@@ -75,6 +88,18 @@ impl FormDefinition {
                 prefill_value(field, claim).map(|value| (field.id.clone(), value))
             })
             .collect()
+    }
+
+    /// Whether the provider vouches for the claim that fills field `id` (outside groups), so
+    /// that a login at a level that vouches for its claims may lock the value: `false` for a
+    /// field without `prefill`, for an `email` claim unless `email_verified` is `true`, and
+    /// for a `phone_number` claim unless `phone_number_verified` is `true`. Such a value is
+    /// only a suggestion the citizen may change, as from a low login.
+    pub fn prefill_verified(&self, id: &str, claims: &Value) -> bool {
+        self.field(id)
+            .and_then(|f| f.prefill.as_deref())
+            .and_then(|path| ClaimPath::parse(path).ok())
+            .is_some_and(|path| path.verified(claims))
     }
 }
 
@@ -121,5 +146,63 @@ mod tests {
         ] {
             assert!(ClaimPath::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_email_or_phone_number_is_verified_only_with_its_flag_true() {
+        let def = FormDefinition::from_json(
+            r#"{
+              "id": "t", "version": 1, "title": "T", "summary": "T.", "fee": {"kind": "none"},
+              "steps": [{ "title": "Sie", "fields": [
+                { "id": "vorname", "type": "text", "label": "Vorname", "prefill": "given_name" },
+                { "id": "plz", "type": "postal_code", "label": "PLZ", "prefill": "address.postal_code" },
+                { "id": "mail", "type": "email", "label": "E-Mail", "prefill": "email" },
+                { "id": "tel", "type": "phone", "label": "Telefon", "prefill": "phone_number" },
+                { "id": "frei", "type": "text", "label": "Frei" }
+              ]}]
+            }"#,
+        )
+        .unwrap();
+        let claims = |extra: Value| {
+            let mut c = serde_json::json!({
+                "given_name": "Anna", "address": {"postal_code": "99735"},
+                "email": "anna@example.de", "phone_number": "+49 3631 123456"
+            });
+            if let (Some(c), Some(extra)) = (c.as_object_mut(), extra.as_object()) {
+                c.extend(extra.clone());
+            }
+            c
+        };
+        let verified = |c: &Value| {
+            ["vorname", "plz", "mail", "tel", "frei", "unbekannt"]
+                .into_iter()
+                .filter(|id| def.prefill_verified(id, c))
+                .collect::<Vec<_>>()
+        };
+        // Without the flags (or with anything but `true`) only the other claims count.
+        for flags in [
+            serde_json::json!({}),
+            serde_json::json!({"email_verified": false, "phone_number_verified": false}),
+            serde_json::json!({"email_verified": "true", "phone_number_verified": 1}),
+            serde_json::json!({"email_verified": null}),
+        ] {
+            assert_eq!(
+                verified(&claims(flags.clone())),
+                ["vorname", "plz"],
+                "{flags}"
+            );
+        }
+        assert_eq!(
+            verified(&claims(serde_json::json!({"email_verified": true}))),
+            ["vorname", "plz", "mail"]
+        );
+        assert_eq!(
+            verified(&claims(
+                serde_json::json!({"email_verified": true, "phone_number_verified": true})
+            )),
+            ["vorname", "plz", "mail", "tel"]
+        );
+        // The values are filled all the same: what to lock is the portal's call.
+        assert_eq!(def.prefill_values(&claims(serde_json::json!({}))).len(), 4);
     }
 }

@@ -160,9 +160,25 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(login) = citizen::login::setup(state.config(), addr)? {
         state.set_login(login);
     }
-    if let Some(staff_login) = inbox::oidc_login::setup(state.config(), addr)? {
+    if let Some(staff_login) = inbox::oidc_login::setup(state.config(), addr, &state.catalogue())? {
         state.set_staff_login(staff_login);
     }
+    // The logout forms' redirects go to the providers' pages (the demo's is this portal).
+    let mut origins: Vec<String> = state
+        .login()
+        .filter(|l| l.demo_op.is_none())
+        .and_then(|l| l.rp.issuer_origin())
+        .into_iter()
+        .chain(
+            state
+                .staff_login()
+                .into_iter()
+                .flat_map(|s| s.origins.clone()),
+        )
+        .collect();
+    origins.sort();
+    origins.dedup();
+    state.set_form_action_origins(&origins);
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())

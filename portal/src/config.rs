@@ -81,12 +81,16 @@ pub struct StaffOidcFile {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     pub client_secret_file: Option<PathBuf>,
+    /// Where roles come from: `"claim"` (default; the roles claim, at every login) or
+    /// `"admin"` (an administrator assigns them in the portal).
+    pub roles: Option<String>,
     /// The claim listing the roles (`clerk:<slug>`, `tenant_admin:<slug>`,
     /// `federation_admin`); default `portal_roles`.
     pub roles_claim: Option<String>,
     /// The claim naming the account; default `preferred_username` (then `email`).
     pub username_claim: Option<String>,
-    /// `[staff_oidc.municipalities.<slug>]`: a municipality's own login requirements.
+    /// `[staff_oidc.municipalities.<slug>]`: a municipality's own login requirements, and
+    /// optionally its own identity provider.
     pub municipalities: Option<std::collections::BTreeMap<String, StaffOidcMunicipalityFile>>,
 }
 
@@ -96,6 +100,17 @@ pub struct StaffOidcMunicipalityFile {
     /// The login's `amr` must hold at least one of these, else the municipality's roles are
     /// not granted (e.g. `["mfa", "otp", "hwk"]`).
     pub required_amr: Option<Vec<String>>,
+    /// The municipality's own identity provider for its staff (as `[staff_oidc]`); its
+    /// logins grant roles in this municipality only.
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    pub roles: Option<String>,
+    /// Values `clerk`, `tenant_admin` (or `clerk:<slug>`, `tenant_admin:<slug>` of this
+    /// municipality); default `portal_roles`.
+    pub roles_claim: Option<String>,
+    pub username_claim: Option<String>,
 }
 
 /// `[oidc]` in the file.
@@ -194,20 +209,30 @@ pub struct Config {
     pub smtp: Option<crate::delivery::config::SmtpConfig>,
 }
 
-/// Staff login through an OpenID Connect provider (the administration's own, not the
-/// citizens' broker).
-#[derive(Clone, Debug)]
+/// Staff login through OpenID Connect providers (the administrations' own, not the
+/// citizens' broker): one for the installation, and municipalities' own.
+#[derive(Clone, Debug, Default)]
 pub struct StaffOidcConfig {
-    pub issuer: String,
-    pub client_id: String,
-    pub client_secret: Secret,
-    /// The claim whose values grant roles.
-    pub roles_claim: String,
-    /// The claim naming the account; `email` when it is missing.
-    pub username_claim: String,
+    /// The installation's provider (`PORTAL_STAFF_OIDC_*`, `[staff_oidc]`).
+    pub installation: Option<StaffProvider>,
+    /// Municipalities' own providers, by slug (`[staff_oidc.municipalities.<slug>]`).
+    pub municipalities: std::collections::BTreeMap<String, StaffProvider>,
     /// By municipality slug: `amr` values of which a login needs one for that municipality's
     /// roles.
     pub required_amr: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// One staff identity provider and the portal's client there.
+#[derive(Clone, Debug)]
+pub struct StaffProvider {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// The claim whose values grant roles; `None`: administrators assign the roles in the
+    /// portal (`roles = "admin"`).
+    pub roles_claim: Option<String>,
+    /// The claim naming the account; `email` when it is missing.
+    pub username_claim: String,
 }
 
 /// The relying party's registration at the identity provider.
@@ -593,72 +618,145 @@ fn oidc(
     ))
 }
 
-/// The staff's identity provider, from the environment over the file's `[staff_oidc]`.
+/// The staff's identity providers: the installation's from the environment over the file's
+/// `[staff_oidc]`, and the municipalities' own from `[staff_oidc.municipalities.<slug>]`.
 fn staff_oidc(
     env: &dyn Env,
     file: Option<StaffOidcFile>,
 ) -> Result<Option<StaffOidcConfig>, ConfigError> {
     let file = file.unwrap_or_default();
-    let issuer = env.var("PORTAL_STAFF_OIDC_ISSUER").or(file.issuer);
-    let client_id = env.var("PORTAL_STAFF_OIDC_CLIENT_ID").or(file.client_id);
-    let client_secret = secret(
-        env,
-        "PORTAL_STAFF_OIDC_CLIENT_SECRET",
-        file.client_secret,
-        file.client_secret_file,
-        "staff_oidc.client_secret_file",
+    let installation = staff_provider(
+        "staff_oidc",
+        "PORTAL_STAFF_OIDC_",
+        ProviderFile {
+            issuer: env.var("PORTAL_STAFF_OIDC_ISSUER").or(file.issuer),
+            client_id: env.var("PORTAL_STAFF_OIDC_CLIENT_ID").or(file.client_id),
+            client_secret: secret(
+                env,
+                "PORTAL_STAFF_OIDC_CLIENT_SECRET",
+                file.client_secret,
+                file.client_secret_file,
+                "staff_oidc.client_secret_file",
+            )?,
+            roles: env.var("PORTAL_STAFF_OIDC_ROLES").or(file.roles),
+            roles_claim: file.roles_claim,
+            username_claim: file.username_claim,
+        },
     )?;
-    let Some(issuer) = issuer else {
-        if client_id.is_some() || client_secret.is_some() || file.municipalities.is_some() {
-            return Err(invalid(
-                "PORTAL_STAFF_OIDC_ISSUER",
-                "staff login settings are given but no issuer",
-            ));
-        }
-        return Ok(None);
+    let mut config = StaffOidcConfig {
+        installation,
+        ..StaffOidcConfig::default()
     };
-    check_issuer_named("PORTAL_STAFF_OIDC_ISSUER", &issuer)?;
-    let (Some(client_id), Some(client_secret)) = (client_id, client_secret) else {
-        return Err(invalid(
-            "PORTAL_STAFF_OIDC_CLIENT_ID / PORTAL_STAFF_OIDC_CLIENT_SECRET",
-            "the staff issuer is set, so the client id and secret the provider gave the portal \
-             are needed too",
-        ));
-    };
-    let claim = |name: &str, given: Option<String>, default: &str| {
-        let value = given.unwrap_or_else(|| default.to_owned());
-        if value.trim().is_empty() {
-            Err(invalid(name, "must name a claim"))
-        } else {
-            Ok(value)
-        }
-    };
-    let roles_claim = claim("staff_oidc.roles_claim", file.roles_claim, "portal_roles")?;
-    let username_claim = claim(
-        "staff_oidc.username_claim",
-        file.username_claim,
-        "preferred_username",
-    )?;
-    let mut required_amr = std::collections::BTreeMap::new();
     for (slug, municipality) in file.municipalities.unwrap_or_default() {
+        let section = format!("staff_oidc.municipalities.{slug}");
+        let own = staff_provider(
+            &section,
+            &format!("{section}."),
+            ProviderFile {
+                issuer: municipality.issuer,
+                client_id: municipality.client_id,
+                client_secret: file_secret(
+                    municipality.client_secret,
+                    municipality.client_secret_file,
+                    &format!("{section}.client_secret_file"),
+                )?,
+                roles: municipality.roles,
+                roles_claim: municipality.roles_claim,
+                username_claim: municipality.username_claim,
+            },
+        )?;
+        if let Some(own) = own {
+            config.municipalities.insert(slug.clone(), own);
+        }
         let Some(list) = municipality.required_amr else {
             continue;
         };
         if list.is_empty() || list.iter().any(|v| v.trim().is_empty()) {
             return Err(invalid(
-                &format!("staff_oidc.municipalities.{slug}.required_amr"),
+                &format!("{section}.required_amr"),
                 "list at least one amr value, e.g. [\"mfa\", \"otp\", \"hwk\"]",
             ));
         }
-        required_amr.insert(slug, list);
+        config.required_amr.insert(slug, list);
     }
-    Ok(Some(StaffOidcConfig {
+    if config.installation.is_none() && config.municipalities.is_empty() {
+        if !config.required_amr.is_empty() {
+            return Err(invalid(
+                "PORTAL_STAFF_OIDC_ISSUER",
+                "required_amr is given but no staff identity provider",
+            ));
+        }
+        return Ok(None);
+    }
+    Ok(Some(config))
+}
+
+/// One staff provider's settings as given.
+struct ProviderFile {
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    roles: Option<String>,
+    roles_claim: Option<String>,
+    username_claim: Option<String>,
+}
+
+/// A staff provider, named in messages by `prefix` (`PORTAL_STAFF_OIDC_` or
+/// `staff_oidc.municipalities.<slug>.`); `None` when nothing of it is given.
+fn staff_provider(
+    section: &str,
+    prefix: &str,
+    given: ProviderFile,
+) -> Result<Option<StaffProvider>, ConfigError> {
+    let name = |key: &str| {
+        if prefix.ends_with('_') {
+            format!("{prefix}{}", key.to_uppercase())
+        } else {
+            format!("{prefix}{key}")
+        }
+    };
+    let Some(issuer) = given.issuer else {
+        if given.client_id.is_some() || given.client_secret.is_some() {
+            return Err(invalid(
+                &name("issuer"),
+                "staff login settings are given but no issuer",
+            ));
+        }
+        return Ok(None);
+    };
+    check_issuer_named(&name("issuer"), &issuer)?;
+    let (Some(client_id), Some(client_secret)) = (given.client_id, given.client_secret) else {
+        return Err(invalid(
+            &format!("{} / {}", name("client_id"), name("client_secret")),
+            "the staff issuer is set, so the client id and secret the provider gave the portal \
+             are needed too",
+        ));
+    };
+    let claim = |key: &str, given: Option<String>, default: &str| {
+        let value = given.unwrap_or_else(|| default.to_owned());
+        if value.trim().is_empty() {
+            Err(invalid(&format!("{section}.{key}"), "must name a claim"))
+        } else {
+            Ok(value)
+        }
+    };
+    let roles_claim = match given.roles.as_deref().unwrap_or("claim") {
+        "claim" => Some(claim("roles_claim", given.roles_claim, "portal_roles")?),
+        "admin" => None,
+        _ => {
+            return Err(invalid(
+                &name("roles"),
+                "is \"claim\" (the roles claim grants the roles) or \"admin\" (administrators \
+                 assign them in the portal)",
+            ));
+        }
+    };
+    Ok(Some(StaffProvider {
         issuer,
         client_id,
         client_secret: Secret::new(client_secret),
         roles_claim,
-        username_claim,
-        required_amr,
+        username_claim: claim("username_claim", given.username_claim, "preferred_username")?,
     }))
 }
 
@@ -732,7 +830,16 @@ fn secret(
     if let Some(p) = env.var(&file_var) {
         return read_secret_file(&file_var, Path::new(&p)).map(Some);
     }
-    match (from_file, path_from_file) {
+    file_secret(from_file, path_from_file, file_key)
+}
+
+/// A secret given only in the file: itself, or the file named by `file_key`.
+fn file_secret(
+    value: Option<String>,
+    path: Option<PathBuf>,
+    file_key: &str,
+) -> Result<Option<String>, ConfigError> {
+    match (value, path) {
         (Some(v), _) => Ok(Some(v)),
         (None, Some(p)) => read_secret_file(file_key, &p).map(Some),
         (None, None) => Ok(None),
@@ -974,10 +1081,12 @@ mod tests {
         ] {
             let c = build("", &env(ok)).expect(ok);
             let staff = c.staff_oidc.expect("configured");
-            assert_eq!(staff.issuer, ok);
-            assert_eq!(staff.roles_claim, "portal_roles");
-            assert_eq!(staff.username_claim, "preferred_username");
             assert!(staff.required_amr.is_empty());
+            assert!(staff.municipalities.is_empty());
+            let staff = staff.installation.expect("the installation's provider");
+            assert_eq!(staff.issuer, ok);
+            assert_eq!(staff.roles_claim.as_deref(), Some("portal_roles"));
+            assert_eq!(staff.username_claim, "preferred_username");
             // The citizens' login is a separate matter.
             assert!(c.oidc.is_none());
         }
@@ -1042,13 +1151,14 @@ mod tests {
         let env: HashMap<&str, &str> = HashMap::new();
         let c = Config::build(true, parsed, &env).expect("ok");
         let staff = c.staff_oidc.expect("configured");
-        assert_eq!(staff.client_secret.expose(), "from-a-file");
-        assert_eq!(staff.roles_claim, "groups");
-        assert_eq!(staff.username_claim, "upn");
         assert_eq!(
             staff.required_amr.get("ellrich").map(Vec::as_slice),
             Some(["mfa".to_owned(), "otp".to_owned(), "hwk".to_owned()].as_slice())
         );
+        let staff = staff.installation.expect("the installation's provider");
+        assert_eq!(staff.client_secret.expose(), "from-a-file");
+        assert_eq!(staff.roles_claim.as_deref(), Some("groups"));
+        assert_eq!(staff.username_claim, "upn");
         let err = build(
             "[staff_oidc]\nissuer = \"https://id.example.de\"\nclient_id = \"c\"\n\
              client_secret = \"s\"\n[staff_oidc.municipalities.werther]\nrequired_amr = []",
@@ -1057,6 +1167,76 @@ mod tests {
         .expect_err("an empty list");
         assert!(err.to_string().contains("required_amr"), "{err}");
         assert!(build("[staff_oidc]\nisuer = \"x\"", &[]).is_err());
+    }
+
+    #[test]
+    fn a_municipality_may_bring_its_own_staff_provider_whose_roles_admins_assign() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let secret_file = dir.path().join("werther-secret");
+        std::fs::write(&secret_file, "werther-s3cret\n").expect("write");
+        let file = format!(
+            "[staff_oidc.municipalities.werther]\n\
+             issuer = \"https://login.werther.example/realms/rathaus\"\n\
+             client_id = \"portal\"\n\
+             client_secret_file = \"{}\"\n\
+             roles = \"admin\"\n\
+             required_amr = [\"mfa\"]\n\
+             [staff_oidc.municipalities.ellrich]\n\
+             issuer = \"https://id.ellrich.example\"\n\
+             client_id = \"portal\"\n\
+             client_secret = \"e\"\n",
+            secret_file.display()
+        );
+        let c = build(&file, &[("PORTAL_DEMO", "true")]).expect("ok");
+        let staff = c.staff_oidc.as_ref().expect("configured");
+        assert!(
+            staff.installation.is_none(),
+            "no installation-wide provider needed"
+        );
+        let werther = &staff.municipalities["werther"];
+        assert_eq!(werther.client_secret.expose(), "werther-s3cret");
+        assert_eq!(werther.roles_claim, None, "administrators assign the roles");
+        assert_eq!(
+            staff.municipalities["ellrich"].roles_claim.as_deref(),
+            Some("portal_roles")
+        );
+        assert_eq!(staff.required_amr["werther"], vec!["mfa".to_owned()]);
+        assert!(!format!("{c:?}").contains("werther-s3cret"));
+
+        let err = build(
+            "[staff_oidc.municipalities.werther]\nissuer = \"https://id.example\"\n\
+             client_id = \"c\"\nclient_secret = \"s\"\nroles = \"groups\"",
+            &[("PORTAL_DEMO", "true")],
+        )
+        .expect_err("an unknown role source");
+        assert!(
+            err.to_string()
+                .contains("staff_oidc.municipalities.werther.roles"),
+            "{err}"
+        );
+        let err = build(
+            "[staff_oidc.municipalities.werther]\nclient_id = \"c\"",
+            &[("PORTAL_DEMO", "true")],
+        )
+        .expect_err("a client without an issuer");
+        assert!(
+            err.to_string()
+                .contains("staff_oidc.municipalities.werther.issuer"),
+            "{err}"
+        );
+        let err = build(
+            "[staff_oidc.municipalities.werther]\nissuer = \"http://id.example\"\n\
+             client_id = \"c\"\nclient_secret = \"s\"",
+            &[("PORTAL_DEMO", "true")],
+        )
+        .expect_err("plain http");
+        assert!(err.to_string().contains("https"), "{err}");
+        let err = build(
+            "[staff_oidc.municipalities.werther]\nrequired_amr = [\"mfa\"]",
+            &[("PORTAL_DEMO", "true")],
+        )
+        .expect_err("a requirement without any provider");
+        assert!(err.to_string().contains("required_amr"), "{err}");
     }
 
     #[test]

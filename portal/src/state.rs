@@ -36,6 +36,9 @@ struct Inner {
     /// The address citizens reach the portal at (`PORTAL_PUBLIC_URL`, else the listening
     /// address), for the addresses providers send citizens back to.
     public_base: std::sync::OnceLock<String>,
+    /// The CSP with the identity providers' origins in `form-action` (see
+    /// [`AppState::set_form_action_origins`]).
+    csp: std::sync::OnceLock<axum::http::HeaderValue>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
             catalogue: RwLock::new(Arc::new(catalogue)),
             login: std::sync::OnceLock::new(),
             staff_login: std::sync::OnceLock::new(),
+            csp: std::sync::OnceLock::new(),
         })))
     }
 
@@ -88,6 +92,24 @@ impl AppState {
     /// nothing).
     pub fn set_staff_login(&self, login: crate::inbox::oidc_login::StaffLogin) {
         let _ = self.0.staff_login.set(login);
+    }
+
+    /// The CSP every response carries, when identity providers widen its `form-action`.
+    pub fn csp(&self) -> Option<&axum::http::HeaderValue> {
+        self.0.csp.get()
+    }
+
+    /// Allows forms' redirects to the identity providers' pages, once: browsers apply
+    /// `form-action` to the redirects after a form post too, and the logout forms' redirects
+    /// go to the providers.
+    pub fn set_form_action_origins(&self, origins: &[String]) {
+        if origins.is_empty() {
+            return;
+        }
+        if let Ok(v) = axum::http::HeaderValue::from_str(&crate::web::csp_with_form_action(origins))
+        {
+            let _ = self.0.csp.set(v);
+        }
     }
 
     /// Sets up citizen login once (a second call changes nothing).

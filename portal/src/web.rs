@@ -28,13 +28,13 @@ pub const LANG_COOKIE: &str = "portal-lang";
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
 
-/// The CSP with one more origin allowed as a form's target: browsers apply `form-action` to
-/// the redirects after a form post too, and the logout form's redirect goes to the identity
-/// provider.
-pub fn csp_with_form_action(origin: &str) -> String {
+/// The CSP with more origins allowed as a form's target: browsers apply `form-action` to
+/// the redirects after a form post too, and the logout forms' redirects go to the identity
+/// providers.
+pub fn csp_with_form_action(origins: &[String]) -> String {
     CSP.replace(
         "form-action 'self'",
-        &format!("form-action 'self' {origin}"),
+        &format!("form-action 'self' {}", origins.join(" ")),
     )
 }
 
@@ -70,10 +70,7 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    security_headers(
-        res.headers_mut(),
-        state.login().and_then(|l| l.csp.as_ref()),
-    );
+    security_headers(res.headers_mut(), state.csp());
     let status = res.status().as_u16();
     span.in_scope(|| {
         if status >= 500 {

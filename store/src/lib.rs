@@ -230,13 +230,30 @@ pub trait Store: PaymentStore + DeliveryStore + Send + Sync + 'static {
     /// locked right now (a failure in a parallel request may have locked it since it was
     /// read). `false` then, and nothing changes: the login must be refused.
     async fn reset_failed_logins(&self, id: StaffId) -> Result<bool>;
-    /// A staff login through the identity provider, in one transaction: the account with
-    /// this `oidc_subject` (created with the username and an unusable password when new; its
-    /// username follows the claim), its roles replaced by the login's (tenant roles only for
-    /// existing tenants), the old session deleted and the new one stored with `acr`/`amr`.
-    /// `Err(Conflict)`, and nothing is written, when the username belongs to another account
-    /// (a local account is never taken over).
+    /// A staff login through an identity provider, in one transaction: the account with
+    /// this `oidc_subject` (created with the username, the provider's municipality and an
+    /// unusable password when new; its username follows the claim), its roles replaced by
+    /// the login's when it brings some (tenant roles only for existing tenants), and, when
+    /// `key_hash` is given, the old session deleted and the new one stored with
+    /// `acr`/`amr`/ID token. `Err(Conflict)`, and nothing is written, when the username
+    /// belongs to another account (a local account is never taken over).
     async fn oidc_staff_login(&self, login: &OidcStaffLogin) -> Result<StaffId>;
+    /// The identity provider's account with this subject (SHA-256 of `issuer|sub`).
+    async fn staff_by_subject(&self, subject: &str) -> Result<Option<StaffUser>>;
+    /// The staff accounts a municipality's administrators manage, by username: those of the
+    /// municipality's own identity provider and those with a role in it; with `unassigned`
+    /// (for a federation administrator) also every other account without any role.
+    async fn staff_accounts(&self, tenant: TenantId, unassigned: bool) -> Result<Vec<StaffUser>>;
+    /// An administrator sets an account's roles in one municipality (`clerk`,
+    /// `tenant_admin`; other kinds are ignored), replacing the ones it had there. `false`,
+    /// and nothing changes, for an unknown account or one of another municipality's identity
+    /// provider (its roles count only there).
+    async fn set_tenant_roles(
+        &self,
+        tenant: TenantId,
+        staff: StaffId,
+        kinds: &[RoleKind],
+    ) -> Result<bool>;
     /// An operator lifts a lock at once (`portal staff unlock`). `false` for an unknown id.
     async fn unlock_staff(&self, id: StaffId) -> Result<bool>;
 
@@ -263,10 +280,12 @@ pub trait Store: PaymentStore + DeliveryStore + Send + Sync + 'static {
         session_hash: &str,
         kind: LoginKind,
     ) -> Result<Option<LoginFlow>>;
-    /// A login succeeded: in one transaction the new session (new key) is stored, the drafts
-    /// this browser began anonymously (`drafts.owner` = the old session hash) pass to the
-    /// citizen and lose their resume links (a citizen's draft opens only with their login),
-    /// and the old session is deleted with its flows.
+    /// A login succeeded: in one transaction the new session (new key) is stored, the draft
+    /// the citizen was working on ([`NewCitizenSession::draft`], only if this browser began
+    /// it anonymously: `drafts.owner` = the old session hash) passes to the citizen and loses
+    /// its resume link (a citizen's draft opens only with their login), and the old session
+    /// is deleted with its flows. The browser's other anonymous drafts are left alone: on a
+    /// shared computer they may be someone else's, who keeps their resume links.
     async fn complete_login(
         &self,
         old_session_hash: &str,

@@ -12,13 +12,14 @@ use sqlx::types::Json;
 use sqlx::{Connection, Postgres, Row, Transaction};
 use uuid::Uuid;
 
+use crate::types::tenant_role_kinds;
 use crate::{
     Attachment, Backend, Case, CaseFee, CaseStatus, CaseSummary, CitizenCase, CitizenLogin, Draft,
     DraftSummary, FailedLogin, FormId, FormParameter, FormRecord, FormScope, FormVersion,
     LockoutPolicy, LoginFlow, LoginKind, NewAttachment, NewCase, NewCitizenSession, NewDraft,
     NewForm, NewLoginFlow, NewService, NewSession, NewStaff, NewTenant, Offer, OidcStaffLogin,
     Page, ParameterChanges, Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord,
-    StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
+    StaffId, StaffOidcSession, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
 mod delivery;
@@ -136,11 +137,12 @@ fn case_from(row: &PgRow) -> Result<Case> {
         status: parse_status(row.try_get("status")?)?,
         answers: row.try_get::<Json<serde_json::Value>, _>("answers")?.0,
         created_at: row.try_get("created_at")?,
+        login_level: row.try_get("login_level")?,
     })
 }
 
 const SESSION_COLUMNS: &str = "select key_hash, staff_id, expires_at, citizen, citizen_level, \
-     citizen_claims, id_token, idle_expires_at from sessions";
+     citizen_claims, id_token, idle_expires_at, staff_amr from sessions";
 
 fn session_from(row: &PgRow) -> Result<SessionRecord> {
     let citizen = match (
@@ -166,11 +168,21 @@ fn session_from(row: &PgRow) -> Result<SessionRecord> {
         }
         _ => None,
     };
+    let staff_oidc = row
+        .try_get::<Option<Json<Vec<String>>>, _>("staff_amr")?
+        .map(|Json(amr)| -> Result<StaffOidcSession> {
+            Ok(StaffOidcSession {
+                amr,
+                id_token: row.try_get("id_token")?,
+            })
+        })
+        .transpose()?;
     Ok(SessionRecord {
         key_hash: row.try_get("key_hash")?,
         staff_id: row.try_get::<Option<i64>, _>("staff_id")?.map(StaffId),
         expires_at: row.try_get::<DateTime<Utc>, _>("expires_at")?,
         citizen,
+        staff_oidc,
     })
 }
 
@@ -234,11 +246,11 @@ fn attachment_from(row: &PgRow) -> Result<Attachment> {
     })
 }
 
-const STAFF_COLUMNS: &str =
-    "select id, username, password_hash, failed_logins, locked_until from staff";
+const STAFF_COLUMNS: &str = "select id, username, password_hash, failed_logins, locked_until, oidc_subject, \
+     oidc_tenant from staff";
 
 const CASE_COLUMNS: &str = "select c.id, c.tenant_id, c.reference, c.service_id, \
-     s.slug as service_slug, c.form_id, c.status, c.answers, c.created_at \
+     s.slug as service_slug, c.form_id, c.status, c.answers, c.created_at, c.login_level \
      from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id";
 
 async fn insert_session(
@@ -293,6 +305,8 @@ impl PgStore {
             roles,
             failed_logins: failed_logins_from(row.try_get("failed_logins")?)?,
             locked_until: row.try_get("locked_until")?,
+            oidc: row.try_get::<Option<&str>, _>("oidc_subject")?.is_some(),
+            oidc_tenant: row.try_get::<Option<i64>, _>("oidc_tenant")?.map(TenantId),
         }))
     }
 }
@@ -389,9 +403,9 @@ impl PgStore {
                    on conflict (key_hash) do nothing), \
              c as (insert into cases (id, tenant_id, service_id, form_id, reference, status, \
                    answers, submitter_session, fee_cents, currency, pay_later, fee_items, \
-                   completed_at) \
+                   completed_at, login_level) \
                    select $1, $2, $3, $4, $5, $6, $7, $8, $14, $15, $16, $17, \
-                   case when $6 = 'received' then now() end from go returning id), \
+                   case when $6 = 'received' then now() end, $18 from go returning id), \
              ev as (insert into case_events (tenant_id, case_id, kind, actor) \
                    select $2, c.id, v.kind, 'citizen' from c, \
                    (values (1, 'submitted'), (2, 'completed')) v(n, kind) \
@@ -427,6 +441,7 @@ impl PgStore {
         .bind(fee.map(|f| f.currency.as_str()))
         .bind(fee.is_some_and(|f| f.pay_later))
         .bind(items.map(Json))
+        .bind(case.login_level.as_deref())
         .fetch_one(&self.pool)
         .await
         .map_err(map_unique)?;
@@ -1231,49 +1246,120 @@ impl Store for PgStore {
                 id
             }
             None => sqlx::query_scalar(
-                "insert into staff (username, password_hash, demo, oidc_subject) \
-                 values ($1, '!oidc', false, $2) returning id",
+                "insert into staff (username, password_hash, demo, oidc_subject, oidc_tenant) \
+                 values ($1, '!oidc', false, $2, $3) returning id",
             )
             .bind(&login.username)
             .bind(&login.subject)
+            .bind(login.provider_tenant.map(|t| t.0))
             .fetch_one(&mut *tx)
             .await
             .map_err(map_unique)?,
         };
-        sqlx::query("delete from staff_roles where staff_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        for role in &login.roles {
-            sqlx::query(
-                "insert into staff_roles (staff_id, kind, tenant_id) \
-                 select $1, $2, $3::bigint \
-                 where $3::bigint is null or exists (select 1 from tenants where id = $3::bigint)",
-            )
-            .bind(id)
-            .bind(role.kind.as_str())
-            .bind(role.tenant.map(|t| t.0))
-            .execute(&mut *tx)
-            .await?;
+        if let Some(roles) = &login.roles {
+            sqlx::query("delete from staff_roles where staff_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for role in roles {
+                sqlx::query(
+                    "insert into staff_roles (staff_id, kind, tenant_id) \
+                     select $1, $2, $3::bigint \
+                     where $3::bigint is null \
+                         or exists (select 1 from tenants where id = $3::bigint)",
+                )
+                .bind(id)
+                .bind(role.kind.as_str())
+                .bind(role.tenant.map(|t| t.0))
+                .execute(&mut *tx)
+                .await?;
+            }
         }
-        sqlx::query("delete from sessions where key_hash = $1")
-            .bind(&login.old_session_hash)
+        if let Some(key_hash) = &login.key_hash {
+            sqlx::query("delete from sessions where key_hash = $1")
+                .bind(&login.old_session_hash)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "insert into sessions (key_hash, staff_id, expires_at, staff_acr, staff_amr, \
+                 id_token) values ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(key_hash)
+            .bind(id)
+            .bind(login.expires_at)
+            .bind(login.acr.as_deref())
+            .bind(Json(&login.amr))
+            .bind(login.id_token.as_deref())
             .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "insert into sessions (key_hash, staff_id, expires_at, staff_acr, staff_amr) \
-             values ($1, $2, $3, $4, $5)",
-        )
-        .bind(&login.key_hash)
-        .bind(id)
-        .bind(login.expires_at)
-        .bind(login.acr.as_deref())
-        .bind(Json(&login.amr))
-        .execute(&mut *tx)
-        .await
-        .map_err(map_unique)?;
+            .await
+            .map_err(map_unique)?;
+        }
         tx.commit().await?;
         Ok(StaffId(id))
+    }
+
+    async fn staff_by_subject(&self, subject: &str) -> Result<Option<StaffUser>> {
+        let row = sqlx::query(&format!("{STAFF_COLUMNS} where oidc_subject = $1"))
+            .bind(subject)
+            .fetch_optional(&self.pool)
+            .await?;
+        self.staff_from(row).await
+    }
+
+    async fn staff_accounts(&self, tenant: TenantId, unassigned: bool) -> Result<Vec<StaffUser>> {
+        let rows = sqlx::query(&format!(
+            "{STAFF_COLUMNS} where (oidc_tenant = $1 \
+             or exists (select 1 from staff_roles r where r.staff_id = staff.id \
+                 and r.tenant_id = $1) \
+             or ($2 and oidc_tenant is null \
+                 and not exists (select 1 from staff_roles r where r.staff_id = staff.id))) \
+             order by username"
+        ))
+        .bind(tenant.0)
+        .bind(unassigned)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut accounts = Vec::with_capacity(rows.len());
+        for row in rows {
+            accounts.extend(self.staff_from(Some(row)).await?);
+        }
+        Ok(accounts)
+    }
+
+    async fn set_tenant_roles(
+        &self,
+        tenant: TenantId,
+        staff: StaffId,
+        kinds: &[RoleKind],
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        // The account's row lock orders two administrators changing it at once.
+        let found: Option<i64> = sqlx::query_scalar(
+            "select id from staff where id = $1 and (oidc_tenant is null or oidc_tenant = $2) \
+             and exists (select 1 from tenants where id = $2) for update",
+        )
+        .bind(staff.0)
+        .bind(tenant.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        sqlx::query("delete from staff_roles where staff_id = $1 and tenant_id = $2")
+            .bind(staff.0)
+            .bind(tenant.0)
+            .execute(&mut *tx)
+            .await?;
+        for kind in tenant_role_kinds(kinds) {
+            sqlx::query("insert into staff_roles (staff_id, kind, tenant_id) values ($1, $2, $3)")
+                .bind(staff.0)
+                .bind(kind.as_str())
+                .bind(tenant.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn unlock_staff(&self, id: StaffId) -> Result<bool> {
@@ -1355,7 +1441,8 @@ impl Store for PgStore {
         .await?;
         sqlx::query(
             "insert into login_flows (state_hash, session_hash, nonce, pkce_verifier, level, \
-             return_to, expires_at, kind) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+             return_to, expires_at, kind, staff_provider) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&flow.state_hash)
         .bind(&flow.session_hash)
@@ -1365,6 +1452,7 @@ impl Store for PgStore {
         .bind(&flow.return_to)
         .bind(flow.expires_at)
         .bind(flow.kind.as_str())
+        .bind(flow.staff_provider.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(map_unique)?;
@@ -1380,7 +1468,8 @@ impl Store for PgStore {
     ) -> Result<Option<LoginFlow>> {
         let row = sqlx::query(
             "delete from login_flows where state_hash = $1 and session_hash = $2 \
-             and kind = $3 and expires_at > now() returning nonce, pkce_verifier, level, return_to",
+             and kind = $3 and expires_at > now() \
+             returning nonce, pkce_verifier, level, return_to, staff_provider",
         )
         .bind(state_hash)
         .bind(session_hash)
@@ -1393,6 +1482,7 @@ impl Store for PgStore {
                 pkce_verifier: row.try_get("pkce_verifier")?,
                 level: row.try_get("level")?,
                 return_to: row.try_get("return_to")?,
+                staff_provider: row.try_get("staff_provider")?,
             })
         })
         .transpose()
@@ -1420,13 +1510,17 @@ impl Store for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(map_unique)?;
-        sqlx::query(
-            "update drafts set owner = $1, token_hash = null, updated_at = now() where owner = $2",
-        )
-        .bind(&login.owner)
-        .bind(old_session_hash)
-        .execute(&mut *tx)
-        .await?;
+        if let Some(draft) = session.draft {
+            sqlx::query(
+                "update drafts set owner = $1, token_hash = null, updated_at = now() \
+                 where id = $2 and owner = $3",
+            )
+            .bind(&login.owner)
+            .bind(draft)
+            .bind(old_session_hash)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query("delete from sessions where key_hash = $1")
             .bind(old_session_hash)
             .execute(&mut *tx)

@@ -20,13 +20,14 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
+use crate::types::tenant_role_kinds;
 use crate::{
     Attachment, Backend, Case, CaseFee, CaseStatus, CaseSummary, CitizenCase, CitizenLogin, Draft,
     DraftSummary, FailedLogin, FormId, FormParameter, FormRecord, FormScope, FormVersion,
     LockoutPolicy, LoginFlow, LoginKind, NewAttachment, NewCase, NewCitizenSession, NewDraft,
     NewForm, NewLoginFlow, NewService, NewSession, NewStaff, NewTenant, Offer, OidcStaffLogin,
     Page, ParameterChanges, Published, Result, Role, RoleKind, Service, ServiceId, SessionRecord,
-    StaffId, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
+    StaffId, StaffOidcSession, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
 mod delivery;
@@ -207,11 +208,12 @@ fn case_from(row: &SqliteRow) -> Result<Case> {
         status: parse_status(row.try_get("status")?)?,
         answers: parse_answers(row.try_get("answers")?)?,
         created_at: parse_ts(row.try_get("created_at")?)?,
+        login_level: row.try_get("login_level")?,
     })
 }
 
 const SESSION_COLUMNS: &str = "select key_hash, staff_id, expires_at, citizen, citizen_level, \
-     citizen_claims, id_token, idle_expires_at from sessions";
+     citizen_claims, id_token, idle_expires_at, staff_amr from sessions";
 
 fn session_from(row: &SqliteRow) -> Result<SessionRecord> {
     let citizen = match (
@@ -242,11 +244,22 @@ fn session_from(row: &SqliteRow) -> Result<SessionRecord> {
         _ => None,
     }
     .transpose()?;
+    let staff_oidc = row
+        .try_get::<Option<&str>, _>("staff_amr")?
+        .map(|amr| -> Result<StaffOidcSession> {
+            Ok(StaffOidcSession {
+                amr: serde_json::from_str(amr)
+                    .map_err(|_| StoreError::Corrupt("staff amr is not a JSON list".into()))?,
+                id_token: row.try_get("id_token")?,
+            })
+        })
+        .transpose()?;
     Ok(SessionRecord {
         key_hash: row.try_get("key_hash")?,
         staff_id: row.try_get::<Option<i64>, _>("staff_id")?.map(StaffId),
         expires_at: parse_ts(row.try_get("expires_at")?)?,
         citizen,
+        staff_oidc,
     })
 }
 
@@ -339,11 +352,11 @@ fn uuid_list(ids: &[Uuid]) -> String {
     serde_json::Value::from(ids).to_string()
 }
 
-const STAFF_COLUMNS: &str =
-    "select id, username, password_hash, failed_logins, locked_until from staff";
+const STAFF_COLUMNS: &str = "select id, username, password_hash, failed_logins, locked_until, oidc_subject, \
+     oidc_tenant from staff";
 
 const CASE_COLUMNS: &str = "select c.id, c.tenant_id, c.reference, c.service_id, \
-     s.slug as service_slug, c.form_id, c.status, c.answers, c.created_at \
+     s.slug as service_slug, c.form_id, c.status, c.answers, c.created_at, c.login_level \
      from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id";
 
 async fn insert_session(
@@ -403,6 +416,8 @@ impl SqliteStore {
                 .try_get::<Option<&str>, _>("locked_until")?
                 .map(parse_ts)
                 .transpose()?,
+            oidc: row.try_get::<Option<&str>, _>("oidc_subject")?.is_some(),
+            oidc_tenant: row.try_get::<Option<i64>, _>("oidc_tenant")?.map(TenantId),
         }))
     }
 }
@@ -475,8 +490,9 @@ impl SqliteStore {
         // below must find it (foreign keys are checked at once).
         let inserted = sqlx::query(
             "insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
-             submitter_session, created_at, fee_cents, currency, pay_later, fee_items) \
-             select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             submitter_session, created_at, fee_cents, currency, pay_later, fee_items, \
+             login_level) \
+             select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
              where exists (select 1 from services where id = ? and tenant_id = ?)",
         )
         .bind(case.id.hyphenated().to_string())
@@ -492,6 +508,7 @@ impl SqliteStore {
         .bind(fee.map(|f| f.currency.as_str()))
         .bind(fee.is_some_and(|f| f.pay_later))
         .bind(items)
+        .bind(case.login_level.as_deref())
         .bind(case.service_id.0)
         .bind(tenant.0)
         .execute(&mut *tx)
@@ -1377,52 +1394,127 @@ impl Store for SqliteStore {
                 id
             }
             None => sqlx::query_scalar(
-                "insert into staff (username, password_hash, demo, created_at, oidc_subject) \
-                 values (?, '!oidc', 0, ?, ?) returning id",
+                "insert into staff (username, password_hash, demo, created_at, oidc_subject, \
+                 oidc_tenant) values (?, '!oidc', 0, ?, ?, ?) returning id",
             )
             .bind(&login.username)
             .bind(&now)
             .bind(&login.subject)
+            .bind(login.provider_tenant.map(|t| t.0))
             .fetch_one(&mut *tx)
             .await
             .map_err(map_unique)?,
         };
-        sqlx::query("delete from staff_roles where staff_id = ?")
+        if let Some(roles) = &login.roles {
+            sqlx::query("delete from staff_roles where staff_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for role in roles {
+                sqlx::query(
+                    "insert into staff_roles (staff_id, kind, tenant_id, created_at) \
+                     select ?1, ?2, ?3, ?4 \
+                     where ?3 is null or exists (select 1 from tenants where id = ?3)",
+                )
+                .bind(id)
+                .bind(role.kind.as_str())
+                .bind(role.tenant.map(|t| t.0))
+                .bind(&now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        if let Some(key_hash) = &login.key_hash {
+            sqlx::query("delete from sessions where key_hash = ?")
+                .bind(&login.old_session_hash)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "insert into sessions (key_hash, staff_id, expires_at, created_at, staff_acr, \
+                 staff_amr, id_token) values (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(key_hash)
             .bind(id)
+            .bind(format_ts(login.expires_at))
+            .bind(&now)
+            .bind(login.acr.as_deref())
+            .bind(amr)
+            .bind(login.id_token.as_deref())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_unique)?;
+        }
+        tx.commit().await?;
+        Ok(StaffId(id))
+    }
+
+    async fn staff_by_subject(&self, subject: &str) -> Result<Option<StaffUser>> {
+        let row = sqlx::query(&format!("{STAFF_COLUMNS} where oidc_subject = ?"))
+            .bind(subject)
+            .fetch_optional(&self.read)
+            .await?;
+        self.staff_from(row).await
+    }
+
+    async fn staff_accounts(&self, tenant: TenantId, unassigned: bool) -> Result<Vec<StaffUser>> {
+        let rows = sqlx::query(&format!(
+            "{STAFF_COLUMNS} where (oidc_tenant = ?1 \
+             or exists (select 1 from staff_roles r where r.staff_id = staff.id \
+                 and r.tenant_id = ?1) \
+             or (?2 and oidc_tenant is null \
+                 and not exists (select 1 from staff_roles r where r.staff_id = staff.id))) \
+             order by username"
+        ))
+        .bind(tenant.0)
+        .bind(unassigned)
+        .fetch_all(&self.read)
+        .await?;
+        let mut accounts = Vec::with_capacity(rows.len());
+        for row in rows {
+            accounts.extend(self.staff_from(Some(row)).await?);
+        }
+        Ok(accounts)
+    }
+
+    async fn set_tenant_roles(
+        &self,
+        tenant: TenantId,
+        staff: StaffId,
+        kinds: &[RoleKind],
+    ) -> Result<bool> {
+        let now = now();
+        let mut tx = self.begin().await?;
+        let found: Option<i64> = sqlx::query_scalar(
+            "select id from staff where id = ? and (oidc_tenant is null or oidc_tenant = ?) \
+             and exists (select 1 from tenants where id = ?)",
+        )
+        .bind(staff.0)
+        .bind(tenant.0)
+        .bind(tenant.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        sqlx::query("delete from staff_roles where staff_id = ? and tenant_id = ?")
+            .bind(staff.0)
+            .bind(tenant.0)
             .execute(&mut *tx)
             .await?;
-        for role in &login.roles {
+        for kind in tenant_role_kinds(kinds) {
             sqlx::query(
                 "insert into staff_roles (staff_id, kind, tenant_id, created_at) \
-                 select ?1, ?2, ?3, ?4 \
-                 where ?3 is null or exists (select 1 from tenants where id = ?3)",
+                 values (?, ?, ?, ?)",
             )
-            .bind(id)
-            .bind(role.kind.as_str())
-            .bind(role.tenant.map(|t| t.0))
+            .bind(staff.0)
+            .bind(kind.as_str())
+            .bind(tenant.0)
             .bind(&now)
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("delete from sessions where key_hash = ?")
-            .bind(&login.old_session_hash)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "insert into sessions (key_hash, staff_id, expires_at, created_at, staff_acr, \
-             staff_amr) values (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&login.key_hash)
-        .bind(id)
-        .bind(format_ts(login.expires_at))
-        .bind(&now)
-        .bind(login.acr.as_deref())
-        .bind(amr)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_unique)?;
         tx.commit().await?;
-        Ok(StaffId(id))
+        Ok(true)
     }
 
     async fn unlock_staff(&self, id: StaffId) -> Result<bool> {
@@ -1512,7 +1604,8 @@ impl Store for SqliteStore {
         .await?;
         sqlx::query(
             "insert into login_flows (state_hash, session_hash, nonce, pkce_verifier, level, \
-             return_to, expires_at, created_at, kind) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             return_to, expires_at, created_at, kind, staff_provider) \
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&flow.state_hash)
         .bind(&flow.session_hash)
@@ -1523,6 +1616,7 @@ impl Store for SqliteStore {
         .bind(format_ts(flow.expires_at))
         .bind(now())
         .bind(flow.kind.as_str())
+        .bind(flow.staff_provider.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(map_unique)?;
@@ -1538,7 +1632,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<LoginFlow>> {
         let row = sqlx::query(
             "delete from login_flows where state_hash = ? and session_hash = ? and kind = ? \
-             and expires_at > ? returning nonce, pkce_verifier, level, return_to",
+             and expires_at > ? returning nonce, pkce_verifier, level, return_to, staff_provider",
         )
         .bind(state_hash)
         .bind(session_hash)
@@ -1552,6 +1646,7 @@ impl Store for SqliteStore {
                 pkce_verifier: row.try_get("pkce_verifier")?,
                 level: row.try_get("level")?,
                 return_to: row.try_get("return_to")?,
+                staff_provider: row.try_get("staff_provider")?,
             })
         })
         .transpose()
@@ -1583,14 +1678,18 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(map_unique)?;
-        sqlx::query(
-            "update drafts set owner = ?, token_hash = null, updated_at = ? where owner = ?",
-        )
-        .bind(&login.owner)
-        .bind(&now)
-        .bind(old_session_hash)
-        .execute(&mut *tx)
-        .await?;
+        if let Some(draft) = session.draft {
+            sqlx::query(
+                "update drafts set owner = ?, token_hash = null, updated_at = ? \
+                 where id = ? and owner = ?",
+            )
+            .bind(&login.owner)
+            .bind(&now)
+            .bind(draft.hyphenated().to_string())
+            .bind(old_session_hash)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query("delete from sessions where key_hash = ?")
             .bind(old_session_hash)
             .execute(&mut *tx)

@@ -230,6 +230,9 @@ pub struct NewCase {
     /// transaction. The draft's other attachments go with it; ids of another draft are
     /// ignored.
     pub attachments: Vec<Uuid>,
+    /// The trust level of the citizen's login the case is submitted with (`low`,
+    /// `substantial`, `high`); `None` without a login. Written with the case, never changed.
+    pub login_level: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -243,6 +246,8 @@ pub struct Case {
     pub status: CaseStatus,
     pub answers: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// See [`NewCase::login_level`].
+    pub login_level: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -296,6 +301,14 @@ pub struct Role {
     pub tenant: Option<TenantId>,
 }
 
+/// The kinds an administrator may set in one municipality, each once, in a fixed order.
+pub(crate) fn tenant_role_kinds(kinds: &[RoleKind]) -> Vec<RoleKind> {
+    [RoleKind::Clerk, RoleKind::TenantAdmin]
+        .into_iter()
+        .filter(|k| kinds.contains(k))
+        .collect()
+}
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewStaff {
     pub username: String,
@@ -326,6 +339,11 @@ pub struct StaffUser {
     /// Until then every login is refused without checking the password; `None` (or a time
     /// in the past): not locked.
     pub locked_until: Option<DateTime<Utc>>,
+    /// The account is an identity provider's (found by its subject), not a local one.
+    pub oidc: bool,
+    /// An identity provider's account from a municipality's own provider: its roles count
+    /// only in that municipality.
+    pub oidc_tenant: Option<TenantId>,
 }
 
 impl StaffUser {
@@ -392,6 +410,25 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
     /// The logged-in citizen, while the login has been used within its idle time.
     pub citizen: Option<CitizenLogin>,
+    /// A staff login through an identity provider: what it vouched for.
+    pub staff_oidc: Option<StaffOidcSession>,
+}
+
+/// What a staff session started through an identity provider keeps of the login.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StaffOidcSession {
+    /// The login's `amr` as the provider sent it (a municipality may require one of its own).
+    pub amr: Vec<String>,
+    /// The ID token, the hint for the provider's logout.
+    pub id_token: Option<String>,
+}
+
+impl std::fmt::Debug for StaffOidcSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffOidcSession")
+            .field("amr", &self.amr)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A citizen logged in through the identity provider, as a session keeps it.
@@ -434,6 +471,9 @@ pub struct NewLoginFlow {
     pub expires_at: DateTime<Utc>,
     /// Whose login this is: only the callback of the same kind takes the flow.
     pub kind: LoginKind,
+    /// A staff login through a municipality's own provider: its slug (only that provider's
+    /// callback completes the flow).
+    pub staff_provider: Option<String>,
 }
 
 /// A citizen's login or a staff member's (each has its own callback and client).
@@ -454,24 +494,32 @@ impl LoginKind {
 }
 
 /// A staff login the identity provider vouched for: the account is found by `subject`
-/// (created when new), its roles replaced, and the new session stored, in one transaction.
+/// (created when new), its roles replaced when the provider grants them, and the new session
+/// stored, in one transaction.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OidcStaffLogin {
     /// SHA-256 (hex) of the provider's `issuer|sub`.
     pub subject: String,
     /// The account's username (from the provider's claim).
     pub username: String,
+    /// The municipality whose own provider vouched (`None`: the installation's provider).
+    /// Kept with a new account; an account's roles count only in that municipality.
+    pub provider_tenant: Option<TenantId>,
     /// The roles the login grants; they replace the account's roles. A tenant role of a
-    /// tenant that does not exist is left out.
-    pub roles: Vec<Role>,
+    /// tenant that does not exist is left out. `None`: the roles are an administrator's to
+    /// assign, and the account keeps the ones it has.
+    pub roles: Option<Vec<Role>>,
     /// The browser's session before the login (deleted), or empty.
     pub old_session_hash: String,
-    /// SHA-256 (hex) of the new session's cookie.
-    pub key_hash: String,
+    /// SHA-256 (hex) of the new session's cookie; `None`: no session is started (the account
+    /// is only recorded, e.g. so that an administrator can give it a first role).
+    pub key_hash: Option<String>,
     pub expires_at: DateTime<Utc>,
     /// The login's `acr` and `amr` as the provider sent them.
     pub acr: Option<String>,
     pub amr: Vec<String>,
+    /// The ID token, the hint for the provider's logout.
+    pub id_token: Option<String>,
 }
 
 impl std::fmt::Debug for OidcStaffLogin {
@@ -502,6 +550,8 @@ pub struct LoginFlow {
     pub pkce_verifier: String,
     pub level: String,
     pub return_to: String,
+    /// See [`NewLoginFlow::staff_provider`].
+    pub staff_provider: Option<String>,
 }
 
 impl std::fmt::Debug for LoginFlow {
@@ -520,6 +570,11 @@ pub struct NewCitizenSession {
     pub login: CitizenLogin,
     /// The absolute end (12 hours after login by default).
     pub expires_at: DateTime<Utc>,
+    /// The draft the citizen was working on when the login began (the login's way back
+    /// leads into it): it passes to the citizen if the browser's old session owns it. The
+    /// browser's other anonymous drafts (someone else's, on a shared computer) stay where
+    /// they are, reachable by their resume links.
+    pub draft: Option<Uuid>,
 }
 
 /// A draft in the citizen's list ("Meine Anträge").

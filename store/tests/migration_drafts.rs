@@ -256,6 +256,7 @@ async fn old_drafts_open_by_their_resume_link(store: &dyn Store, expires_at: Dat
                 submitter_session: Some(NEW_OWNER.into()),
                 from_draft: Some(claimed.id),
                 attachments: vec![],
+                login_level: None,
             },
             None,
         )

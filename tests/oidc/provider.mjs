@@ -86,6 +86,8 @@ if (staffRedirectUri) {
     client_id: 'portal-staff',
     client_secret: 'portal-staff-secret',
     redirect_uris: [staffRedirectUri],
+    // After a logout at the provider, staff come back to the portal's login page.
+    post_logout_redirect_uris: [staffRedirectUri.replace(/\/staff\/login\/callback.*$/, '/staff/login')],
     response_types: ['code'],
     grant_types: ['authorization_code'],
     id_token_signed_response_alg: 'ES256',

@@ -1,7 +1,8 @@
 //! A misbehaving OpenID provider for the login tests that need tokens no real provider sends:
 //! an ID token from another issuer, for another audience, expired, signed by another key,
-//! unsigned (`alg: none`), with another nonce, without `sub`, or a userinfo answer about
-//! someone else. Everything else it does as a real provider would: discovery, JWKS with one
+//! unsigned (`alg: none`), with another nonce, without `sub`, without `auth_time` or with an
+//! hour-old one, a userinfo answer about someone else, or a callback without the `iss`
+//! parameter it announces (RFC 9207). Everything else it does as a real provider would: discovery, JWKS with one
 //! P-256 key, a code flow whose code works once and only with the right PKCE verifier and
 //! client secret, ES256 signatures made by hand (compact JWS, signature `r || s`).
 //!
@@ -63,6 +64,18 @@ pub enum Misbehaviour {
     MissingSub,
     /// The ID token is right, but userinfo answers about [`SOMEONE_ELSE`].
     UserinfoSubMismatch,
+    /// Discovery announces `authorization_response_iss_parameter_supported: true`, but the
+    /// redirect back to the client carries no `iss` (RFC 9207): what a mix-up attack through
+    /// another provider looks like.
+    OmitsIssParameter,
+    /// Discovery does not announce RFC 9207 and the redirect carries no `iss`, as a provider
+    /// without RFC 9207 does. Not a misbehaviour: the control for [`Self::OmitsIssParameter`].
+    IssParameterUnsupported,
+    /// No `auth_time` claim, even when `max_age` was asked for (OIDC Core 2 requires it then).
+    NoAuthTime,
+    /// `auth_time` an hour ago (`iat` now): an old single-sign-on session reused instead of
+    /// the fresh authentication `max_age` asks for.
+    OldAuthTime,
 }
 
 /// A running misbehaving provider. Its server task ends when this is dropped.
@@ -227,9 +240,21 @@ async fn discovery(State(op): State<Arc<OpState>>) -> Response {
                 "http://eidas.europa.eu/LoA/high"
             ],
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "acr", "auth_time",
-                "given_name", "family_name", "birthdate", "email", "address"]
+                "given_name", "family_name", "birthdate", "email", "address"],
+            "authorization_response_iss_parameter_supported":
+                op.misbehaviour != Misbehaviour::IssParameterUnsupported,
         }),
     )
+}
+
+impl OpState {
+    /// Whether the redirect back to the client names this provider in `iss` (RFC 9207).
+    fn sends_iss(&self) -> bool {
+        !matches!(
+            self.misbehaviour,
+            Misbehaviour::OmitsIssParameter | Misbehaviour::IssParameterUnsupported
+        )
+    }
 }
 
 /// The public half of `key` as a JWK.
@@ -290,7 +315,9 @@ async fn authorize(
         if !state.is_empty() {
             back.push(("state", state));
         }
-        back.push(("iss", op.issuer.as_str()));
+        if op.sends_iss() {
+            back.push(("iss", op.issuer.as_str()));
+        }
         see_other(&with_query(redirect_uri, &back))
     };
     if param("response_type") != Some("code") {
@@ -318,7 +345,9 @@ async fn authorize(
     if !state.is_empty() {
         back.push(("state", state));
     }
-    back.push(("iss", op.issuer.as_str()));
+    if op.sends_iss() {
+        back.push(("iss", op.issuer.as_str()));
+    }
     see_other(&with_query(redirect_uri, &back))
 }
 
@@ -406,10 +435,18 @@ impl OpState {
                     map.remove("sub");
                 }
             }
+            Misbehaviour::NoAuthTime => {
+                if let Some(map) = claims.as_object_mut() {
+                    map.remove("auth_time");
+                }
+            }
+            Misbehaviour::OldAuthTime => claims["auth_time"] = json!(now - 3600),
             Misbehaviour::Honest
             | Misbehaviour::BadSignature
             | Misbehaviour::AlgNone
-            | Misbehaviour::UserinfoSubMismatch => {}
+            | Misbehaviour::UserinfoSubMismatch
+            | Misbehaviour::OmitsIssParameter
+            | Misbehaviour::IssParameterUnsupported => {}
         }
         let header = json!({ "alg": "ES256", "typ": "JWT", "kid": KID });
         match self.misbehaviour {

@@ -352,25 +352,40 @@ impl TestApp {
     /// Rows in `table` of the database under test, read on a connection of our own (SQLite
     /// read-only, so counting cannot change the file).
     pub async fn count_rows(&self, table: &str) -> i64 {
-        let sql = format!("select count(*) from {table}");
+        self.scalar(&format!("select count(*) from {table}"))
+            .await
+            .unwrap_or(0)
+    }
+
+    /// The first column of the first row `sql` returns from the database under test (`None`
+    /// for no row), read on a connection of our own as [`TestApp::count_rows`] does.
+    pub async fn scalar<T>(&self, sql: &str) -> Option<T>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>,
+    {
         match self.db.kind {
             Db::Sqlite => {
                 let mut conn = self.sqlite_reader().await;
-                let n: i64 = sqlx::query_scalar(&sql)
-                    .fetch_one(&mut conn)
+                let v = sqlx::query_scalar(sql)
+                    .fetch_optional(&mut conn)
                     .await
-                    .expect("count");
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 let _ = conn.close().await;
-                n
+                v
             }
             Db::Postgres => {
                 let mut conn = self.pg_connection().await;
-                let n: i64 = sqlx::query_scalar(&sql)
-                    .fetch_one(&mut conn)
+                let v = sqlx::query_scalar(sql)
+                    .fetch_optional(&mut conn)
                     .await
-                    .expect("count");
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 let _ = conn.close().await;
-                n
+                v
             }
         }
     }

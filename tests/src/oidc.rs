@@ -446,3 +446,35 @@ pub fn assert_login_failed_page(page: &crate::Page) {
         page.body
     );
 }
+
+/// The demo portal on `port` with staff login through `op` (the installation's staff
+/// provider, client `portal-staff`) and the configuration file `config` (its
+/// `[staff_oidc.municipalities.…]` settings).
+pub async fn portal_with_staff_login(
+    db: crate::Db,
+    op: &TestOp,
+    port: u16,
+    config: &std::path::Path,
+) -> crate::TestApp {
+    let env = [
+        ("PORTAL_CONFIG", config.display().to_string()),
+        ("PORTAL_STAFF_OIDC_ISSUER", op.issuer.clone()),
+        ("PORTAL_STAFF_OIDC_CLIENT_ID", STAFF_CLIENT_ID.to_owned()),
+        (
+            "PORTAL_STAFF_OIDC_CLIENT_SECRET",
+            STAFF_CLIENT_SECRET.to_owned(),
+        ),
+        ("PORTAL_PUBLIC_URL", portal_url(port)),
+        ("PORTAL_BIND", format!("127.0.0.1:{port}")),
+    ];
+    let app = crate::TestApp::start_with(
+        db,
+        crate::Options {
+            demo: true,
+            env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        },
+    )
+    .await;
+    assert_eq!(app.base, portal_url(port));
+    app
+}

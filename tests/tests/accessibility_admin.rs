@@ -123,6 +123,7 @@ async fn walk_the_admin_pages(lang: &str) {
     )
     .await;
     check(&chrome, &base, Some("/staff/forms"), "forms", lang).await;
+    check(&chrome, &base, Some("/staff/accounts"), "accounts", lang).await;
     check(&chrome, &base, Some("/staff/forms/new"), "upload", lang).await;
     chrome.submit().await;
     check(&chrome, &base, None, "upload missing", lang).await;
@@ -163,6 +164,20 @@ async fn walk_the_admin_pages(lang: &str) {
     // A municipality's admin: a shared form is refused.
     sign_in(&chrome, &base, "admin.werther").await;
     check(&chrome, &base, Some("/staff/forms"), "forms tenant", lang).await;
+    // Accounts and roles: the list, then a clerk's roles saved.
+    check(
+        &chrome,
+        &base,
+        Some("/staff/accounts"),
+        "accounts tenant",
+        lang,
+    )
+    .await;
+    chrome
+        .click_to_navigate("form.roles-form[data-account='clerk.werther'] button[type=submit]")
+        .await;
+    assert!(chrome.url().await.contains("saved="));
+    check(&chrome, &base, None, "accounts saved", lang).await;
     // Its own dog-tax rates: the page, a bad amount (422 with the summary), saved.
     check(&chrome, &base, Some(PARAMETERS), "parameters", lang).await;
     chrome.fill(&[("steuer_erster_hund", "viel")]).await;
@@ -201,6 +216,7 @@ async fn no_admin_page_scrolls_sideways_on_a_320_pixel_screen() {
     let mut pages = vec![
         "/staff/forms".to_owned(),
         "/staff/forms/new".to_owned(),
+        "/staff/accounts".to_owned(),
         PARAMETERS.to_owned(),
     ];
     chrome

@@ -2,7 +2,8 @@
 
 //! Citizen login (issue 5) that must fail: the portal is the relying party of a provider that
 //! misbehaves on purpose (`tests::evil_op`: a wrong issuer, audience, expiry, signature,
-//! `alg: none`, nonce, a missing `sub`, userinfo about someone else) or of the real
+//! `alg: none`, nonce, a missing `sub`, userinfo about someone else, a callback without the
+//! `iss` it announces, a `substantial` login without a fresh `auth_time`) or of the real
 //! `oidc-provider` with a browser that replays a callback or a code, logs in below the level
 //! asked for, or cancels. Each ends without a session: no citizen session in the database, and
 //! "Meine Anträge" sends the browser to the login. A `return_to` on another host never takes
@@ -41,6 +42,7 @@ fn decode_json(part: &str) -> serde_json::Value {
 async fn token_response(
     http: &reqwest::Client,
     op: &EvilOp,
+    op_misbehaviour: Misbehaviour,
     verifier_sent: &str,
     verifier_at_token: &str,
 ) -> reqwest::Response {
@@ -70,9 +72,14 @@ async fn token_response(
         .to_owned();
     assert!(back.starts_with(callback), "{back}");
     assert_eq!(query_param(&back, "state").as_deref(), Some("state-1"));
+    let sends_iss = !matches!(
+        op_misbehaviour,
+        Misbehaviour::OmitsIssParameter | Misbehaviour::IssParameterUnsupported
+    );
     assert_eq!(
         query_param(&back, "iss").as_deref(),
-        Some(op.issuer.as_str())
+        sends_iss.then_some(op.issuer.as_str()),
+        "{op_misbehaviour:?}"
     );
     let code = query_param(&back, "code").expect("a code");
     http.post(format!("{}/token", op.issuer))
@@ -106,6 +113,10 @@ async fn the_misbehaving_provider_serves_discovery_and_jwks_and_misbehaves_only_
         Misbehaviour::NonceMismatch,
         Misbehaviour::MissingSub,
         Misbehaviour::UserinfoSubMismatch,
+        Misbehaviour::OmitsIssParameter,
+        Misbehaviour::IssParameterUnsupported,
+        Misbehaviour::NoAuthTime,
+        Misbehaviour::OldAuthTime,
     ] {
         let op = EvilOp::start(misbehaviour, SUBSTANTIAL_ACR).await;
         let issuer = op.issuer.as_str();
@@ -118,6 +129,11 @@ async fn the_misbehaving_provider_serves_discovery_and_jwks_and_misbehaves_only_
             .await
             .expect("json");
         assert_eq!(discovery["issuer"], issuer);
+        assert_eq!(
+            discovery["authorization_response_iss_parameter_supported"],
+            misbehaviour != Misbehaviour::IssParameterUnsupported,
+            "{misbehaviour:?}"
+        );
         for (key, path) in [
             ("authorization_endpoint", "/authorize"),
             ("token_endpoint", "/token"),
@@ -181,6 +197,7 @@ async fn the_misbehaving_provider_serves_discovery_and_jwks_and_misbehaves_only_
         let wrong = token_response(
             &http,
             &op,
+            misbehaviour,
             "verifier-one-0123456789-0123456789-012345",
             "verifier-two-0123456789-0123456789-012345",
         )
@@ -192,7 +209,7 @@ async fn the_misbehaving_provider_serves_discovery_and_jwks_and_misbehaves_only_
         );
 
         let verifier = "verifier-one-0123456789-0123456789-012345";
-        let res = token_response(&http, &op, verifier, verifier).await;
+        let res = token_response(&http, &op, misbehaviour, verifier, verifier).await;
         assert_eq!(res.status(), StatusCode::OK, "{misbehaviour:?}");
         let tokens: serde_json::Value = res.json().await.expect("json");
         let id_token = tokens["id_token"].as_str().expect("an ID token");
@@ -257,6 +274,18 @@ async fn the_misbehaving_provider_serves_discovery_and_jwks_and_misbehaves_only_
             "{m:?}"
         );
         assert_eq!(claims["acr"], SUBSTANTIAL_ACR);
+        match (m, claims.get("auth_time").and_then(|t| t.as_i64())) {
+            (Misbehaviour::NoAuthTime, auth_time) => assert_eq!(auth_time, None, "{m:?}"),
+            (Misbehaviour::OldAuthTime, Some(t)) => {
+                assert!(
+                    (now - 3660..=now - 3540).contains(&t),
+                    "{m:?}: auth_time {t}"
+                );
+                assert!((now - 60..=now + 60).contains(&iat), "{m:?}: iat {iat}");
+            }
+            (_, Some(t)) => assert!(t <= iat, "{m:?}: auth_time {t} after iat {iat}"),
+            (_, None) => panic!("{m:?}: no auth_time"),
+        }
         match m {
             Misbehaviour::AlgNone => {
                 assert_eq!(header, serde_json::json!({ "alg": "none" }));
@@ -315,23 +344,34 @@ async fn portal_with(misbehaviour: Misbehaviour) -> (EvilOp, TestApp) {
 /// A citizen logs in through a provider that misbehaves: the portal redeems the code, then
 /// refuses what it got; the browser has no session.
 async fn login_through(misbehaviour: Misbehaviour) {
+    login_through_at(misbehaviour, "low").await;
+}
+
+/// [`login_through`] for a login at `level`. A callback without the `iss` the provider
+/// announces is refused before the code goes to the token endpoint (RFC 9207: it may be
+/// another provider's code).
+async fn login_through_at(misbehaviour: Misbehaviour, level: &str) {
     let (op, app) = portal_with(misbehaviour).await;
     let mut browser = app.browser();
     let page = log_in(
         &mut browser,
         &mut OpBrowser::new(),
         "/my-applications",
-        "low",
+        level,
         ERIKA,
         SUBSTANTIAL_ACR,
     )
     .await;
     assert_login_failed_page(&page);
-    assert_eq!(
-        op.tokens_issued(),
-        1,
-        "the portal redeemed the code (so it refused the tokens, not the flow)"
-    );
+    if misbehaviour == Misbehaviour::OmitsIssParameter {
+        assert_eq!(op.token_requests(), 0, "the code was not redeemed");
+    } else {
+        assert_eq!(
+            op.tokens_issued(),
+            1,
+            "the portal redeemed the code (so it refused the tokens, not the flow)"
+        );
+    }
     if misbehaviour == Misbehaviour::UserinfoSubMismatch {
         assert!(op.userinfo_requests() >= 1, "the portal asked userinfo");
     }
@@ -421,6 +461,85 @@ async fn a_token_without_sub_ends_without_a_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn userinfo_about_someone_else_ends_without_a_session() {
     login_through(Misbehaviour::UserinfoSubMismatch).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_without_the_iss_the_provider_announces_ends_without_a_session() {
+    login_through(Misbehaviour::OmitsIssParameter).await;
+}
+
+/// A login through `misbehaviour` at `level` that must succeed (the controls below).
+async fn logs_in_through(misbehaviour: Misbehaviour, level: &str) {
+    let (op, app) = portal_with(misbehaviour).await;
+    let mut browser = app.browser();
+    let page = log_in(
+        &mut browser,
+        &mut OpBrowser::new(),
+        "/my-applications",
+        level,
+        ERIKA,
+        SUBSTANTIAL_ACR,
+    )
+    .await;
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "{misbehaviour:?} at {level}: {}",
+        page.body
+    );
+    let to = resolve(&browser.url("/"), &page.location());
+    assert_eq!(to.as_str(), browser.url("/my-applications"));
+    assert_eq!(op.tokens_issued(), 1);
+    assert_eq!(
+        citizen_sessions(&app).await,
+        1,
+        "{misbehaviour:?} at {level}"
+    );
+    app.stop().await;
+}
+
+/// The control: a provider that does not announce RFC 9207 need not send `iss`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_without_iss_is_fine_from_a_provider_that_does_not_announce_it() {
+    logs_in_through(Misbehaviour::IssParameterUnsupported, "low").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_substantial_or_high_login_asks_for_a_fresh_authentication_and_a_low_one_does_not() {
+    let (_op, app) = portal_with(Misbehaviour::Honest).await;
+    for (level, max_age) in [
+        ("low", None),
+        ("substantial", Some("0")),
+        ("high", Some("0")),
+    ] {
+        let mut browser = app.browser();
+        let authorize = begin_login(&mut browser, "/my-applications", level).await;
+        assert_eq!(
+            query_param(&authorize, "max_age").as_deref(),
+            max_age,
+            "{level}: {authorize}"
+        );
+    }
+    app.stop().await;
+    // And the provider's fresh `auth_time` passes.
+    logs_in_through(Misbehaviour::Honest, "substantial").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_substantial_login_whose_token_has_no_auth_time_ends_without_a_session() {
+    login_through_at(Misbehaviour::NoAuthTime, "substantial").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_substantial_login_authenticated_an_hour_ago_ends_without_a_session() {
+    login_through_at(Misbehaviour::OldAuthTime, "substantial").await;
+}
+
+/// The control: a `low` login asks for no `max_age`, so `auth_time` is not needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_login_needs_no_fresh_auth_time() {
+    logs_in_through(Misbehaviour::NoAuthTime, "low").await;
+    logs_in_through(Misbehaviour::OldAuthTime, "low").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -52,6 +52,7 @@ fn parcel() -> Parcel {
                 status: "submitted",
                 submitted_at: Utc.with_ymd_and_hms(2026, 3, 2, 9, 15, 0).unwrap(),
                 completed_at: Some(Utc.with_ymd_and_hms(2026, 3, 2, 9, 16, 0).unwrap()),
+                login_level: None,
             },
             municipality: MunicipalityInfo {
                 slug: "werther".into(),

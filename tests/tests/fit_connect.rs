@@ -120,6 +120,7 @@ fn parcel(leika: Option<&str>, payment: Option<PaymentInfo>) -> Parcel {
                         .with_ymd_and_hms(2026, 11, 20, 9, 31, 0)
                         .unwrap(),
                 ),
+                login_level: None,
             },
             municipality: MunicipalityInfo {
                 slug: "werther".into(),

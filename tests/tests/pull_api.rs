@@ -21,7 +21,6 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use sqlx::Connection;
 use tests::{Browser, DOG_TAX_ANSWERS, Db, Options, TestApp, both_databases};
 
 /// Werther's backend: every scope.
@@ -325,26 +324,7 @@ async fn file_grave_with_deed(citizen: &mut Browser) -> Filed {
 
 /// One text value from the database under test (`None` for no row or SQL null).
 async fn db_text(app: &TestApp, sql: &str) -> Option<String> {
-    match app.db.kind {
-        Db::Sqlite => {
-            let mut conn = app.sqlite_reader().await;
-            let v: Option<Option<String>> = sqlx::query_scalar(sql)
-                .fetch_optional(&mut conn)
-                .await
-                .expect("query");
-            let _ = conn.close().await;
-            v.flatten()
-        }
-        Db::Postgres => {
-            let mut conn = app.pg_connection().await;
-            let v: Option<Option<String>> = sqlx::query_scalar(sql)
-                .fetch_optional(&mut conn)
-                .await
-                .expect("query");
-            let _ = conn.close().await;
-            v.flatten()
-        }
-    }
+    app.scalar::<Option<String>>(sql).await.flatten()
 }
 
 /// The citizen's status of a case in Meine Anträge, and the backend's message shown with it.

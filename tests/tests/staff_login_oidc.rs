@@ -9,11 +9,10 @@
 
 use reqwest::StatusCode;
 use tests::oidc::{
-    OpBrowser, STAFF_CLIENT_ID, STAFF_CLIENT_SECRET, STAFF_ELLA, STAFF_LOOKALIKE, STAFF_NOBODY,
-    STAFF_PETRA, TestOp, free_port, portal_url, post_logout_redirect_uri, redirect_uri, resolve,
-    staff_redirect_uri,
+    OpBrowser, STAFF_ELLA, STAFF_LOOKALIKE, STAFF_NOBODY, STAFF_PETRA, TestOp, free_port,
+    portal_with_staff_login, post_logout_redirect_uri, redirect_uri, resolve, staff_redirect_uri,
 };
-use tests::{Browser, Db, Options, Page, TestApp, both_databases, file_dog_tax};
+use tests::{Browser, Db, Page, TestApp, both_databases, file_dog_tax};
 
 const STAFF_ACR: &str = "STORK-QAA-Level-2";
 
@@ -40,26 +39,7 @@ async fn portal(db: Db) -> Setup {
         "[staff_oidc.municipalities.ellrich]\nrequired_amr = [\"mfa\", \"otp\", \"hwk\"]\n",
     )
     .expect("write the configuration");
-    let env = [
-        ("PORTAL_CONFIG", file.display().to_string()),
-        ("PORTAL_STAFF_OIDC_ISSUER", op.issuer.clone()),
-        ("PORTAL_STAFF_OIDC_CLIENT_ID", STAFF_CLIENT_ID.to_owned()),
-        (
-            "PORTAL_STAFF_OIDC_CLIENT_SECRET",
-            STAFF_CLIENT_SECRET.to_owned(),
-        ),
-        ("PORTAL_PUBLIC_URL", portal_url(port)),
-        ("PORTAL_BIND", format!("127.0.0.1:{port}")),
-    ];
-    let app = TestApp::start_with(
-        db,
-        Options {
-            demo: true,
-            env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-        },
-    )
-    .await;
-    assert_eq!(app.base, portal_url(port));
+    let app = portal_with_staff_login(db, &op, port, &file).await;
     Setup {
         _op: op,
         app,
@@ -171,7 +151,7 @@ async fn a_clerk_logs_in_through_the_provider_and_sees_only_her_municipality(db:
     assert_eq!(ellrich.status, StatusCode::NOT_FOUND);
     assert_eq!(staff_sessions(&app).await, 1);
 
-    // Logout stays local.
+    // Logout ends the session here (and then at the provider).
     let inbox = petra.get("/staff/inbox").await;
     let token = inbox.csrf_token();
     let out = petra

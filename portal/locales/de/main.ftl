@@ -118,6 +118,9 @@ case-municipality = Gemeinde
 case-form-version = Formular
 case-not-given = nicht angegeben
 case-attachments = Anlagen
+case-login = Anmeldung
+case-login-level = Angemeldet mit Vertrauensniveau: { $level }
+case-login-none = Ohne Anmeldung eingereicht
 
 status-awaiting-payment = Zahlung ausstehend
 status-received = Eingegangen

@@ -117,6 +117,9 @@ case-municipality = Municipality
 case-form-version = Form
 case-not-given = not given
 case-attachments = Attachments
+case-login = Login
+case-login-level = Logged in at trust level: { $level }
+case-login-none = Submitted without a login
 
 status-awaiting-payment = Awaiting payment
 status-received = Received

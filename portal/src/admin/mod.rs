@@ -6,6 +6,7 @@
 //! Federation admins act on every form; a municipality's admin on the forms of the
 //! municipalities they administer. Clerks get a 403 page.
 
+mod accounts;
 mod pages;
 mod parameters;
 mod publish;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
             "/staff/forms/{key}/parameters",
             get(parameters::page).post(parameters::save),
         )
+        .route("/staff/accounts", get(accounts::page).post(accounts::save))
 }
 
 /// What a staff member administers.

@@ -10,24 +10,30 @@
 //! fetches the claims from the userinfo endpoint, whose `sub` must equal the ID token's.
 //!
 //! What the crate leaves to us, done here: the `iss` parameter of the callback (RFC 9207) must
-//! name our issuer; an unknown `acr`, or one below the level asked for, is refused; provider
-//! metadata (with its keys) is cached for a few minutes only, so that rotated keys are found.
+//! name our issuer, and must be there when the provider announces it; an unknown `acr`, or one
+//! below the level asked for, is refused; a login at `substantial` or above asks for a fresh
+//! authentication and checks `auth_time` ([`fresh_authentication`]); provider metadata (with
+//! its keys) is cached for a few minutes only, so that rotated keys are found, and fetched by
+//! one request at a time without holding up those who read a fresh copy.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use forms::TrustLevel;
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey,
-    CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm, CoreResponseType,
-    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse, CoreTokenType,
+    CoreAuthDisplay, CoreAuthPrompt, CoreClaimName, CoreClaimType, CoreClientAuthMethod,
+    CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AuthenticationContextClass, AuthenticationFlow, AuthorizationCode, Client,
-    ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IdTokenFields, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, ProviderMetadataWithLogout, RedirectUrl, Scope, StandardErrorResponse,
-    StandardTokenResponse, TokenResponse, UserInfoClaims,
+    AdditionalClaims, AdditionalProviderMetadata, AuthenticationContextClass, AuthenticationFlow,
+    AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields, IssuerUrl,
+    LogoutProviderMetadata, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    ProviderMetadata, RedirectUrl, Scope, StandardErrorResponse, StandardTokenResponse,
+    TokenResponse, UserInfoClaims,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -44,6 +50,33 @@ pub struct ExtraClaims {
 }
 
 impl AdditionalClaims for ExtraClaims {}
+
+/// Discovery fields the crate does not read.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct MoreMetadata {
+    /// RFC 9207: the provider names itself in the `iss` parameter of every authorization
+    /// response, so a response without one is not its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_response_iss_parameter_supported: Option<bool>,
+}
+
+impl AdditionalProviderMetadata for MoreMetadata {}
+
+/// The provider's discovery document with its keys: RP-initiated logout and RFC 9207 too.
+type Metadata = ProviderMetadata<
+    LogoutProviderMetadata<MoreMetadata>,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
 
 type IdFields = IdTokenFields<
     ExtraClaims,
@@ -96,7 +129,11 @@ pub struct RelyingParty {
     post_logout_uri: String,
     acr: AcrMap,
     http: reqwest::Client,
-    metadata: Mutex<Option<(Instant, Arc<ProviderMetadataWithLogout>)>>,
+    /// The cached metadata and when the fetch that brought it began. Locked only to read or
+    /// replace it, never across a request to the provider.
+    metadata: std::sync::Mutex<Option<(Instant, Arc<Metadata>)>>,
+    /// Held while metadata is fetched: one fetch at a time; who waits here takes the result.
+    fetching: Mutex<()>,
 }
 
 /// What a login that begins hands to the browser and keeps in its session.
@@ -165,7 +202,8 @@ impl RelyingParty {
             post_logout_uri,
             acr,
             http,
-            metadata: Mutex::new(None),
+            metadata: std::sync::Mutex::new(None),
+            fetching: Mutex::new(()),
         })
     }
 
@@ -174,27 +212,51 @@ impl RelyingParty {
     }
 
     /// The provider's metadata and keys: cached, fetched again after [`METADATA_TTL`] or when
-    /// `refresh` is set.
-    async fn metadata(&self, refresh: bool) -> Result<Arc<ProviderMetadataWithLogout>, LoginError> {
-        let mut cached = self.metadata.lock().await;
-        if !refresh
-            && let Some((at, m)) = cached.as_ref()
-            && at.elapsed() < METADATA_TTL
-        {
-            return Ok(m.clone());
+    /// `refresh` is set (then only a fetch begun after this call counts: the caller saw the
+    /// cached keys fail).
+    ///
+    /// A fresh cached copy is returned at once, even while a fetch is in flight. Otherwise
+    /// one caller fetches and the others wait for it (single flight), then take its result.
+    async fn metadata(&self, refresh: bool) -> Result<Arc<Metadata>, LoginError> {
+        let asked = Instant::now();
+        if !refresh && let Some(m) = self.cached(|at| at.elapsed() < METADATA_TTL) {
+            return Ok(m);
         }
+        let _fetching = self.fetching.lock().await;
+        // Whoever held the lock before may have fetched what this call needs.
+        let usable = |began: Instant| {
+            if refresh {
+                began >= asked
+            } else {
+                began.elapsed() < METADATA_TTL
+            }
+        };
+        if let Some(m) = self.cached(usable) {
+            return Ok(m);
+        }
+        let began = Instant::now();
         let issuer = IssuerUrl::new(self.issuer.clone())
             .map_err(|e| LoginError::Provider(format!("issuer: {e}")))?;
         // Checks that the document names exactly this issuer, and fetches the JWKS.
-        let fresh = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
+        let fresh = Metadata::discover_async(issuer, &self.http)
             .await
             .map_err(|e| LoginError::Provider(format!("discovery: {}", error_chain(&e))))?;
         let fresh = Arc::new(fresh);
-        *cached = Some((Instant::now(), fresh.clone()));
+        *self.metadata.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((began, fresh.clone()));
         Ok(fresh)
     }
 
-    fn client(&self, metadata: &ProviderMetadataWithLogout) -> Result<RpClient, LoginError> {
+    /// The cached metadata, if the time its fetch began is `usable`.
+    fn cached(&self, usable: impl Fn(Instant) -> bool) -> Option<Arc<Metadata>> {
+        let cached = self.metadata.lock().unwrap_or_else(PoisonError::into_inner);
+        cached
+            .as_ref()
+            .filter(|(began, _)| usable(*began))
+            .map(|(_, m)| m.clone())
+    }
+
+    fn client(&self, metadata: &Metadata) -> Result<RpClient, LoginError> {
         let redirect = RedirectUrl::new(self.redirect_uri.clone())
             .map_err(|e| LoginError::Provider(format!("redirect uri: {e}")))?;
         Ok(RpClient::from_provider_metadata(
@@ -224,6 +286,9 @@ impl RelyingParty {
         for value in self.acr.at_least(level) {
             request = request.add_auth_context_value(AuthenticationContextClass::new(value.into()));
         }
+        if let Some(max_age) = fresh_authentication(Some(level)) {
+            request = request.set_max_age(max_age);
+        }
         let (url, state, nonce) = request.url();
         Ok(Begun {
             url: url.to_string(),
@@ -234,7 +299,8 @@ impl RelyingParty {
     }
 
     /// Completes a login from the callback's `code` (and `iss`, when the provider sends it),
-    /// at `needed` or above (`None`: any level).
+    /// at `needed` or above (`None`: any level). `needed` is the level the login began with
+    /// ([`Self::begin`]): from `substantial` up the ID token must show a fresh authentication.
     pub async fn finish(
         &self,
         code: &str,
@@ -243,15 +309,17 @@ impl RelyingParty {
         pkce_verifier: &str,
         needed: Option<TrustLevel>,
     ) -> Result<Identity, LoginError> {
-        // RFC 9207: a provider that names itself must name the one we asked.
-        if let Some(iss) = iss
-            && iss != self.issuer
-        {
-            return Err(LoginError::Invalid(
-                "iss parameter names another issuer".into(),
-            ));
-        }
         let metadata = self.metadata(false).await?;
+        // Before the code goes anywhere: it may be another provider's (a mix-up attack).
+        check_iss_parameter(
+            iss,
+            &self.issuer,
+            metadata
+                .additional_metadata()
+                .additional_metadata
+                .authorization_response_iss_parameter_supported
+                == Some(true),
+        )?;
         let client = self.client(&metadata)?;
         let token = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -290,6 +358,11 @@ impl RelyingParty {
             .is_some_and(|azp| azp.as_str() != self.client_id)
         {
             return Err(LoginError::Invalid("azp names another client".into()));
+        }
+        // The fresh authentication asked for (`max_age`) must have happened.
+        if let Some(max_age) = fresh_authentication(needed) {
+            authenticated_within(claims.auth_time(), max_age, chrono::Utc::now())
+                .map_err(|e| LoginError::Invalid(format!("ID token: {e}")))?;
         }
         // An access token hash in the ID token must match the access token.
         if let Some(expected) = claims.access_token_hash() {
@@ -390,7 +463,8 @@ pub struct CallbackQuery {
 }
 
 /// Keeps a begun login's secrets in the browser's session `key` (created if new), to come
-/// back once, as `kind`, to `return_to`.
+/// back once, as `kind` (a staff login at a municipality's provider: its slug,
+/// `staff_provider`), to `return_to`.
 pub async fn keep_flow(
     store: &dyn store::Store,
     key: &crate::auth::session::SessionKey,
@@ -398,6 +472,7 @@ pub async fn keep_flow(
     level: TrustLevel,
     return_to: &str,
     kind: store::LoginKind,
+    staff_provider: Option<String>,
 ) -> store::Result<()> {
     let now = chrono::Utc::now();
     let until = now + chrono::Duration::minutes(FLOW_MINUTES);
@@ -412,6 +487,7 @@ pub async fn keep_flow(
             return_to: return_to.to_owned(),
             expires_at: until,
             kind,
+            staff_provider,
         })
         .await
 }
@@ -560,6 +636,61 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// RFC 9207: the callback's `iss` must name our issuer, and must be there when the provider
+/// announces it (`authorization_response_iss_parameter_supported`); a provider that does not
+/// announce it may leave it out.
+fn check_iss_parameter(iss: Option<&str>, issuer: &str, announced: bool) -> Result<(), LoginError> {
+    match iss {
+        Some(iss) if iss != issuer => Err(LoginError::Invalid(
+            "iss parameter names another issuer".into(),
+        )),
+        None if announced => Err(LoginError::Invalid(
+            "iss parameter missing, though the provider announces it".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The `max_age` a login at `level` sends: `0` from `substantial` up, nothing below (and for
+/// the staff login, which asks for no level: its provider's policy decides).
+///
+/// A citizen who logged in at the broker earlier (for another portal, or at `low`) would
+/// otherwise get a `substantial` or `high` login from that single-sign-on session, without
+/// showing the ID card again. `max_age=0` and `prompt=login` both make the provider
+/// authenticate again (OIDC Core 3.1.2.1 calls them equivalent; Keycloak honours both), but
+/// only `max_age` obliges it to say when that happened: the ID token must then carry
+/// `auth_time` (OIDC Core 2), which [`authenticated_within`] checks. So a provider that
+/// ignored the request is caught, instead of trusted.
+fn fresh_authentication(level: Option<TrustLevel>) -> Option<Duration> {
+    level
+        .is_some_and(|l| l >= TrustLevel::Substantial)
+        .then_some(Duration::ZERO)
+}
+
+/// How far `auth_time` may lie outside the `max_age` asked for: clock skew between the
+/// provider and the portal, and the moments between the login at the provider and the token
+/// request.
+const AUTH_TIME_SKEW_SECONDS: i64 = 300;
+
+/// The check of `auth_time` when `max_age` was sent: there, not older than `max_age` (give or
+/// take [`AUTH_TIME_SKEW_SECONDS`]), and not in the future.
+fn authenticated_within(
+    auth_time: Option<chrono::DateTime<chrono::Utc>>,
+    max_age: Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), &'static str> {
+    let auth_time = auth_time.ok_or("no auth_time, though max_age was asked for")?;
+    let skew = chrono::Duration::seconds(AUTH_TIME_SKEW_SECONDS);
+    let max_age = chrono::Duration::from_std(max_age).map_err(|_| "max_age out of range")?;
+    if auth_time < now - max_age - skew {
+        return Err("auth_time older than max_age allows");
+    }
+    if auth_time > now + skew {
+        return Err("auth_time in the future");
+    }
+    Ok(())
+}
+
 /// How far an ID token's `iat` may lie ahead of our clock (clock skew).
 const IAT_FUTURE_SECONDS: i64 = 300;
 /// How old an ID token may be when it arrives: the provider mints it when the code is
@@ -604,6 +735,204 @@ mod tests {
         assert_ne!(a, owner_of("https://other.example.de", "pseudo-1"));
         assert_ne!(a, owner_of("https://id.example.de", "pseudo-2"));
         assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn the_iss_parameter_must_name_the_issuer_and_be_there_when_announced() {
+        let ours = "https://id.example.de";
+        assert!(check_iss_parameter(Some(ours), ours, true).is_ok());
+        assert!(check_iss_parameter(Some(ours), ours, false).is_ok());
+        assert!(check_iss_parameter(None, ours, false).is_ok());
+        for announced in [true, false] {
+            assert!(check_iss_parameter(Some("https://evil.example"), ours, announced).is_err());
+        }
+        assert!(check_iss_parameter(None, ours, true).is_err());
+    }
+
+    #[test]
+    fn substantial_and_high_logins_ask_for_a_fresh_authentication_low_and_staff_do_not() {
+        assert_eq!(fresh_authentication(None), None);
+        assert_eq!(fresh_authentication(Some(TrustLevel::None)), None);
+        assert_eq!(fresh_authentication(Some(TrustLevel::Low)), None);
+        assert_eq!(
+            fresh_authentication(Some(TrustLevel::Substantial)),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            fresh_authentication(Some(TrustLevel::High)),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn auth_time_is_needed_and_must_be_within_max_age_and_the_clock_skew() {
+        let now = chrono::Utc::now();
+        let ago = |s: i64| Some(now - chrono::Duration::seconds(s));
+        let zero = Duration::ZERO;
+        assert!(authenticated_within(ago(0), zero, now).is_ok());
+        assert!(authenticated_within(ago(AUTH_TIME_SKEW_SECONDS), zero, now).is_ok());
+        assert!(authenticated_within(ago(-AUTH_TIME_SKEW_SECONDS), zero, now).is_ok());
+        assert!(authenticated_within(None, zero, now).is_err());
+        assert!(authenticated_within(ago(AUTH_TIME_SKEW_SECONDS + 1), zero, now).is_err());
+        assert!(authenticated_within(ago(3600), zero, now).is_err());
+        assert!(authenticated_within(ago(-AUTH_TIME_SKEW_SECONDS - 1), zero, now).is_err());
+        let hour = Duration::from_secs(3600);
+        assert!(authenticated_within(ago(3600), hour, now).is_ok());
+        assert!(authenticated_within(ago(3600 + AUTH_TIME_SKEW_SECONDS + 1), hour, now).is_err());
+    }
+
+    /// A provider whose discovery answers only when the test opens the gate.
+    struct SlowProvider {
+        issuer: String,
+        discoveries: Arc<std::sync::atomic::AtomicUsize>,
+        /// Told each time a discovery request arrives.
+        arrived: Arc<tokio::sync::Notify>,
+        gate: tokio::sync::watch::Sender<bool>,
+        server: tokio::task::JoinHandle<()>,
+    }
+
+    impl Drop for SlowProvider {
+        fn drop(&mut self) {
+            self.server.abort();
+        }
+    }
+
+    impl SlowProvider {
+        async fn start() -> SlowProvider {
+            use axum::routing::get;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let issuer = format!("http://{}", listener.local_addr().unwrap());
+            let discoveries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let arrived = Arc::new(tokio::sync::Notify::new());
+            let (gate, open) = tokio::sync::watch::channel(true);
+            let document = serde_json::json!({
+                "issuer": issuer,
+                "authorization_endpoint": format!("{issuer}/authorize"),
+                "token_endpoint": format!("{issuer}/token"),
+                "jwks_uri": format!("{issuer}/jwks"),
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["ES256"],
+            })
+            .to_string();
+            let app = axum::Router::new()
+                .route(
+                    "/.well-known/openid-configuration",
+                    get({
+                        let (discoveries, arrived) = (discoveries.clone(), arrived.clone());
+                        move || async move {
+                            discoveries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            arrived.notify_one();
+                            let mut open = open.clone();
+                            let _ = open.wait_for(|open| *open).await;
+                            ([("content-type", "application/json")], document)
+                        }
+                    }),
+                )
+                .route(
+                    "/jwks",
+                    get(|| async { ([("content-type", "application/json")], r#"{"keys":[]}"#) }),
+                );
+            let server = tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            SlowProvider {
+                issuer,
+                discoveries,
+                arrived,
+                gate,
+                server,
+            }
+        }
+
+        fn discoveries(&self) -> usize {
+            self.discoveries.load(std::sync::atomic::Ordering::SeqCst)
+        }
+
+        /// Waits until `n` discovery requests have arrived.
+        async fn discovered(&self, n: usize) {
+            while self.discoveries() < n {
+                self.arrived.notified().await;
+            }
+        }
+
+        fn relying_party(&self) -> Arc<RelyingParty> {
+            Arc::new(
+                RelyingParty::new(
+                    self.issuer.clone(),
+                    "portal".into(),
+                    Secret::new("secret".into()),
+                    "http://127.0.0.1:9/login/callback".into(),
+                    "http://127.0.0.1:9/logout/done".into(),
+                    AcrMap::default(),
+                )
+                .unwrap(),
+            )
+        }
+    }
+
+    /// Polls `future` once: its output if it is ready at once, without waiting for anything.
+    async fn at_once<F: std::future::Future>(future: F) -> Option<F::Output> {
+        tokio::select! {
+            biased;
+            out = future => Some(out),
+            () = std::future::ready(()) => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fresh_cached_copy_is_read_while_a_fetch_is_in_flight() {
+        let op = SlowProvider::start().await;
+        let rp = op.relying_party();
+        let first = rp.metadata(false).await.unwrap();
+        assert_eq!(op.discoveries(), 1);
+
+        // A refresh (keys rotated?) hangs at the provider, holding the fetch.
+        op.gate.send_replace(false);
+        let refresh = tokio::spawn({
+            let rp = rp.clone();
+            async move { rp.metadata(true).await.map(|_| ()) }
+        });
+        op.discovered(2).await;
+
+        // Meanwhile every login that finds a fresh copy goes on with it.
+        for _ in 0..3 {
+            let read = at_once(rp.metadata(false))
+                .await
+                .expect("a reader of the fresh copy waited for the fetch")
+                .unwrap();
+            assert!(Arc::ptr_eq(&read, &first));
+        }
+
+        op.gate.send_replace(true);
+        refresh.await.unwrap().unwrap();
+        let after = rp.metadata(false).await.unwrap();
+        assert!(
+            !Arc::ptr_eq(&after, &first),
+            "the refresh replaced the copy"
+        );
+        assert_eq!(op.discoveries(), 2);
+    }
+
+    #[tokio::test]
+    async fn without_a_cached_copy_one_fetch_serves_everyone_waiting() {
+        let op = SlowProvider::start().await;
+        let rp = op.relying_party();
+        op.gate.send_replace(false);
+        let fetch = tokio::spawn({
+            let rp = rp.clone();
+            async move { rp.metadata(false).await.map(|_| ()) }
+        });
+        op.discovered(1).await;
+
+        // A second login finds no copy and a fetch in flight: it waits for that one.
+        let mut second = Box::pin(rp.metadata(false));
+        assert!(at_once(&mut second).await.is_none(), "nothing to read yet");
+        op.gate.send_replace(true);
+        fetch.await.unwrap().unwrap();
+        let second = second.await.unwrap();
+        assert!(Arc::ptr_eq(&second, &rp.metadata(false).await.unwrap()));
+        assert_eq!(op.discoveries(), 1, "one fetch for both");
     }
 
     #[test]

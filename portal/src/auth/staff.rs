@@ -1,19 +1,63 @@
 //! The signed-in staff member and what they may see.
 
+use std::collections::HashMap;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use store::{RoleKind, StaffUser, Tenant, TenantId};
+use store::{Role, RoleKind, StaffOidcSession, StaffUser, Tenant, TenantId};
 
 use crate::auth::session::SessionKey;
 use crate::error::AppError;
 use crate::state::AppState;
 
 /// A staff member with a live session. Extracting it from a request without one redirects to
-/// the login page.
+/// the login page. `user.roles` are the roles this session may use (see [`effective_roles`]).
 pub struct Staff {
     pub user: StaffUser,
     pub session: SessionKey,
+    /// A session an identity provider started: what the login vouched for.
+    pub oidc: Option<StaffOidcSession>,
+}
+
+/// The roles a login may use of `roles`, and whether some were left out for a missing `amr`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Granted {
+    pub roles: Vec<Role>,
+    /// A municipality's role was left out because the login's `amr` misses its requirement.
+    pub amr_missing: bool,
+}
+
+/// The roles an identity provider's login may use of an account's `roles`: from a
+/// municipality's own provider (`provider_tenant`) only that municipality's (never a
+/// federation role), and of a municipality with a `required_amr` only when the login's `amr`
+/// holds one of its values. A local password login (`amr` `None`) keeps every role.
+pub fn effective_roles(
+    roles: &[Role],
+    provider_tenant: Option<TenantId>,
+    amr: Option<&[String]>,
+    required_amr: &HashMap<TenantId, Vec<String>>,
+) -> Granted {
+    let Some(amr) = amr else {
+        return Granted {
+            roles: roles.to_vec(),
+            amr_missing: false,
+        };
+    };
+    let mut granted = Granted::default();
+    for role in roles {
+        if provider_tenant.is_some() && role.tenant != provider_tenant {
+            continue;
+        }
+        if let Some(required) = role.tenant.and_then(|t| required_amr.get(&t))
+            && !amr.iter().any(|m| required.contains(m))
+        {
+            granted.amr_missing = true;
+            continue;
+        }
+        granted.roles.push(*role);
+    }
+    granted
 }
 
 impl Staff {
@@ -66,12 +110,78 @@ impl FromRequestParts<AppState> for Staff {
             .map_err(|e| StaffRejection::Error(e.into()))?
             .ok_or(StaffRejection::Login)?;
         let staff_id = record.staff_id.ok_or(StaffRejection::Login)?;
-        let user = state
+        let mut user = state
             .store()
             .staff_by_id(staff_id)
             .await
             .map_err(|e| StaffRejection::Error(e.into()))?
             .ok_or(StaffRejection::Login)?;
-        Ok(Self { user, session })
+        // An identity provider's account uses only the roles its login may use, checked on
+        // every request: a role an administrator gives or takes counts at once, and so does
+        // a municipality's new amr requirement.
+        if user.oidc {
+            let no_requirements = HashMap::new();
+            let required = state
+                .staff_login()
+                .map_or(&no_requirements, |l| &l.required_amr);
+            let amr = record.staff_oidc.as_ref().map_or(&[][..], |o| &o.amr[..]);
+            user.roles = effective_roles(&user.roles, user.oidc_tenant, Some(amr), required).roles;
+        }
+        Ok(Self {
+            user,
+            session,
+            oidc: record.staff_oidc,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(kind: RoleKind, tenant: Option<i64>) -> Role {
+        Role {
+            kind,
+            tenant: tenant.map(TenantId),
+        }
+    }
+
+    #[test]
+    fn a_municipal_providers_login_uses_only_that_municipalitys_roles() {
+        let roles = [
+            role(RoleKind::FederationAdmin, None),
+            role(RoleKind::Clerk, Some(1)),
+            role(RoleKind::TenantAdmin, Some(2)),
+        ];
+        let none = HashMap::new();
+        let pwd = ["pwd".to_owned()];
+        assert_eq!(
+            effective_roles(&roles, Some(TenantId(2)), Some(&pwd), &none).roles,
+            vec![role(RoleKind::TenantAdmin, Some(2))]
+        );
+        assert_eq!(
+            effective_roles(&roles, None, Some(&pwd), &none).roles,
+            roles.to_vec(),
+            "the installation's provider: every role"
+        );
+    }
+
+    #[test]
+    fn a_municipalitys_roles_need_its_amr_and_a_password_login_keeps_every_role() {
+        let roles = [
+            role(RoleKind::Clerk, Some(1)),
+            role(RoleKind::Clerk, Some(2)),
+        ];
+        let required = HashMap::from([(TenantId(1), vec!["otp".to_owned(), "hwk".to_owned()])]);
+        let pwd = ["pwd".to_owned()];
+        let otp = ["pwd".to_owned(), "otp".to_owned()];
+        let without = effective_roles(&roles, None, Some(&pwd), &required);
+        assert_eq!(without.roles, vec![role(RoleKind::Clerk, Some(2))]);
+        assert!(without.amr_missing);
+        let with = effective_roles(&roles, None, Some(&otp), &required);
+        assert_eq!(with.roles, roles.to_vec());
+        assert!(!with.amr_missing);
+        let local = effective_roles(&roles, None, None, &required);
+        assert_eq!(local.roles, roles.to_vec());
     }
 }

@@ -206,7 +206,9 @@ fn gate(
 /// Fills the fields the form prefills from the citizen's login. From a login at level
 /// substantial or above the values are vouched for: they are set whatever was posted, and
 /// returned as locked (shown read-only). From a low login they are suggestions, made once on
-/// the blank first page (`suggest`): the citizen may change or clear them.
+/// the blank first page (`suggest`): the citizen may change or clear them. So is a claim the
+/// provider does not vouch for at any level: an `email` without `email_verified: true` (see
+/// [`forms::FormDefinition::prefill_verified`]).
 fn prefill(
     form: &forms::FormDefinition,
     visitor: &Visitor,
@@ -221,7 +223,7 @@ fn prefill(
         .level()
         .is_some_and(|l| l >= forms::TrustLevel::Substantial);
     for (field, value) in form.prefill_values(&login.claims) {
-        if vouched {
+        if vouched && form.prefill_verified(&field, &login.claims) {
             typed.insert(field.clone(), value);
             locked.insert(field);
         } else if suggest && typed.get(&field).is_none_or(|v| v.trim().is_empty()) {
@@ -1040,6 +1042,7 @@ pub async fn check_submit(
             submitter_session: Some(opened.owner.clone()),
             from_draft: Some(opened.draft.id),
             attachments: attachments.clone(),
+            login_level: visitor.level().map(|l| l.to_string()),
         };
         let stored = match &fee {
             Some(fee) => {
@@ -1149,4 +1152,94 @@ fn first<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn form() -> forms::FormDefinition {
+        forms::FormDefinition::from_json(
+            r#"{
+              "id": "t", "version": 1, "title": "T", "summary": "T.", "fee": {"kind": "none"},
+              "steps": [{ "title": "Sie", "fields": [
+                { "id": "vorname", "type": "text", "label": "Vorname", "prefill": "given_name" },
+                { "id": "email", "type": "email", "label": "E-Mail", "prefill": "email" }
+              ]}]
+            }"#,
+        )
+        .unwrap()
+    }
+
+    fn visitor(level: &str, claims: serde_json::Value) -> Visitor {
+        Visitor {
+            key: None,
+            login: Some(store::CitizenLogin {
+                owner: "0".repeat(64),
+                level: level.to_owned(),
+                claims,
+                id_token: None,
+                idle_expires_at: Utc::now() + chrono::Duration::minutes(30),
+            }),
+        }
+    }
+
+    #[test]
+    fn an_email_the_provider_did_not_verify_is_a_suggestion_even_from_a_substantial_login() {
+        let form = form();
+        for verified in [
+            None,
+            Some(serde_json::json!(false)),
+            Some(serde_json::json!("true")),
+        ] {
+            let mut claims = serde_json::json!({"given_name": "Anna", "email": "anna@example.de"});
+            if let Some(v) = &verified {
+                claims["email_verified"] = v.clone();
+            }
+            let visitor = visitor("substantial", claims);
+            // The blank first page: both filled, only the name locked.
+            let mut typed = Typed::new();
+            let locked = prefill(&form, &visitor, &mut typed, true);
+            assert_eq!(
+                locked.into_iter().collect::<Vec<_>>(),
+                ["vorname"],
+                "{verified:?}"
+            );
+            assert_eq!(
+                typed.get("email").map(String::as_str),
+                Some("anna@example.de")
+            );
+            // A post: the name is the login's whatever was sent, the email as the citizen
+            // typed it.
+            let mut posted = Typed::new();
+            posted.insert("vorname".into(), "Mallory".into());
+            posted.insert("email".into(), "anders@example.de".into());
+            let _ = prefill(&form, &visitor, &mut posted, false);
+            assert_eq!(posted.get("vorname").map(String::as_str), Some("Anna"));
+            assert_eq!(
+                posted.get("email").map(String::as_str),
+                Some("anders@example.de"),
+                "{verified:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_verified_email_from_a_substantial_login_is_locked() {
+        let visitor = visitor(
+            "substantial",
+            serde_json::json!({
+                "given_name": "Anna", "email": "anna@example.de", "email_verified": true
+            }),
+        );
+        let mut posted = Typed::new();
+        posted.insert("email".into(), "anders@example.de".into());
+        let locked = prefill(&form(), &visitor, &mut posted, false);
+        assert_eq!(locked.into_iter().collect::<Vec<_>>(), ["email", "vorname"]);
+        assert_eq!(
+            posted.get("email").map(String::as_str),
+            Some("anna@example.de")
+        );
+    }
 }

@@ -4,7 +4,8 @@
 //!   now if it has none) keeps the flow's secrets, and the browser goes to the provider.
 //! - `GET /login/callback` takes the browser back: the flow is taken from the session (once),
 //!   the provider's answer checked ([`crate::auth::oidc`]), and on success a new session (new
-//!   cookie) holds the citizen; the drafts this browser began pass to the citizen.
+//!   cookie) holds the citizen; the anonymous draft the login was begun from (if any) passes
+//!   to the citizen, the browser's other drafts do not.
 //! - `POST /logout` ends the session here, then at the provider; `GET /logout/done` says so.
 //! - `GET /my-applications`: the citizen's drafts and cases in every municipality.
 //!
@@ -40,9 +41,6 @@ pub struct Login {
     pub rp: Arc<RelyingParty>,
     /// The demo's own provider (demo mode without a configured provider only).
     pub demo_op: Option<Arc<DemoOp>>,
-    /// The CSP with the provider's origin in `form-action` (the logout form's redirect goes
-    /// there); `None` when the provider is this portal itself.
-    pub csp: Option<HeaderValue>,
 }
 
 /// The login of this installation: the configured provider; in demo mode without one, the
@@ -66,14 +64,10 @@ pub fn setup(config: &Config, addr: SocketAddr) -> anyhow::Result<Option<Login>>
             format!("{public_base}/logout/done"),
             config.acr.clone(),
         )?;
-        let csp = rp.issuer_origin().and_then(|origin| {
-            HeaderValue::from_str(&crate::web::csp_with_form_action(&origin)).ok()
-        });
         tracing::info!(issuer = %oidc.issuer, "citizen login through the configured identity provider");
         return Ok(Some(Login {
             rp: Arc::new(rp),
             demo_op: None,
-            csp,
         }));
     }
     if !config.demo {
@@ -99,7 +93,6 @@ pub fn setup(config: &Config, addr: SocketAddr) -> anyhow::Result<Option<Login>>
     Ok(Some(Login {
         rp: Arc::new(rp),
         demo_op: Some(Arc::new(op)),
-        csp: None,
     }))
 }
 
@@ -111,6 +104,18 @@ pub fn safe_return(path: &str) -> Option<&str> {
         && path.len() <= 2000
         && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\'))
     .then_some(path)
+}
+
+/// The draft a login's way back leads into (`/{tenant}/applications/{id}/...`: a step, the
+/// check page, an upload): the one the citizen was working on when the login began, and the
+/// only one of the browser's anonymous drafts that passes to the citizen.
+pub fn draft_in(return_to: &str) -> Option<uuid::Uuid> {
+    let path = return_to.split(['?', '#']).next()?;
+    let mut parts = path.strip_prefix('/')?.split('/');
+    let (_tenant, applications, id) = (parts.next()?, parts.next()?, parts.next()?);
+    (applications == "applications")
+        .then(|| uuid::Uuid::parse_str(id).ok())
+        .flatten()
 }
 
 /// The URL that begins a login at `level` and comes back to `return_to`.
@@ -163,6 +168,7 @@ pub async fn begin(
         level,
         return_to,
         store::LoginKind::Citizen,
+        None,
     )
     .await?;
     let mut res = Redirect::to(&url).into_response();
@@ -254,6 +260,9 @@ pub async fn callback(
             idle_expires_at: idle.min(expires_at),
         },
         expires_at,
+        // Only the draft the login was begun from; on a shared computer the browser's other
+        // anonymous drafts may be someone else's.
+        draft: draft_in(&flow.return_to),
     };
     let old = visitor
         .key
@@ -570,6 +579,30 @@ mod tests {
             "/\u{0}x",
         ] {
             assert_eq!(safe_return(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_way_back_into_a_draft_names_a_draft() {
+        let id = uuid::Uuid::new_v4();
+        for path in [
+            format!("/werther/applications/{id}/steps/2"),
+            format!("/werther/applications/{id}/check"),
+            format!("/werther/applications/{id}/steps/1?return=check"),
+            format!("/ellrich/applications/{id}"),
+        ] {
+            assert_eq!(draft_in(&path), Some(id), "{path}");
+        }
+        for path in [
+            "/my-applications".to_owned(),
+            "/werther/services/hundesteuer/form".to_owned(),
+            format!("/werther/cases/{id}/confirmation"),
+            format!("/werther/resume/{id}"),
+            "/werther/applications/not-a-uuid/check".to_owned(),
+            format!("/applications/{id}"),
+            "/".to_owned(),
+        ] {
+            assert_eq!(draft_in(&path), None, "{path}");
         }
     }
 

@@ -41,6 +41,9 @@ pub struct CaseInfo {
     pub submitted_at: DateTime<Utc>,
     /// When it became complete (paid, free or pay-later).
     pub completed_at: Option<DateTime<Utc>>,
+    /// The trust level of the citizen's login the case was submitted with (`low`,
+    /// `substantial`, `high`); `null` when submitted without a login.
+    pub login_level: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -162,6 +165,7 @@ impl CaseDocument {
                 status: s.case.status.as_str(),
                 submitted_at: s.case.created_at,
                 completed_at: s.completed_at,
+                login_level: s.case.login_level.clone(),
             },
             municipality: MunicipalityInfo {
                 slug: s.tenant.slug.clone(),

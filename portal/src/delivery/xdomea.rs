@@ -484,6 +484,7 @@ mod tests {
                     // 23:30 UTC is the next day in Berlin.
                     submitted_at: Utc.with_ymd_and_hms(2026, 3, 1, 23, 30, 0).unwrap(),
                     completed_at: None,
+                    login_level: None,
                 },
                 municipality: MunicipalityInfo {
                     slug: "werther".into(),

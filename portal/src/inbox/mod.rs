@@ -34,7 +34,15 @@ pub fn router() -> Router<AppState> {
         .route("/staff/", get(|| async { Redirect::to("/staff/inbox") }))
         .route("/staff/login", get(login_page).post(login))
         .route("/staff/login/oidc", get(oidc_login::begin))
+        .route(
+            "/staff/login/oidc/{tenant}",
+            get(oidc_login::begin_municipal),
+        )
         .route("/staff/login/callback", get(oidc_login::callback))
+        .route(
+            "/staff/login/callback/{tenant}",
+            get(oidc_login::callback_municipal),
+        )
         .route("/staff/logout", post(logout))
         .route("/staff/inbox", get(inbox))
         .route("/staff/cases/{id}", get(case_page))
@@ -54,8 +62,8 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn login_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
-    let oidc = state.staff_login().is_some();
-    pages::login(&ctx, StatusCode::OK, String::new(), None, oidc)
+    let oidc = oidc_login::choices(&state);
+    pages::login(&ctx, StatusCode::OK, String::new(), None, &oidc)
 }
 
 async fn login(
@@ -64,7 +72,7 @@ async fn login(
     headers: HeaderMap,
     posted: Result<CsrfForm, CsrfRejection>,
 ) -> AppResult<Response> {
-    let oidc = state.staff_login().is_some();
+    let oidc = oidc_login::choices(&state);
     let fields = match posted {
         Ok(CsrfForm(fields)) => fields,
         Err(CsrfRejection::Token(fields)) => {
@@ -74,7 +82,7 @@ async fn login(
                 StatusCode::FORBIDDEN,
                 username,
                 Some(pages::LoginProblem::Expired),
-                oidc,
+                &oidc,
             ));
         }
         Err(other) => return Ok(other.into_response()),
@@ -87,7 +95,7 @@ async fn login(
             StatusCode::UNPROCESSABLE_ENTITY,
             username,
             Some(pages::LoginProblem::Missing),
-            oidc,
+            &oidc,
         ));
     }
     let user = state.store().staff_by_username(&username).await?;
@@ -97,7 +105,7 @@ async fn login(
             StatusCode::UNAUTHORIZED,
             username.clone(),
             Some(pages::LoginProblem::Wrong),
-            oidc,
+            &oidc,
         )
     };
 
@@ -177,7 +185,14 @@ async fn logout(
     _posted: CsrfForm,
 ) -> AppResult<Response> {
     state.store().delete_session(&staff.session.hash()).await?;
-    let mut res = Redirect::to("/staff/login").into_response();
+    // A session an identity provider started ends there too; it sends the browser back to
+    // the login page.
+    let provider = match &staff.oidc {
+        Some(oidc) => oidc_login::logout_url(&state, &staff.user, oidc).await,
+        None => None,
+    };
+    tracing::info!(staff = staff.user.id.0, "staff logged out");
+    let mut res = Redirect::to(provider.as_deref().unwrap_or("/staff/login")).into_response();
     if let Ok(v) = HeaderValue::from_str(&SessionKey::clear_cookie()) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

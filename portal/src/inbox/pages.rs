@@ -35,7 +35,7 @@ pub fn login(
     status: StatusCode,
     username: String,
     problem: Option<LoginProblem>,
-    staff_oidc: bool,
+    staff_oidc: &[(String, Option<String>)],
 ) -> Response {
     let lang = ctx.lang;
     let title = lang.t("login-title");
@@ -85,12 +85,26 @@ pub fn login(
             </section>
         }
     });
-    // Staff login through the administration's identity provider, when configured.
-    let oidc = staff_oidc.then(|| {
+    // Staff login through the administrations' identity providers, when configured: the
+    // installation's, and municipalities' own.
+    let oidc = (!staff_oidc.is_empty()).then(|| {
+        let ways = staff_oidc
+            .iter()
+            .map(|(href, municipality)| {
+                let label = match municipality {
+                    Some(name) => lang.t_args(
+                        "staff-oidc-button-municipality",
+                        &[("municipality", Arg::from(name.clone()))],
+                    ),
+                    None => lang.t("staff-oidc-button").to_owned(),
+                };
+                view! { <li><a class="button" href=href.clone()>{label}</a></li> }
+            })
+            .collect_view();
         view! {
             <section class="staff-oidc" aria-labelledby="staff-oidc-title">
                 <h2 id="staff-oidc-title">{lang.t("staff-oidc-section-title")}</h2>
-                <p><a class="button" href="/staff/login/oidc">{lang.t("staff-oidc-button")}</a></p>
+                <ul class="staff-oidc-ways">{ways}</ul>
                 <p>{lang.t("staff-oidc-or-password")}</p>
             </section>
         }
@@ -298,6 +312,18 @@ pub fn case(
             <ul class="attachments">{items}</ul>
         }
     });
+    // The trust level of the citizen's login at submission (a level the portal does not know
+    // is shown as stored).
+    let login = match case.login_level.as_deref() {
+        None => lang.t("case-login-none").to_owned(),
+        Some(level) => {
+            let name = match level.parse::<forms::TrustLevel>() {
+                Ok(known) => lang.t(&format!("level-{known}")).to_owned(),
+                Err(_) => level.to_owned(),
+            };
+            lang.t_args("case-login-level", &[("level", Arg::from(name))])
+        }
+    };
     let shell = ctx.staff_shell(title.to_owned(), staff);
     let answers: Answers = serde_json::from_value(case.answers.clone()).unwrap_or_default();
     let steps = form
@@ -333,6 +359,7 @@ pub fn case(
                 <div class="summary-row"><dt>{lang.t("inbox-service")}</dt><dd>{form.title.get(lang.code()).to_owned()}</dd></div>
                 <div class="summary-row"><dt>{lang.t("inbox-received")}</dt><dd>{views::format_date(lang, case.created_at)}</dd></div>
                 <div class="summary-row"><dt>{lang.t("inbox-status")}</dt><dd>{status_text(lang, case.status)}</dd></div>
+                <div class="summary-row"><dt>{lang.t("case-login")}</dt><dd>{login}</dd></div>
                 <div class="summary-row"><dt>{lang.t("case-form-version")}</dt><dd>{format!("{} v{}", form.id, form.version)}</dd></div>
             </dl>
             <p><a href=format!("/staff/cases/{}/explain", case.id)>{lang.t("explain-link")}</a></p>

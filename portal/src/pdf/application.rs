@@ -237,6 +237,7 @@ mod tests {
                 status: "completed",
                 submitted_at: Utc.with_ymd_and_hms(2026, 3, 12, 13, 5, 0).unwrap(),
                 completed_at: Some(Utc.with_ymd_and_hms(2026, 3, 12, 13, 9, 0).unwrap()),
+                login_level: None,
             },
             municipality: MunicipalityInfo {
                 slug: "werder".into(),

@@ -231,6 +231,7 @@ mod tests {
                 status: "completed",
                 submitted_at: chrono::Utc.with_ymd_and_hms(2026, 3, 12, 13, 5, 0).unwrap(),
                 completed_at: None,
+                login_level: None,
             },
             municipality: MunicipalityInfo {
                 slug: "werther".into(),
