@@ -1313,7 +1313,7 @@ impl Store for PgStore {
                  and r.tenant_id = $1) \
              or ($2 and oidc_tenant is null \
                  and not exists (select 1 from staff_roles r where r.staff_id = staff.id))) \
-             order by username"
+             order by lower(username), username"
         ))
         .bind(tenant.0)
         .bind(unassigned)

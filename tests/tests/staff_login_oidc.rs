@@ -249,6 +249,11 @@ async fn a_municipality_that_requires_mfa_grants_its_roles_only_with_it(db: Db) 
         both.get("/staff/inbox?tenant=ellrich").await.status,
         StatusCode::NOT_FOUND
     );
+    // The login without a second factor took nothing from her session with one.
+    assert_eq!(
+        ella.get("/staff/inbox?tenant=ellrich").await.status,
+        StatusCode::OK
+    );
     assert_eq!(
         app.count_rows(&format!(
             "sessions where staff_id is not null and cast(staff_amr as text) like '%\"pwd\"%' \

@@ -120,6 +120,15 @@ impl FromRequestParts<AppState> for Staff {
         // every request: a role an administrator gives or takes counts at once, and so does
         // a municipality's new amr requirement.
         if user.oidc {
+            // Its provider taken out of the configuration, the account's sessions end.
+            let catalogue = state.catalogue();
+            if state
+                .staff_login()
+                .and_then(|l| l.provider_of(&user, &catalogue))
+                .is_none()
+            {
+                return Err(StaffRejection::Login);
+            }
             let no_requirements = HashMap::new();
             let required = state
                 .staff_login()

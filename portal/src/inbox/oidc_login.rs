@@ -339,6 +339,7 @@ async fn complete(
         return Ok(failed(ctx, Failure::NoAccess));
     };
     let provider_tenant = provider.tenant.as_ref().map(|(id, _)| *id);
+    let subject = account_subject(&identity.owner, slug.as_deref());
     // The roles: the claim's, or those administrators gave the account.
     let (claimed, account_roles) = match &provider.config.roles_claim {
         Some(claim) => {
@@ -346,7 +347,7 @@ async fn complete(
             (Some(roles.clone()), roles)
         }
         None => {
-            let account = state.store().staff_by_subject(&identity.owner).await?;
+            let account = state.store().staff_by_subject(&subject).await?;
             (None, account.map(|a| a.roles).unwrap_or_default())
         }
     };
@@ -359,11 +360,13 @@ async fn complete(
     let hours = i64::from(state.config().staff_session_hours);
     let key = SessionKey::generate();
     let mut staff_login = OidcStaffLogin {
-        subject: identity.owner,
+        subject,
         username,
         provider_tenant,
-        // Only roles the login may use are kept from a claim.
-        roles: claimed.map(|_| granted.roles.clone()),
+        // The claim's roles as this provider may grant them; which of them a session may
+        // use (a municipality's `required_amr`) is decided on every request, so a login
+        // without a second factor does not take roles from the account's other sessions.
+        roles: claimed,
         old_session_hash: old.as_ref().map(SessionKey::hash).unwrap_or_default(),
         key_hash: Some(key.hash()),
         expires_at: Utc::now() + chrono::Duration::hours(hours),
@@ -414,17 +417,32 @@ async fn complete(
     Ok(res)
 }
 
+/// The account of a provider's person: the installation's provider keys it by `issuer|sub`
+/// alone, a municipality's also by the municipality, so that two providers sharing an
+/// issuer (or a person of the installation's provider logging in at a municipality's)
+/// never reach the same account and its roles.
+fn account_subject(owner: &str, municipality: Option<&str>) -> String {
+    match municipality {
+        Some(slug) => crate::auth::oidc::owner_of(&format!("staff-provider:{slug}"), owner),
+        None => owner.to_owned(),
+    }
+}
+
 /// The account's name: the configured claim, else `email`. An account of a municipality's
-/// provider whose name is no email address gets `@<slug>`, so that two municipalities'
-/// `mueller` are two accounts.
+/// provider whose name is no email address (`user@domain.tld`) gets `@<slug>`, so that two
+/// municipalities' `mueller` are two accounts, and no provider can name its person
+/// `mueller@<another slug>` (slugs hold no dot).
 fn username(claims: &serde_json::Value, claim: &str, municipality: Option<&str>) -> Option<String> {
     let name = [claim, "email"]
         .into_iter()
         .filter_map(|name| claims.get(name)?.as_str())
         .map(str::trim)
         .find(|v| !v.is_empty() && v.len() <= 200)?;
+    let email_like = name
+        .rsplit_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
     Some(match municipality {
-        Some(slug) if !name.contains('@') => format!("{name}@{slug}"),
+        Some(slug) if !email_like => format!("{name}@{slug}"),
         _ => name.to_owned(),
     })
 }
@@ -574,5 +592,26 @@ mod tests {
             username(&claims, "upn", Some("werther")).as_deref(),
             Some("m@werther.de")
         );
+    }
+
+    #[test]
+    fn a_municipal_provider_cannot_name_its_person_after_another_municipality() {
+        let claims = serde_json::json!({"preferred_username": "mueller@heringen-helme"});
+        assert_eq!(
+            username(&claims, "preferred_username", Some("werther")).as_deref(),
+            Some("mueller@heringen-helme@werther")
+        );
+    }
+
+    #[test]
+    fn two_providers_sharing_an_issuer_never_reach_the_same_account() {
+        let owner = crate::auth::oidc::owner_of("https://idp.example.de", "pseudo-1");
+        let installation = account_subject(&owner, None);
+        let werther = account_subject(&owner, Some("werther"));
+        let ellrich = account_subject(&owner, Some("ellrich"));
+        assert_eq!(installation, owner);
+        assert_ne!(werther, installation);
+        assert_ne!(werther, ellrich);
+        assert_eq!(werther, account_subject(&owner, Some("werther")));
     }
 }
