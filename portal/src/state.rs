@@ -263,6 +263,11 @@ pub struct BlankStart {
     pub step: usize,
     /// Indexes into the step's fields of those the page shows.
     pub fields: Vec<usize>,
+    /// The rows of the shown groups (by group id): per row, indexes into the group's fields
+    /// of those the row shows.
+    pub rows: BTreeMap<String, Vec<Vec<usize>>>,
+    /// The computed values the logic comes to on no answers.
+    pub computed: BTreeMap<String, i64>,
     pub progress: forms::Progress,
 }
 
@@ -295,9 +300,29 @@ impl Offering {
                         .collect()
                 })
                 .unwrap_or_default();
+            let rows = shown
+                .iter()
+                .filter(|f| f.kind == forms::FieldKind::Group)
+                .map(|group| {
+                    let rows = (0..journey.rows(&group.id))
+                        .map(|row| {
+                            group
+                                .fields
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, c)| journey.shows_in_row(step, group, row, c))
+                                .map(|(i, _)| i)
+                                .collect()
+                        })
+                        .collect();
+                    (group.id.clone(), rows)
+                })
+                .collect();
             BlankStart {
                 step,
                 fields,
+                rows,
+                computed: journey.conditions().computed_values().clone(),
                 progress: journey.progress(step),
             }
         })

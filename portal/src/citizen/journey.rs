@@ -137,32 +137,17 @@ pub async fn start_page(
     }
     let mut typed = Typed::new();
     let locked = prefill(&offering.form, &visitor, &mut typed, true);
-    // The same for every visitor: the logic on no answers is worked out once per offering.
-    let blank = offering.blank_start();
-    let has_groups = offering
-        .form
-        .steps
-        .get(blank.step)
-        .is_some_and(|s| s.fields.iter().any(|f| f.kind == forms::FieldKind::Group));
     let journey;
-    let (step, shown) = if has_groups || !typed.is_empty() {
-        // Rows to show, or values prefilled from the login: worked out for this page (rare
-        // on a first page of an anonymous visitor, so not cached).
+    let (step, shown) = if typed.is_empty() {
+        // The same for every visitor without prefilled values: the logic on no answers is
+        // worked out once per offering (rows of groups and computed values included).
+        let blank = offering.blank_start();
+        (blank.step, pages::StepView::blank(&offering.form, blank))
+    } else {
+        // Values prefilled from the login: worked out for this page.
         journey = offering.form.journey(&typed, &offering.params);
         let step = journey.first_step();
         (step, pages::StepView::of(&journey, step))
-    } else {
-        let view = pages::StepView {
-            shown: blank
-                .fields
-                .iter()
-                .filter_map(|&i| offering.form.steps.get(blank.step)?.fields.get(i))
-                .collect(),
-            rows: std::collections::BTreeMap::new(),
-            progress: blank.progress,
-            computed: std::collections::BTreeMap::new(),
-        };
-        (blank.step, view)
     };
     Ok(pages::step(
         &ctx,

@@ -222,6 +222,37 @@ pub struct StepView<'a> {
 }
 
 impl<'a> StepView<'a> {
+    /// The first page of a blank application, from what the offering keeps of it.
+    pub fn blank(form: &'a forms::FormDefinition, blank: &crate::state::BlankStart) -> Self {
+        let Some(fields) = form.steps.get(blank.step).map(|s| &s.fields) else {
+            return Self {
+                shown: Vec::new(),
+                rows: BTreeMap::new(),
+                progress: blank.progress,
+                computed: blank.computed.clone(),
+            };
+        };
+        let shown: Vec<&forms::Field> =
+            blank.fields.iter().filter_map(|&i| fields.get(i)).collect();
+        let rows = shown
+            .iter()
+            .filter_map(|group| {
+                let rows = blank.rows.get(&group.id)?;
+                let rows = rows
+                    .iter()
+                    .map(|row| row.iter().filter_map(|&i| group.fields.get(i)).collect())
+                    .collect();
+                Some((group.id.clone(), rows))
+            })
+            .collect();
+        Self {
+            shown,
+            rows,
+            progress: blank.progress,
+            computed: blank.computed.clone(),
+        }
+    }
+
     /// Everything from the journey's one evaluation of the form's logic.
     pub fn of(journey: &'a Journey<'_>, step: usize) -> Self {
         let shown = journey.fields_on_page(step);
@@ -656,4 +687,52 @@ pub fn draft_unknown_or_login(ctx: &PageCtx, tenant: &Tenant, login: Option<Stri
             <p><a href=format!("/{}/", tenant.slug)>{lang.t("confirmation-back")}</a></p>
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn ids(fields: &[&forms::Field]) -> Vec<String> {
+        fields.iter().map(|f| f.id.clone()).collect()
+    }
+
+    /// The form page of a blank application is built from what the offering keeps of its
+    /// logic; it must show exactly what a fresh evaluation shows, rows of groups included.
+    #[test]
+    fn a_blank_first_page_shows_what_the_forms_logic_shows() {
+        for json in [
+            include_str!("../../demo/forms/hundesteuer-anmeldung.json"),
+            include_str!("../../demo/forms/gewerbeanmeldung.json"),
+            include_str!("../../demo/forms/grabnutzungsrecht-verlaengerung.json"),
+        ] {
+            let form = std::sync::Arc::new(forms::FormDefinition::from_json(json).unwrap());
+            let service = store::Service {
+                id: store::ServiceId(1),
+                tenant_id: store::TenantId(1),
+                slug: "s".to_owned(),
+                form_id: store::FormId(1),
+            };
+            let offering = Offering::new(service, form.clone(), forms::Params::defaults());
+            let typed = forms::Typed::new();
+            let journey = form.journey(&typed, &offering.params);
+            let step = journey.first_step();
+            let fresh = StepView::of(&journey, step);
+            let blank = offering.blank_start();
+            let kept = StepView::blank(&form, blank);
+            assert_eq!(blank.step, step, "{}", form.id);
+            assert_eq!(ids(&kept.shown), ids(&fresh.shown), "{}", form.id);
+            let rows = |v: &StepView| -> Vec<(String, Vec<Vec<String>>)> {
+                v.rows
+                    .iter()
+                    .map(|(g, rows)| (g.clone(), rows.iter().map(|r| ids(r.as_slice())).collect()))
+                    .collect()
+            };
+            assert_eq!(rows(&kept), rows(&fresh), "{}", form.id);
+            assert_eq!(kept.progress, fresh.progress);
+            assert_eq!(kept.computed, fresh.computed);
+        }
+    }
 }
