@@ -3,6 +3,7 @@
 //! Two pools: readers share several read-only connections, and every write goes through a pool of
 //! exactly one connection. SQLite allows one writer at a time anyway; queueing writers in the pool
 //! instead of in SQLite means no `SQLITE_BUSY` and no transaction that must upgrade its lock.
+//! The busiest writes (submissions, draft steps, outbox jobs) share commits: see [`writer`].
 //!
 //! Types: uuids are hyphenated text, json is text, booleans 0/1, timestamps text in the fixed
 //! format of [`TIMESTAMP_FORMAT`] (text order is time order).
@@ -17,7 +18,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 use uuid::Uuid;
 
 use crate::types::tenant_role_kinds;
@@ -32,6 +33,7 @@ use crate::{
 
 mod delivery;
 mod payments;
+mod writer;
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -47,6 +49,8 @@ pub(crate) struct SqliteStore {
     read: SqlitePool,
     /// Exactly one connection: all writes are serialised here.
     write: SqlitePool,
+    /// Runs the busiest write transactions (see [`writer`]).
+    writer: writer::Writer,
 }
 
 impl SqliteStore {
@@ -74,7 +78,10 @@ impl SqliteStore {
                 options
                     .clone()
                     .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal),
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // The savepoints of group commit (`writer`) keep their undo pages in
+                    // memory rather than in a temporary file.
+                    .pragma("temp_store", "memory"),
             )
             .await?;
         MIGRATOR.run(&write).await?;
@@ -88,7 +95,11 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
 
-        Ok(Self { read, write })
+        Ok(Self {
+            writer: writer::Writer::start(write.clone())?,
+            read,
+            write,
+        })
     }
 
     async fn begin(&self) -> Result<Transaction<'static, Sqlite>> {
@@ -360,7 +371,7 @@ const CASE_COLUMNS: &str = "select c.id, c.tenant_id, c.reference, c.service_id,
      from cases c join services s on s.id = c.service_id and s.tenant_id = c.tenant_id";
 
 async fn insert_session(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut SqliteConnection,
     session: &NewSession,
     if_new: bool,
 ) -> Result<()> {
@@ -375,7 +386,7 @@ async fn insert_session(
         .bind(session.staff_id.map(|s| s.0))
         .bind(format_ts(session.expires_at))
         .bind(now())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(map_unique)?;
     Ok(())
@@ -478,24 +489,63 @@ impl SqliteStore {
         fee: Option<&CaseFee>,
         session: Option<&NewSession>,
     ) -> Result<()> {
-        let items = fee.map(payments::items_json).transpose()?;
-        let answers = serde_json::to_string(&case.answers)
-            .map_err(|_| StoreError::Corrupt("case answers cannot be serialised".into()))?;
-        let mut tx = self.begin().await?;
-        if let Some(session) = session {
-            insert_session(&mut tx, session, true).await?;
-        }
-        // The service must belong to the tenant: checked in the insert itself. The case comes
-        // first: every statement here writes (no lock to upgrade), and the attachments moved
-        // below must find it (foreign keys are checked at once).
-        let inserted = sqlx::query(
-            "insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
-             submitter_session, created_at, fee_cents, currency, pay_later, fee_items, \
-             login_level) \
-             select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
-             where exists (select 1 from services where id = ? and tenant_id = ?)",
-        )
-        .bind(case.id.hyphenated().to_string())
+        let (case, fee, session) = (case.clone(), fee.cloned(), session.cloned());
+        self.writer
+            .run(move |tx| {
+                Box::pin(async move {
+                    insert_case(tx, tenant, &case, fee.as_ref(), session.as_ref()).await
+                })
+            })
+            .await
+    }
+}
+
+/// The submission's write (one group-committed write, see [`writer`]), in two round trips to
+/// the connection: the session and the case (the case only if the municipality offers the
+/// service), then the rest. Whatever fails, the writer undoes all of it (a savepoint).
+async fn insert_case(
+    tx: &mut SqliteConnection,
+    tenant: TenantId,
+    case: &NewCase,
+    fee: Option<&CaseFee>,
+    session: Option<&NewSession>,
+) -> Result<()> {
+    let items = fee.map(payments::items_json).transpose()?;
+    let answers = serde_json::to_string(&case.answers)
+        .map_err(|_| StoreError::Corrupt("case answers cannot be serialised".into()))?;
+    let id = case.id.hyphenated().to_string();
+    // A case received at once (nothing to pay now) is complete as it is written: the same as
+    // `payments::complete_case` does later for a paid one.
+    let complete = case.status == CaseStatus::Received;
+    let at = now();
+
+    // 1. The browser's session (kept if it exists), and the case. The service must belong to
+    //    the tenant: checked in the insert itself.
+    let mut sql = String::new();
+    if session.is_some() {
+        sql.push_str(
+            "insert into sessions (key_hash, staff_id, expires_at, created_at) \
+             values (?, ?, ?, ?) on conflict (key_hash) do nothing; ",
+        );
+    }
+    sql.push_str(
+        "insert into cases (id, tenant_id, service_id, form_id, reference, status, answers, \
+         submitter_session, created_at, fee_cents, currency, pay_later, fee_items, \
+         login_level, completed_at) \
+         select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+         where exists (select 1 from services where id = ? and tenant_id = ?) \
+         returning 1",
+    );
+    let mut query = sqlx::query(&sql);
+    if let Some(session) = session {
+        query = query
+            .bind(&session.key_hash)
+            .bind(session.staff_id.map(|s| s.0))
+            .bind(format_ts(session.expires_at))
+            .bind(&at);
+    }
+    let inserted = query
+        .bind(&id)
         .bind(tenant.0)
         .bind(case.service_id.0)
         .bind(case.form_id.0)
@@ -503,74 +553,83 @@ impl SqliteStore {
         .bind(case.status.as_str())
         .bind(answers)
         .bind(case.submitter_session.as_deref())
-        .bind(now())
+        .bind(&at)
         .bind(fee.map(|f| f.amount.0))
         .bind(fee.map(|f| f.currency.as_str()))
         .bind(fee.is_some_and(|f| f.pay_later))
         .bind(items)
         .bind(case.login_level.as_deref())
+        .bind(complete.then_some(&at))
         .bind(case.service_id.0)
         .bind(tenant.0)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(map_unique)?
-        .rows_affected();
-        if inserted == 0 {
-            // A foreign service is a conflict, with or without a draft. Dropping the
-            // transaction rolls the session back too.
-            return Err(StoreError::Conflict(
-                "service not offered by this tenant".into(),
-            ));
+        .map_err(map_unique)?;
+    if inserted.is_empty() {
+        // A foreign service is a conflict, with or without a draft.
+        return Err(StoreError::Conflict(
+            "service not offered by this tenant".into(),
+        ));
+    }
+
+    // 2. The draft's own attachments move to the case before the draft's delete takes the
+    //    others with it; the draft must be the submitting browser's own, unexpired. Then the
+    //    events (`submitted`, and `completed` for a complete case) and a complete case's jobs:
+    //    one per active target that takes the service, and the citizen's confirmation email.
+    let mut sql = String::new();
+    let draft = case.from_draft.map(|d| d.hyphenated().to_string());
+    if draft.is_some() {
+        if !case.attachments.is_empty() {
+            sql.push_str(
+                "update attachments set case_id = ?, draft_id = null \
+                 where draft_id = ? and tenant_id = ? \
+                 and id in (select value from json_each(?)); ",
+            );
         }
-        if let Some(draft) = case.from_draft {
-            let draft = draft.hyphenated().to_string();
-            let now = now();
-            // Only the draft's own attachments, moved before its delete takes the others with
-            // it; if the draft turns out not to be the submitter's, the rollback undoes this.
-            if !case.attachments.is_empty() {
-                sqlx::query(
-                    "update attachments set case_id = ?, draft_id = null \
-                     where draft_id = ? and tenant_id = ? \
-                     and id in (select value from json_each(?))",
-                )
-                .bind(case.id.hyphenated().to_string())
-                .bind(&draft)
+        sql.push_str(
+            "delete from drafts where id = ? and tenant_id = ? and owner = ? and expires_at > ? \
+             returning 1; ",
+        );
+    }
+    sql.push_str(
+        "insert into case_events (tenant_id, case_id, kind, actor, detail, at) \
+         select ?, ?, kind, 'citizen', '{}', ? \
+         from (select 1 as n, 'submitted' as kind union all select 2, 'completed') \
+         where n = 1 or ? order by n",
+    );
+    if complete {
+        sql.push_str("; ");
+        sql.push_str(delivery::QUEUE_TARGETS);
+        sql.push_str("; ");
+        sql.push_str(delivery::QUEUE_COMPLETED_MAIL);
+    }
+    let mut query = sqlx::query(&sql);
+    if let Some(draft) = &draft {
+        if !case.attachments.is_empty() {
+            query = query
+                .bind(&id)
+                .bind(draft)
                 .bind(tenant.0)
-                .bind(uuid_list(&case.attachments))
-                .execute(&mut *tx)
-                .await?;
-            }
-            // Only the submitting browser's own unexpired draft.
-            let deleted = sqlx::query(
-                "delete from drafts where id = ? and tenant_id = ? and owner = ? and expires_at > ?",
-            )
-            .bind(&draft)
+                .bind(uuid_list(&case.attachments));
+        }
+        query = query
+            .bind(draft)
             .bind(tenant.0)
             .bind(case.submitter_session.as_deref())
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if deleted == 0 {
-                // Dropping the transaction rolls back the case, the session and the move.
-                return Err(StoreError::DraftGone);
-            }
-        }
-        payments::add_event(
-            &mut tx,
-            tenant,
-            case.id,
-            "submitted",
-            "citizen",
-            &serde_json::json!({}),
-        )
-        .await?;
-        if case.status == CaseStatus::Received {
-            payments::complete_case(&mut tx, tenant, case.id, "citizen").await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            .bind(&at);
     }
+    query = query.bind(tenant.0).bind(&id).bind(&at).bind(complete);
+    if complete {
+        query = delivery::bind_queue_targets(query, tenant, &id, "", true);
+        query = delivery::bind_queue_completed_mail(query, tenant, &id);
+    }
+    let deleted = query.fetch_all(&mut *tx).await?;
+    if draft.is_some() && deleted.is_empty() {
+        // Submitted a moment ago (another tab), or expired: the writer undoes the case, the
+        // session and the move.
+        return Err(StoreError::DraftGone);
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -999,28 +1058,36 @@ impl Store for SqliteStore {
 
     async fn create_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
         let answers = draft_answers(&draft.answers)?;
-        let now = now();
-        let written = sqlx::query(
-            "insert into drafts (id, owner, tenant_id, service_id, form_id, answers, expires_at, \
-             created_at, updated_at) \
-             select ?, ?, ?, ?, ?, ?, ?, ?, ? \
-             where exists (select 1 from services where id = ? and tenant_id = ?)",
-        )
-        .bind(draft.id.hyphenated().to_string())
-        .bind(&draft.owner)
-        .bind(tenant.0)
-        .bind(draft.service_id.0)
-        .bind(draft.form_id.0)
-        .bind(answers)
-        .bind(format_ts(draft.expires_at))
-        .bind(&now)
-        .bind(&now)
-        .bind(draft.service_id.0)
-        .bind(tenant.0)
-        .execute(&self.write)
-        .await
-        .map_err(map_unique)?
-        .rows_affected();
+        let draft = draft.clone();
+        let written = self
+            .writer
+            .run_one(move |tx| {
+                Box::pin(async move {
+                    let now = now();
+                    Ok(sqlx::query(
+                        "insert into drafts (id, owner, tenant_id, service_id, form_id, answers, \
+                         expires_at, created_at, updated_at) \
+                         select ?, ?, ?, ?, ?, ?, ?, ?, ? \
+                         where exists (select 1 from services where id = ? and tenant_id = ?)",
+                    )
+                    .bind(draft.id.hyphenated().to_string())
+                    .bind(&draft.owner)
+                    .bind(tenant.0)
+                    .bind(draft.service_id.0)
+                    .bind(draft.form_id.0)
+                    .bind(answers)
+                    .bind(format_ts(draft.expires_at))
+                    .bind(&now)
+                    .bind(&now)
+                    .bind(draft.service_id.0)
+                    .bind(tenant.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_unique)?
+                    .rows_affected())
+                })
+            })
+            .await?;
         if written == 0 {
             return Err(StoreError::Conflict(
                 "service not offered by this tenant".into(),
@@ -1037,21 +1104,30 @@ impl Store for SqliteStore {
         answers: &serde_json::Value,
         expires_at: DateTime<Utc>,
     ) -> Result<bool> {
-        let now = now();
-        let updated = sqlx::query(
-            "update drafts set answers = ?, expires_at = ?, updated_at = ? \
-             where id = ? and tenant_id = ? and owner = ? and expires_at > ?",
-        )
-        .bind(draft_answers(answers)?)
-        .bind(format_ts(expires_at))
-        .bind(&now)
-        .bind(id.hyphenated().to_string())
-        .bind(tenant.0)
-        .bind(owner)
-        .bind(&now)
-        .execute(&self.write)
-        .await?
-        .rows_affected();
+        let answers = draft_answers(answers)?;
+        let owner = owner.to_owned();
+        let updated = self
+            .writer
+            .run_one(move |tx| {
+                Box::pin(async move {
+                    let now = now();
+                    Ok(sqlx::query(
+                        "update drafts set answers = ?, expires_at = ?, updated_at = ? \
+                         where id = ? and tenant_id = ? and owner = ? and expires_at > ?",
+                    )
+                    .bind(answers)
+                    .bind(format_ts(expires_at))
+                    .bind(&now)
+                    .bind(id.hyphenated().to_string())
+                    .bind(tenant.0)
+                    .bind(owner)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected())
+                })
+            })
+            .await?;
         Ok(updated == 1)
     }
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::payments::add_event;
@@ -28,105 +28,97 @@ fn attempts_of(row: &SqliteRow) -> Result<u32> {
     Ok(u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0))
 }
 
+/// One job per active target of the case's municipality that takes its service (pull
+/// targets only if the bound flag says so), keyed `<reference>.<target><suffix>`: one
+/// statement, since it runs inside the busiest write there is (a submission). Bound by
+/// [`bind_queue_targets`].
+pub(super) const QUEUE_TARGETS: &str = "insert into outbox_jobs (tenant_id, kind, subject, \
+     idempotency_key, next_attempt_at, case_id, target_id) \
+     select c.tenant_id, case when t.kind = 'pull_api' then ? else ? end, c.id, \
+            c.reference || '.' || t.name || ?, ?, c.id, t.id \
+     from cases c \
+     join services s on s.id = c.service_id \
+     join delivery_targets t on t.tenant_id = c.tenant_id and t.active = 1 \
+     where c.id = ? and c.tenant_id = ? \
+       and (? or t.kind <> 'pull_api') \
+       and (t.services is null \
+            or exists (select 1 from json_each(t.services) j where j.value = s.slug)) \
+     order by t.id \
+     on conflict (idempotency_key) do nothing";
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+pub(super) fn bind_queue_targets<'q>(
+    query: Query<'q>,
+    tenant: TenantId,
+    case_id: &str,
+    suffix: &str,
+    pull: bool,
+) -> Query<'q> {
+    query
+        .bind(JOB_PULL)
+        .bind(JOB_DELIVER)
+        .bind(suffix.to_owned())
+        .bind(now())
+        .bind(case_id.to_owned())
+        .bind(tenant.0)
+        .bind(pull)
+}
+
+/// The citizen's confirmation email of a completed case, keyed `mail.<reference>.completed`.
+/// Bound by [`bind_queue_completed_mail`].
+pub(super) const QUEUE_COMPLETED_MAIL: &str = "insert into outbox_jobs (tenant_id, kind, \
+     subject, idempotency_key, next_attempt_at, case_id) \
+     select tenant_id, ?, 'completed', 'mail.' || reference || '.completed', ?, id \
+     from cases where id = ? and tenant_id = ? \
+     on conflict (idempotency_key) do nothing";
+
+pub(super) fn bind_queue_completed_mail<'q>(
+    query: Query<'q>,
+    tenant: TenantId,
+    case_id: &str,
+) -> Query<'q> {
+    query
+        .bind(JOB_MAIL)
+        .bind(now())
+        .bind(case_id.to_owned())
+        .bind(tenant.0)
+}
+
 /// Writes the jobs of a case that has just completed: one per active target of its
 /// municipality that takes its service, and the citizen's confirmation email. Called by
-/// `complete_case`, inside its transaction.
+/// `complete_case`, inside its transaction (a submission writes the same itself).
 pub(super) async fn queue_deliveries(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut SqliteConnection,
     tenant: TenantId,
     case_id: Uuid,
 ) -> Result<()> {
-    let reference = queue_targets(tx, tenant, case_id, "", true).await?;
-    queue_mail(
-        tx,
-        tenant,
-        case_id,
-        "completed",
-        &format!("mail.{reference}.completed"),
-        None,
-    )
-    .await
+    let id = case_id.hyphenated().to_string();
+    let sql = format!("{QUEUE_TARGETS}; {QUEUE_COMPLETED_MAIL}");
+    let query = bind_queue_targets(sqlx::query(&sql), tenant, &id, "", true);
+    bind_queue_completed_mail(query, tenant, &id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// A pay-later case's fee was paid: the push targets get the case again (its payment now
 /// booked), as a delivery of its own (`<reference>.<target>.payment`). Called inside the
 /// transaction that applies the case's first confirmed payment.
 pub(super) async fn queue_payment_update(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut SqliteConnection,
     tenant: TenantId,
     case_id: Uuid,
 ) -> Result<()> {
-    queue_targets(tx, tenant, case_id, ".payment", false).await?;
+    let id = case_id.hyphenated().to_string();
+    bind_queue_targets(sqlx::query(QUEUE_TARGETS), tenant, &id, ".payment", false)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
-/// One job per active target of the case's municipality and service (pull targets only with
-/// `pull`), keyed `<reference>.<target><suffix>`. Returns the case's reference.
-async fn queue_targets(
-    tx: &mut Transaction<'static, Sqlite>,
-    tenant: TenantId,
-    case_id: Uuid,
-    suffix: &str,
-    pull: bool,
-) -> Result<String> {
-    let id = case_id.hyphenated().to_string();
-    let case = sqlx::query(
-        "select c.reference, s.slug from cases c join services s on s.id = c.service_id \
-         where c.id = ? and c.tenant_id = ?",
-    )
-    .bind(&id)
-    .bind(tenant.0)
-    .fetch_one(&mut **tx)
-    .await?;
-    let reference: String = case.try_get("reference")?;
-    let service: String = case.try_get("slug")?;
-    let targets = sqlx::query(
-        "select id, name, kind, services from delivery_targets \
-         where tenant_id = ? and active = 1 order by id",
-    )
-    .bind(tenant.0)
-    .fetch_all(&mut **tx)
-    .await?;
-    let at = now();
-    for t in &targets {
-        let services: Option<String> = t.try_get("services")?;
-        if let Some(list) = services {
-            let list: Vec<String> = serde_json::from_str(&list)
-                .map_err(|e| StoreError::Corrupt(format!("target services: {e}")))?;
-            if !list.contains(&service) {
-                continue;
-            }
-        }
-        let kind: String = t.try_get("kind")?;
-        let name: String = t.try_get("name")?;
-        if kind == "pull_api" && !pull {
-            continue;
-        }
-        let job = if kind == "pull_api" {
-            JOB_PULL
-        } else {
-            JOB_DELIVER
-        };
-        sqlx::query(
-            "insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
-             next_attempt_at, case_id, target_id) values (?, ?, ?, ?, ?, ?, ?) \
-             on conflict (idempotency_key) do nothing",
-        )
-        .bind(tenant.0)
-        .bind(job)
-        .bind(&id)
-        .bind(format!("{reference}.{name}{suffix}"))
-        .bind(&at)
-        .bind(&id)
-        .bind(t.try_get::<i64, _>("id")?)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(reference)
-}
-
 async fn queue_mail(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut SqliteConnection,
     tenant: TenantId,
     case_id: Uuid,
     subject: &str,
@@ -145,29 +137,30 @@ async fn queue_mail(
     .bind(now())
     .bind(case_id.hyphenated().to_string())
     .bind(content)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Marks a job done and, when it was the case's last open delivery of a `received` case,
 /// forwards the case. Returns whether the case was forwarded now.
+/// Marks a job done (once): bound with the time, the outcome and the job's id.
+const FINISH_JOB: &str = "update outbox_jobs set done_at = ?, lease_until = null, dead = 0, \
+     outcome = coalesce(?, outcome) \
+     where id = ? and done_at is null returning tenant_id, kind, case_id, target_id";
+
 async fn finish_job(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut SqliteConnection,
     job_id: i64,
     outcome: Option<&str>,
     actor: &str,
 ) -> Result<bool> {
-    let row = sqlx::query(
-        "update outbox_jobs set done_at = ?, lease_until = null, dead = 0, \
-         outcome = coalesce(?, outcome) \
-         where id = ? and done_at is null returning tenant_id, kind, case_id, target_id",
-    )
-    .bind(now())
-    .bind(outcome)
-    .bind(job_id)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let row = sqlx::query(FINISH_JOB)
+        .bind(now())
+        .bind(outcome)
+        .bind(job_id)
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some(row) = row else { return Ok(false) };
     let kind: String = row.try_get("kind")?;
     let Some(case_id) = row.try_get::<Option<String>, _>("case_id")? else {
@@ -181,7 +174,7 @@ async fn finish_job(
     let target: Option<String> =
         sqlx::query_scalar("select name from delivery_targets where id = ?")
             .bind(row.try_get::<Option<i64>, _>("target_id")?)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
     add_event(
         tx,
@@ -199,7 +192,7 @@ async fn finish_job(
     .bind(&case_id)
     .bind(JOB_DELIVER)
     .bind(JOB_PULL)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     if open > 0 {
         return Ok(false);
@@ -207,7 +200,7 @@ async fn finish_job(
     let moved =
         sqlx::query("update cases set status = 'forwarded' where id = ? and status = 'received'")
             .bind(&case_id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
     if moved == 1 {
@@ -342,10 +335,34 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn delivery_done(&self, job_id: i64, outcome: Option<&str>) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        let forwarded = finish_job(&mut tx, job_id, outcome, "system").await?;
-        tx.commit().await?;
-        Ok(forwarded)
+        let outcome = outcome.map(str::to_owned);
+        // An email is done in one statement (it never forwards a case), so it needs no
+        // savepoint in the group commit. A job's kind never changes: a reader may tell.
+        let kind: Option<String> = sqlx::query_scalar("select kind from outbox_jobs where id = ?")
+            .bind(job_id)
+            .fetch_optional(&self.read)
+            .await?;
+        if kind.as_deref() == Some(JOB_MAIL) {
+            return self
+                .writer
+                .run_one(move |tx| {
+                    Box::pin(async move {
+                        sqlx::query(FINISH_JOB)
+                            .bind(now())
+                            .bind(outcome)
+                            .bind(job_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        Ok(false)
+                    })
+                })
+                .await;
+        }
+        self.writer
+            .run(move |tx| {
+                Box::pin(async move { finish_job(tx, job_id, outcome.as_deref(), "system").await })
+            })
+            .await
     }
 
     async fn delivery_failed(

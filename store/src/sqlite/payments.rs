@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use payments::{Cents, PaymentEvent, PaymentState, Transition};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::{SqliteStore, format_ts, now, parse_ts, parse_uuid};
@@ -62,7 +62,7 @@ fn items_from(s: Option<String>) -> Result<Vec<payments::FeeItem>> {
 }
 
 pub(super) async fn add_event(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut SqliteConnection,
     tenant: TenantId,
     case_id: Uuid,
     kind: &str,
@@ -79,7 +79,7 @@ pub(super) async fn add_event(
     .bind(actor)
     .bind(detail.to_string())
     .bind(now())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -87,7 +87,7 @@ pub(super) async fn add_event(
 /// THE place a case completes: `awaiting_payment -> received` and `completed_at` set, once.
 /// Returns whether this call completed it. Its deliveries and the citizen's confirmation email are queued in the same transaction.
 pub(super) async fn complete_case(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut SqliteConnection,
     tenant: TenantId,
     case_id: Uuid,
     actor: &str,
@@ -101,7 +101,7 @@ pub(super) async fn complete_case(
     .bind(now())
     .bind(&id)
     .bind(tenant.0)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if done == 1 {
@@ -121,14 +121,14 @@ pub(super) async fn complete_case(
 
 impl SqliteStore {
     async fn attempt_in(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut SqliteConnection,
         tenant: TenantId,
         id: Uuid,
     ) -> Result<Option<PaymentAttempt>> {
         sqlx::query(&format!("{ATTEMPT_COLUMNS} where tenant_id = ? and id = ?"))
             .bind(tenant.0)
             .bind(id.hyphenated().to_string())
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?
             .as_ref()
             .map(attempt_from)
@@ -744,22 +744,29 @@ impl PaymentStore for SqliteStore {
         let kinds = serde_json::Value::from(kinds.to_vec()).to_string();
         let now = format_ts(now);
         // One writer: the select and the update cannot interleave with another lease.
-        let rows = sqlx::query(
-            "update outbox_jobs set lease_until = ? where id in ( \
-               select id from outbox_jobs \
-               where done_at is null and dead = 0 and next_attempt_at <= ? \
-               and (lease_until is null or lease_until <= ?) \
-               and kind in (select value from json_each(?)) \
-               order by next_attempt_at limit ?) \
-             returning id, tenant_id, kind, subject, idempotency_key, attempts",
-        )
-        .bind(format_ts(lease_until))
-        .bind(&now)
-        .bind(&now)
-        .bind(kinds)
-        .bind(i64::from(limit))
-        .fetch_all(&self.write)
-        .await?;
+        let rows = self
+            .writer
+            .run_one(move |tx| {
+                Box::pin(async move {
+                    Ok(sqlx::query(
+                        "update outbox_jobs set lease_until = ? where id in ( \
+                           select id from outbox_jobs \
+                           where done_at is null and dead = 0 and next_attempt_at <= ? \
+                           and (lease_until is null or lease_until <= ?) \
+                           and kind in (select value from json_each(?)) \
+                           order by next_attempt_at limit ?) \
+                         returning id, tenant_id, kind, subject, idempotency_key, attempts",
+                    )
+                    .bind(format_ts(lease_until))
+                    .bind(&now)
+                    .bind(&now)
+                    .bind(kinds)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *tx)
+                    .await?)
+                })
+            })
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(OutboxJob {
@@ -775,15 +782,21 @@ impl PaymentStore for SqliteStore {
     }
 
     async fn job_done(&self, id: i64) -> Result<()> {
-        sqlx::query(
-            "update outbox_jobs set done_at = coalesce(done_at, ?), lease_until = null \
-             where id = ?",
-        )
-        .bind(now())
-        .bind(id)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        self.writer
+            .run_one(move |tx| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "update outbox_jobs set done_at = coalesce(done_at, ?), \
+                         lease_until = null where id = ?",
+                    )
+                    .bind(now())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
     }
 
     async fn job_retry(
@@ -809,7 +822,7 @@ impl PaymentStore for SqliteStore {
 
 /// A refund paid out: the attempt's refunded sum and state move on, the timeline says so.
 async fn book_refund(
-    tx: &mut Transaction<'static, Sqlite>,
+    tx: &mut SqliteConnection,
     tenant: TenantId,
     attempt: &PaymentAttempt,
     amount: Cents,
@@ -824,7 +837,7 @@ async fn book_refund(
         "select coalesce(sum(amount_cents), 0) from refunds where attempt_id = ? and state = 'done'",
     )
     .bind(attempt.id.hyphenated().to_string())
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     let total = Cents(current.refunded.0.max(done));
     let event = PaymentEvent::Refunded {
@@ -842,7 +855,7 @@ async fn book_refund(
     .bind(state.as_str())
     .bind(now())
     .bind(attempt.id.hyphenated().to_string())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     add_event(
         tx,
