@@ -142,16 +142,37 @@ async fn commit(pool: SqlitePool, batch: Vec<Job>) {
 /// say), so what came before is committed (or reported as failed) then, and the rest go on in
 /// a new transaction.
 async fn commit_some(pool: &SqlitePool, jobs: &mut impl Iterator<Item = Job>) {
-    let mut tx = match pool.begin().await {
-        Ok(tx) => tx,
+    let mut conn = match pool.acquire().await {
+        Ok(conn) => conn,
         Err(e) => {
             // Never run: dropping the writes tells each caller that its write was not made.
             jobs.for_each(drop);
-            tracing::error!(error = %e, "group commit could not begin");
+            tracing::error!(error = %e, "group commit found no connection");
             return;
         }
     };
+    if !transaction(&mut conn, jobs).await {
+        // SQLite ends a transaction by itself on some errors (a full disk, an I/O error),
+        // while sqlx still counts it as open and would turn the next `BEGIN` into a
+        // savepoint that never commits. The connection is therefore never used again; the
+        // pool opens a fresh one.
+        conn.close_on_drop();
+    }
+}
+
+/// One transaction over writes of `jobs`. Returns whether it ended cleanly (committed, with
+/// no error from SQLite's transaction control on the way).
+async fn transaction(conn: &mut SqliteConnection, jobs: &mut impl Iterator<Item = Job>) -> bool {
+    let mut tx = match Connection::begin(conn).await {
+        Ok(tx) => tx,
+        Err(e) => {
+            jobs.for_each(drop);
+            tracing::error!(error = %e, "group commit could not begin");
+            return false;
+        }
+    };
     let fail_all = |replies: Vec<Reply>, why: String| {
+        tracing::error!(error = %why, writes = replies.len(), "group commit failed");
         for reply in replies {
             reply(Some(why.clone()));
         }
@@ -174,7 +195,7 @@ async fn commit_some(pool: &SqlitePool, jobs: &mut impl Iterator<Item = Job>) {
                 // The transaction is unusable: what ran in it is rolled back (dropped), this
                 // write was never made.
                 fail_all(replies, e.to_string());
-                return;
+                return false;
             }
         };
         let (ok, reply) = (job.run)(&mut savepoint).await;
@@ -186,18 +207,25 @@ async fn commit_some(pool: &SqlitePool, jobs: &mut impl Iterator<Item = Job>) {
         if let Err(e) = ended {
             replies.push(reply);
             fail_all(replies, e.to_string());
-            return;
+            return false;
         }
         replies.push(reply);
     }
-    match tx.commit().await {
-        Ok(()) => replies.into_iter().for_each(|reply| reply(None)),
-        Err(e) => fail_all(replies, e.to_string()),
-    }
+    let clean = match tx.commit().await {
+        Ok(()) => {
+            replies.into_iter().for_each(|reply| reply(None));
+            true
+        }
+        Err(e) => {
+            fail_all(replies, e.to_string());
+            false
+        }
+    };
     if let Some(reply) = failed_alone {
         // Its own error.
         reply(None);
     }
+    clean
 }
 
 #[cfg(test)]
@@ -292,5 +320,61 @@ mod tests {
             .unwrap();
         stored.sort_unstable();
         assert_eq!(stored, expected, "what is stored is exactly what succeeded");
+    }
+
+    /// A full disk fails the write that hit it; the writes after it still commit, durably
+    /// and visibly to other connections (the writer does not go on with a connection whose
+    /// transaction SQLite may have ended by itself).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn after_a_full_disk_the_next_writes_still_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir).await;
+        sqlx::query("create table b (v blob)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let pages: i64 = sqlx::query_scalar("pragma page_count")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        // The pool's one connection may grow the file by two pages only.
+        sqlx::query(&format!("pragma max_page_count = {}", pages + 2))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let writer = Writer::start(pool.clone()).unwrap();
+        let full = writer
+            .run(|tx| {
+                Box::pin(async move {
+                    sqlx::query("insert into b (v) values (randomblob(200000))")
+                        .execute(&mut *tx)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await;
+        assert!(full.is_err(), "the write that fills the disk fails");
+        for x in 1..=3 {
+            writer
+                .run_one(move |tx| Box::pin(async move { insert(tx, x).await }))
+                .await
+                .unwrap();
+        }
+        // Another connection sees them: they are committed, not in a transaction left open.
+        let other = SqlitePoolOptions::new()
+            .connect_with(
+                SqliteConnectOptions::from_str(&format!(
+                    "sqlite://{}",
+                    dir.path().join("w.db").display()
+                ))
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let stored: Vec<i64> = sqlx::query_scalar("select x from t order by x")
+            .fetch_all(&other)
+            .await
+            .unwrap();
+        assert_eq!(stored, vec![1, 2, 3]);
     }
 }
