@@ -285,46 +285,7 @@ impl Offering {
         self.blank.get_or_init(|| {
             let typed = forms::Typed::new();
             let journey = self.form.journey(&typed, &self.params);
-            let step = journey.first_step();
-            let shown = journey.fields_on_page(step);
-            let fields = self
-                .form
-                .steps
-                .get(step)
-                .map(|s| {
-                    s.fields
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, f)| shown.iter().any(|g| g.id == f.id))
-                        .map(|(i, _)| i)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let rows = shown
-                .iter()
-                .filter(|f| f.kind == forms::FieldKind::Group)
-                .map(|group| {
-                    let rows = (0..journey.rows(&group.id))
-                        .map(|row| {
-                            group
-                                .fields
-                                .iter()
-                                .enumerate()
-                                .filter(|(_, c)| journey.shows_in_row(step, group, row, c))
-                                .map(|(i, _)| i)
-                                .collect()
-                        })
-                        .collect();
-                    (group.id.clone(), rows)
-                })
-                .collect();
-            BlankStart {
-                step,
-                fields,
-                rows,
-                computed: journey.conditions().computed_values().clone(),
-                progress: journey.progress(step),
-            }
+            crate::citizen::blank_start_of(&self.form, &journey)
         })
     }
 }

@@ -4,6 +4,8 @@
 mod journey;
 pub mod login;
 mod pages;
+
+pub use pages::blank_start_of;
 mod uploads;
 
 use axum::Router;

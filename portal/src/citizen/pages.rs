@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use store::{Case, Tenant};
 
 use crate::i18n::{Arg, Lang};
-use crate::state::{Catalogue, Offering};
+use crate::state::{BlankStart, Catalogue, Offering};
 use crate::views::{self, fields};
 use crate::web::PageCtx;
 
@@ -221,9 +221,47 @@ pub struct StepView<'a> {
     pub computed: BTreeMap<String, i64>,
 }
 
+/// What an offering keeps of the first page of a blank application: the journey's view of its
+/// first step, with the fields as indexes (into the step's fields, and into each group's).
+pub fn blank_start_of(form: &forms::FormDefinition, journey: &Journey<'_>) -> BlankStart {
+    let step = journey.first_step();
+    let view = StepView::of(journey, step);
+    let position = |fields: &[forms::Field], field: &forms::Field| {
+        fields.iter().position(|f| f.id == field.id)
+    };
+    let step_fields = form.steps.get(step).map_or(&[][..], |s| &s.fields[..]);
+    let rows = view
+        .shown
+        .iter()
+        .filter_map(|group| {
+            let rows = view.rows.get(&group.id)?;
+            let rows = rows
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .filter_map(|c| position(&group.fields, c))
+                        .collect()
+                })
+                .collect();
+            Some((group.id.clone(), rows))
+        })
+        .collect();
+    BlankStart {
+        step,
+        fields: view
+            .shown
+            .iter()
+            .filter_map(|f| position(step_fields, f))
+            .collect(),
+        rows,
+        computed: view.computed,
+        progress: view.progress,
+    }
+}
+
 impl<'a> StepView<'a> {
     /// The first page of a blank application, from what the offering keeps of it.
-    pub fn blank(form: &'a forms::FormDefinition, blank: &crate::state::BlankStart) -> Self {
+    pub fn blank(form: &'a forms::FormDefinition, blank: &BlankStart) -> Self {
         let Some(fields) = form.steps.get(blank.step).map(|s| &s.fields) else {
             return Self {
                 shown: Vec::new(),
