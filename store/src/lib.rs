@@ -23,6 +23,7 @@ use uuid::Uuid;
 pub use colour::{AccentColour, ColourError, Rgb, contrast_ratio};
 pub use delivery_store::*;
 pub use payment_store::*;
+pub use postgres::pool_options as postgres_pool_options;
 pub use types::*;
 
 /// Errors of the storage layer. No HTTP in here: the portal maps them to pages.

@@ -30,6 +30,29 @@ static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 const MAX_CONNECTIONS: u32 = 16;
 /// Short enough that an unreachable server fails start-up quickly, long enough for a busy pool.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A pooled connection unused this long is tested before it is handed out.
+const IDLE_BEFORE_TEST: Duration = Duration::from_secs(1);
+
+/// How the store's PostgreSQL pool is set up; public so that the benchmark's reference
+/// (`tests/src/bin/insert-bench.rs`) opens its pool the same way.
+pub fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // sqlx tests every connection when it goes back to the pool (a round trip) and, by
+        // default, again when it is taken out (another one): three round trips per
+        // statement. A connection handed back a moment ago was tested then; only one idle
+        // for a while (the server may have restarted since) is tested before use.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= IDLE_BEFORE_TEST {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
 
 pub(crate) struct PgStore {
     pool: PgPool,
@@ -45,11 +68,7 @@ impl PgStore {
             .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))??
             .close()
             .await?;
-        let pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await?;
+        let pool = pool_options().connect_with(options).await?;
         // Takes an advisory lock, so instances starting together migrate one after the other.
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })

@@ -5,8 +5,8 @@
 //!
 //! - SQLite (`sqlite://FILE`): WAL, `synchronous=FULL`, foreign keys, busy timeout 5 s, and every
 //!   write through a pool of exactly ONE connection (store/src/sqlite.rs).
-//! - PostgreSQL (`postgres://...`): one pool of 16 connections, acquire timeout 5 s
-//!   (store/src/postgres.rs).
+//! - PostgreSQL (`postgres://...`): the store's own pool settings (`store::postgres_pool_options`:
+//!   16 connections, acquire timeout 5 s, a connection tested only after a second idle).
 //!
 //! Each writer task inserts one row per transaction (begin, insert, commit) until the time is
 //! up. The table `bench_insert` is created in the given (scratch) database and dropped at the
@@ -24,14 +24,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
 /// The same as the store's.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-const PG_MAX_CONNECTIONS: u32 = 16;
-const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 struct Args {
     url: String,
@@ -139,11 +136,7 @@ impl Db {
             .await?;
             Ok(Self::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = PgPoolOptions::new()
-                .max_connections(PG_MAX_CONNECTIONS)
-                .acquire_timeout(PG_ACQUIRE_TIMEOUT)
-                .connect(url)
-                .await?;
+            let pool = store::postgres_pool_options().connect(url).await?;
             sqlx::query(
                 "create table if not exists bench_insert (id uuid primary key, payload jsonb not null, \
                  created_at timestamptz not null default now())",
