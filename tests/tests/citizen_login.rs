@@ -189,10 +189,15 @@ async fn a_citizen_logs_in_and_comes_back_to_the_form_with_a_new_session(db: Db)
             "{param} missing in {authorize}"
         );
     }
-    assert!(
-        query_param(&authorize, "scope").is_some_and(|s| s.split(' ').any(|s| s == "openid")),
-        "{authorize}"
-    );
+    // The address prefills the forms, so a citizen's login asks for it (a staff login does
+    // not: staff_login_oidc.rs).
+    let scope = query_param(&authorize, "scope").unwrap_or_default();
+    for wanted in ["openid", "profile", "email", "address"] {
+        assert!(
+            scope.split(' ').any(|s| s == wanted),
+            "{wanted}: {authorize}"
+        );
+    }
 
     let callback = OpBrowser::new()
         .follow(&authorize, ANNA, SUBSTANTIAL_ACR)

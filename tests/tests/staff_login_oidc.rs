@@ -10,7 +10,8 @@
 use reqwest::StatusCode;
 use tests::oidc::{
     OpBrowser, STAFF_ELLA, STAFF_LOOKALIKE, STAFF_NOBODY, STAFF_PETRA, TestOp, free_port,
-    portal_with_staff_login, post_logout_redirect_uri, redirect_uri, resolve, staff_redirect_uri,
+    portal_with_staff_login, post_logout_redirect_uri, query_param, redirect_uri, resolve,
+    staff_redirect_uri,
 };
 use tests::{Browser, Db, Page, TestApp, both_databases, file_dog_tax};
 
@@ -138,6 +139,13 @@ async fn a_clerk_logs_in_through_the_provider_and_sees_only_her_municipality(db:
         Some("/staff/login/oidc")
     );
     assert!(login.body.contains("Mit dem Dienstkonto anmelden"));
+
+    // Only what a staff login needs: no postal address of the clerk.
+    let authorize = begin(&mut anyone).await;
+    let scope = query_param(&authorize, "scope").unwrap_or_default();
+    let mut scopes: Vec<&str> = scope.split(' ').collect();
+    scopes.sort_unstable();
+    assert_eq!(scopes, ["email", "openid", "profile"], "{authorize}");
 
     let mut petra = logged_in(&app, STAFF_PETRA, &[]).await;
     let inbox = petra.get("/staff/inbox").await;

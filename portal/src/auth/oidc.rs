@@ -121,6 +121,13 @@ const ALLOWED_ALGS: [CoreJwsSigningAlgorithm; 6] = [
     CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
 ];
 
+/// What a citizen's login asks for: name and date of birth (`profile`), email, and the
+/// postal address, which prefill the forms.
+pub const CITIZEN_SCOPES: &[&str] = &["profile", "email", "address"];
+/// What a staff login asks for: a name to show and the username's source. A clerk's postal
+/// address is none of the portal's business.
+pub const STAFF_SCOPES: &[&str] = &["profile", "email"];
+
 pub struct RelyingParty {
     issuer: String,
     client_id: String,
@@ -128,6 +135,8 @@ pub struct RelyingParty {
     redirect_uri: String,
     post_logout_uri: String,
     acr: AcrMap,
+    /// The scopes asked for besides `openid`: only the claims this login needs.
+    scopes: &'static [&'static str],
     http: reqwest::Client,
     /// The cached metadata and when the fetch that brought it began. Locked only to read or
     /// replace it, never across a request to the provider.
@@ -201,10 +210,17 @@ impl RelyingParty {
             redirect_uri,
             post_logout_uri,
             acr,
+            scopes: CITIZEN_SCOPES,
             http,
             metadata: std::sync::Mutex::new(None),
             fetching: Mutex::new(()),
         })
+    }
+
+    /// Asks for `scopes` (besides `openid`) instead of [`CITIZEN_SCOPES`].
+    pub fn with_scopes(mut self, scopes: &'static [&'static str]) -> Self {
+        self.scopes = scopes;
+        self
     }
 
     pub fn issuer(&self) -> &str {
@@ -278,9 +294,7 @@ impl RelyingParty {
                 CsrfToken::new_random,
                 Nonce::new_random,
             )
-            .add_scope(Scope::new("profile".into()))
-            .add_scope(Scope::new("email".into()))
-            .add_scope(Scope::new("address".into()))
+            .add_scopes(self.scopes.iter().map(|s| Scope::new((*s).to_owned())))
             .set_pkce_challenge(challenge)
             .add_ui_locale(openidconnect::LanguageTag::new(ui_locale.to_owned()));
         for value in self.acr.at_least(level) {

@@ -127,7 +127,8 @@ pub fn setup(
             callback,
             format!("{public_base}/staff/login"),
             no_acr,
-        )?;
+        )?
+        .with_scopes(crate::auth::oidc::STAFF_SCOPES);
         tracing::info!(
             issuer = %provider.issuer,
             municipality = tenant.as_ref().map(|(_, slug)| slug.as_str()),
