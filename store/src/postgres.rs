@@ -22,6 +22,7 @@ use crate::{
     StaffId, StaffOidcSession, StaffUser, Store, StoreError, Tenant, TenantId, TenantProfile,
 };
 
+mod batch;
 mod delivery;
 mod payments;
 
@@ -56,6 +57,11 @@ pub fn pool_options() -> PgPoolOptions {
 
 pub(crate) struct PgStore {
     pool: PgPool,
+    /// Submissions without a fee, written together when they arrive together.
+    submissions: batch::Submissions,
+    /// New drafts and saved steps, likewise.
+    draft_creates: batch::DraftCreates,
+    draft_updates: batch::DraftUpdates,
 }
 
 impl PgStore {
@@ -71,7 +77,12 @@ impl PgStore {
         let pool = pool_options().connect_with(options).await?;
         // Takes an advisory lock, so instances starting together migrate one after the other.
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            submissions: batch::submissions(pool.clone()),
+            draft_creates: batch::draft_creates(pool.clone()),
+            draft_updates: batch::draft_updates(pool.clone()),
+            pool,
+        })
     }
 
     async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
@@ -398,89 +409,148 @@ impl PgStore {
         fee: Option<&CaseFee>,
         session: Option<&NewSession>,
     ) -> Result<()> {
-        let items = fee.map(payments::items_json).transpose()?;
-        // One statement, so one round trip and atomic by itself: the service must belong to
-        // the tenant (`ok`), the draft it completes (if any) must still be there, unexpired,
-        // of this tenant and owned by the submitting browser (`d` deletes it), and only then
-        // are the session (kept if it exists) and the case written, and the draft's listed
-        // attachments moved to the case (`a`). A unique violation undoes all of it, so a
-        // duplicate reference keeps the draft. The draft's delete cascades to its other
-        // attachments only at the end of the statement, after `a` has moved the kept ones;
-        // the moved rows' foreign key to the case is checked then too, and so are the
-        // timeline's (`ev`) and the outbox jobs' (`dj`, `mj`).
-        let inserted: i64 = sqlx::query_scalar(
-            "with ok as (select 1 from services where id = $3 and tenant_id = $2), \
-             d as (delete from drafts where $12::uuid is not null and id = $12 \
-                   and tenant_id = $2 and owner = $8 and expires_at > now() \
-                   and exists (select 1 from ok) returning 1), \
-             go as (select 1 from ok where $12::uuid is null or exists (select 1 from d)), \
-             a as (update attachments set case_id = $1, draft_id = null \
-                   where id = any($13::uuid[]) and draft_id = $12 and tenant_id = $2 \
-                   and exists (select 1 from d)), \
-             s as (insert into sessions (key_hash, staff_id, expires_at) \
-                   select $9, $10, $11 from go where $9::text is not null \
-                   on conflict (key_hash) do nothing), \
-             c as (insert into cases (id, tenant_id, service_id, form_id, reference, status, \
-                   answers, submitter_session, fee_cents, currency, pay_later, fee_items, \
-                   completed_at, login_level) \
-                   select $1, $2, $3, $4, $5, $6, $7, $8, $14, $15, $16, $17, \
-                   case when $6 = 'received' then now() end, $18 from go returning id), \
-             ev as (insert into case_events (tenant_id, case_id, kind, actor) \
-                   select $2, c.id, v.kind, 'citizen' from c, \
-                   (values (1, 'submitted'), (2, 'completed')) v(n, kind) \
-                   where v.kind = 'submitted' or $6 = 'received' order by v.n), \
-             dj as (insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
-                   next_attempt_at, case_id, target_id) \
-                   select $2, case when t.kind = 'pull_api' then 'pull' else 'deliver' end, \
-                   c.id::text, $5 || '.' || t.name, now(), c.id, t.id \
-                   from c, delivery_targets t, services sv \
-                   where $6 = 'received' and sv.id = $3 and t.tenant_id = $2 and t.active \
-                   and (t.services is null or t.services ? sv.slug) \
-                   on conflict (idempotency_key) do nothing), \
-             mj as (insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
-                   next_attempt_at, case_id) \
-                   select $2, 'mail', 'completed', 'mail.' || $5 || '.completed', now(), c.id \
-                   from c where $6 = 'received' on conflict (idempotency_key) do nothing) \
-             select count(*) from c",
-        )
-        .bind(case.id)
-        .bind(tenant.0)
-        .bind(case.service_id.0)
-        .bind(case.form_id.0)
-        .bind(&case.reference)
-        .bind(case.status.as_str())
-        .bind(Json(&case.answers))
-        .bind(case.submitter_session.as_deref())
-        .bind(session.map(|s| s.key_hash.as_str()))
-        .bind(session.and_then(|s| s.staff_id).map(|s| s.0))
-        .bind(session.map(|s| s.expires_at))
-        .bind(case.from_draft)
-        .bind(&case.attachments)
-        .bind(fee.map(|f| f.amount.0))
-        .bind(fee.map(|f| f.currency.as_str()))
-        .bind(fee.is_some_and(|f| f.pay_later))
-        .bind(items.map(Json))
-        .bind(case.login_level.as_deref())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_unique)?;
-        if inserted == 0 {
-            // Only on this rare path: tell a foreign service from a draft that is gone.
-            let offered: bool = sqlx::query_scalar(
-                "select exists (select 1 from services where id = $1 and tenant_id = $2)",
-            )
-            .bind(case.service_id.0)
-            .bind(tenant.0)
-            .fetch_one(&self.pool)
-            .await?;
-            return Err(if offered && case.from_draft.is_some() {
-                StoreError::DraftGone
-            } else {
-                StoreError::Conflict("service not offered by this tenant".into())
-            });
-        }
-        Ok(())
+        insert_case(&self.pool, tenant, case, fee, session).await
     }
+}
+
+/// Writes a case with everything that comes with it (see below) in one statement.
+pub(super) async fn insert_case(
+    pool: &PgPool,
+    tenant: TenantId,
+    case: &NewCase,
+    fee: Option<&CaseFee>,
+    session: Option<&NewSession>,
+) -> Result<()> {
+    let items = fee.map(payments::items_json).transpose()?;
+    // One statement, so one round trip and atomic by itself: the service must belong to
+    // the tenant (`ok`), the draft it completes (if any) must still be there, unexpired,
+    // of this tenant and owned by the submitting browser (`d` deletes it), and only then
+    // are the session (kept if it exists) and the case written, and the draft's listed
+    // attachments moved to the case (`a`). A unique violation undoes all of it, so a
+    // duplicate reference keeps the draft. The draft's delete cascades to its other
+    // attachments only at the end of the statement, after `a` has moved the kept ones;
+    // the moved rows' foreign key to the case is checked then too, and so are the
+    // timeline's (`ev`) and the outbox jobs' (`dj`, `mj`).
+    let inserted: i64 = sqlx::query_scalar(
+        "with ok as (select 1 from services where id = $3 and tenant_id = $2), \
+         d as (delete from drafts where $12::uuid is not null and id = $12 \
+               and tenant_id = $2 and owner = $8 and expires_at > now() \
+               and exists (select 1 from ok) returning 1), \
+         go as (select 1 from ok where $12::uuid is null or exists (select 1 from d)), \
+         a as (update attachments set case_id = $1, draft_id = null \
+               where id = any($13::uuid[]) and draft_id = $12 and tenant_id = $2 \
+               and exists (select 1 from d)), \
+         s as (insert into sessions (key_hash, staff_id, expires_at) \
+               select $9, $10, $11 from go where $9::text is not null \
+               on conflict (key_hash) do nothing), \
+         c as (insert into cases (id, tenant_id, service_id, form_id, reference, status, \
+               answers, submitter_session, fee_cents, currency, pay_later, fee_items, \
+               completed_at, login_level) \
+               select $1, $2, $3, $4, $5, $6, $7, $8, $14, $15, $16, $17, \
+               case when $6 = 'received' then now() end, $18 from go returning id), \
+         ev as (insert into case_events (tenant_id, case_id, kind, actor) \
+               select $2, c.id, v.kind, 'citizen' from c, \
+               (values (1, 'submitted'), (2, 'completed')) v(n, kind) \
+               where v.kind = 'submitted' or $6 = 'received' order by v.n), \
+         dj as (insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
+               next_attempt_at, case_id, target_id) \
+               select $2, case when t.kind = 'pull_api' then 'pull' else 'deliver' end, \
+               c.id::text, $5 || '.' || t.name, now(), c.id, t.id \
+               from c, delivery_targets t, services sv \
+               where $6 = 'received' and sv.id = $3 and t.tenant_id = $2 and t.active \
+               and (t.services is null or t.services ? sv.slug) \
+               on conflict (idempotency_key) do nothing), \
+         mj as (insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
+               next_attempt_at, case_id) \
+               select $2, 'mail', 'completed', 'mail.' || $5 || '.completed', now(), c.id \
+               from c where $6 = 'received' on conflict (idempotency_key) do nothing) \
+         select count(*) from c",
+    )
+    .bind(case.id)
+    .bind(tenant.0)
+    .bind(case.service_id.0)
+    .bind(case.form_id.0)
+    .bind(&case.reference)
+    .bind(case.status.as_str())
+    .bind(Json(&case.answers))
+    .bind(case.submitter_session.as_deref())
+    .bind(session.map(|s| s.key_hash.as_str()))
+    .bind(session.and_then(|s| s.staff_id).map(|s| s.0))
+    .bind(session.map(|s| s.expires_at))
+    .bind(case.from_draft)
+    .bind(&case.attachments)
+    .bind(fee.map(|f| f.amount.0))
+    .bind(fee.map(|f| f.currency.as_str()))
+    .bind(fee.is_some_and(|f| f.pay_later))
+    .bind(items.map(Json))
+    .bind(case.login_level.as_deref())
+    .fetch_one(pool)
+    .await
+    .map_err(map_unique)?;
+    if inserted == 0 {
+        // Only on this rare path: tell a foreign service from a draft that is gone.
+        let offered: bool = sqlx::query_scalar(
+            "select exists (select 1 from services where id = $1 and tenant_id = $2)",
+        )
+        .bind(case.service_id.0)
+        .bind(tenant.0)
+        .fetch_one(pool)
+        .await?;
+        return Err(if offered && case.from_draft.is_some() {
+            StoreError::DraftGone
+        } else {
+            StoreError::Conflict("service not offered by this tenant".into())
+        });
+    }
+    Ok(())
+}
+
+/// Stores a new draft, if the tenant offers its service.
+pub(super) async fn insert_draft(pool: &PgPool, tenant: TenantId, draft: &NewDraft) -> Result<()> {
+    let written = sqlx::query(
+        "insert into drafts (id, owner, tenant_id, service_id, form_id, answers, expires_at) \
+         select $1, $2, $3, $4, $5, $6, $7 \
+         where exists (select 1 from services where id = $4 and tenant_id = $3)",
+    )
+    .bind(draft.id)
+    .bind(&draft.owner)
+    .bind(tenant.0)
+    .bind(draft.service_id.0)
+    .bind(draft.form_id.0)
+    .bind(Json(&draft.answers))
+    .bind(draft.expires_at)
+    .execute(pool)
+    .await
+    .map_err(map_unique)?
+    .rows_affected();
+    if written == 0 {
+        return Err(batch::not_offered());
+    }
+    Ok(())
+}
+
+/// Saves the answers of the owner's unexpired draft; `false` when there is none.
+pub(super) async fn update_draft(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: Uuid,
+    owner: &str,
+    answers: &serde_json::Value,
+    expires_at: DateTime<Utc>,
+) -> Result<bool> {
+    let updated = sqlx::query(
+        "update drafts set answers = $4, expires_at = $5, updated_at = now() \
+         where id = $1 and tenant_id = $2 and owner = $3 and expires_at > now()",
+    )
+    .bind(id)
+    .bind(tenant.0)
+    .bind(owner)
+    .bind(Json(answers))
+    .bind(expires_at)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(updated == 1)
 }
 
 #[async_trait]
@@ -904,32 +974,11 @@ impl Store for PgStore {
         case: &NewCase,
         session: Option<&NewSession>,
     ) -> Result<()> {
-        self.insert_case(tenant, case, None, session).await
+        self.submissions.submit(tenant, case, session).await
     }
 
     async fn create_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
-        let written = sqlx::query(
-            "insert into drafts (id, owner, tenant_id, service_id, form_id, answers, expires_at) \
-             select $1, $2, $3, $4, $5, $6, $7 \
-             where exists (select 1 from services where id = $4 and tenant_id = $3)",
-        )
-        .bind(draft.id)
-        .bind(&draft.owner)
-        .bind(tenant.0)
-        .bind(draft.service_id.0)
-        .bind(draft.form_id.0)
-        .bind(Json(&draft.answers))
-        .bind(draft.expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(map_unique)?
-        .rows_affected();
-        if written == 0 {
-            return Err(StoreError::Conflict(
-                "service not offered by this tenant".into(),
-            ));
-        }
-        Ok(())
+        self.draft_creates.create(tenant, draft).await
     }
 
     async fn update_draft(
@@ -940,19 +989,9 @@ impl Store for PgStore {
         answers: &serde_json::Value,
         expires_at: DateTime<Utc>,
     ) -> Result<bool> {
-        let updated = sqlx::query(
-            "update drafts set answers = $4, expires_at = $5, updated_at = now() \
-             where id = $1 and tenant_id = $2 and owner = $3 and expires_at > now()",
-        )
-        .bind(id)
-        .bind(tenant.0)
-        .bind(owner)
-        .bind(Json(answers))
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        Ok(updated == 1)
+        self.draft_updates
+            .update(tenant, id, owner, answers, expires_at)
+            .await
     }
 
     async fn draft(&self, tenant: TenantId, id: Uuid, owner: &str) -> Result<Option<Draft>> {

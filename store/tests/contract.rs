@@ -249,6 +249,8 @@ contract!(
     other_tenant_cannot_see_or_touch_deliveries,
     an_administrator_assigns_the_roles_a_login_keeps,
     other_tenant_cannot_see_or_change_its_staff_accounts,
+    a_burst_of_submissions_gives_each_its_own_outcome,
+    a_burst_of_new_drafts_and_saved_steps_gives_each_its_own_outcome,
 );
 
 #[path = "contract/payments.rs"]
@@ -262,6 +264,10 @@ use delivery_stories::*;
 #[path = "contract/citizen_login_leftovers.rs"]
 mod citizen_login_stories;
 use citizen_login_stories::*;
+
+#[path = "contract/bursts.rs"]
+mod burst_stories;
+use burst_stories::*;
 
 #[path = "contract/staff_accounts.rs"]
 mod staff_account_stories;

@@ -1,0 +1,517 @@
+//! Writes that arrive together are written by one statement: submissions, new drafts and
+//! saved steps.
+//!
+//! A submission on its own is one statement (`insert_case`): it checks the service, deletes
+//! the draft, writes the session, the case, its timeline and its outbox jobs. PostgreSQL's
+//! cost for such a statement is mostly per statement, not per row: it opens and locks some
+//! forty relations and indexes and starts a plan of ten parts, for one row each. A draft's
+//! insert, with its five indexes and three foreign keys, is the same on a smaller scale.
+//! Under load (many citizens at once) the writes waiting are therefore taken together and
+//! written by the same statement with arrays instead of single values, each row checked on its
+//! own exactly as the single statement checks it. A write that arrives when none is waiting
+//! is written at once by the single statement: no one waits for a batch to fill.
+//!
+//! Each write is still atomic and durable on its own terms: the statement commits before
+//! anyone is answered. A statement that fails as a whole (a duplicate reference in one row
+//! fails them all, a deadlock with another batch) is not reported to anyone: every write of
+//! the batch is then written again by its own single statement, which reports its own
+//! outcome. Two writes of the same draft never share a batch, so that the second sees what
+//! the first did, as it would alone.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use sqlx::types::Json;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use uuid::Uuid;
+
+use chrono::{DateTime, Utc};
+
+use super::{insert_case, insert_draft, map_unique, update_draft};
+use crate::{NewCase, NewDraft, NewSession, Result, StoreError, TenantId};
+
+/// At most this many submissions share one statement.
+const MAX_BATCH: usize = 32;
+/// Statements of batches running at once; while they run, the next submissions gather.
+const IN_FLIGHT: usize = 4;
+
+/// A queue of writes of one kind, taken in batches by a task of its own.
+pub(super) struct Gatherer<J> {
+    jobs: mpsc::UnboundedSender<J>,
+}
+
+impl<J: Send + 'static> Gatherer<J> {
+    /// Starts the task that gathers the writes; it ends when the store is dropped. `write`
+    /// writes one batch and answers each of its jobs.
+    pub(super) fn start<F, Fut>(pool: PgPool, write: F) -> Self
+    where
+        F: Fn(PgPool, Vec<J>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        tokio::spawn(gather(pool, queue, write));
+        Self { jobs }
+    }
+
+    /// Queues the job `make` builds around its reply channel, and waits for the answer. The
+    /// write goes to its end even if the caller stops waiting.
+    pub(super) async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T>>) -> J,
+    ) -> Result<T> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(make(reply))
+            .map_err(|_| lost("the writer has stopped"))?;
+        answer
+            .await
+            .unwrap_or_else(|_| Err(lost("the write was abandoned")))
+    }
+}
+
+fn lost(why: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(format!("not written: {why}")))
+}
+
+async fn gather<J, F, Fut>(pool: PgPool, mut queue: mpsc::UnboundedReceiver<J>, write: F)
+where
+    J: Send + 'static,
+    F: Fn(PgPool, Vec<J>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    while let Some(first) = queue.recv().await {
+        // Waiting for a slot is what lets the next writes gather.
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let written = write(pool.clone(), batch);
+        tokio::spawn(async move {
+            written.await;
+            drop(slot);
+        });
+    }
+}
+
+// --- submissions ------------------------------------------------------------------------------
+
+pub(super) struct Submission {
+    tenant: TenantId,
+    case: NewCase,
+    session: Option<NewSession>,
+    reply: oneshot::Sender<Result<()>>,
+}
+
+pub(super) type Submissions = Gatherer<Submission>;
+
+pub(super) fn submissions(pool: PgPool) -> Submissions {
+    Gatherer::start(pool, |pool, batch| async move {
+        write_submissions(&pool, batch).await
+    })
+}
+
+impl Submissions {
+    /// Writes a submission (without a fee) and answers once it is committed.
+    pub(super) async fn submit(
+        &self,
+        tenant: TenantId,
+        case: &NewCase,
+        session: Option<&NewSession>,
+    ) -> Result<()> {
+        self.ask(|reply| Submission {
+            tenant,
+            case: case.clone(),
+            session: session.cloned(),
+            reply,
+        })
+        .await
+    }
+}
+
+async fn write_submissions(pool: &PgPool, batch: Vec<Submission>) {
+    // A second submission of the same draft goes alone, after the batch.
+    let mut drafts = HashSet::new();
+    let (together, after): (Vec<Submission>, Vec<Submission>) = batch
+        .into_iter()
+        .partition(|job| job.case.from_draft.is_none_or(|d| drafts.insert(d)));
+    if together.len() == 1 {
+        alone(pool, together).await;
+    } else {
+        match insert_cases(pool, &together).await {
+            Ok(stored) => {
+                for job in together {
+                    let result = if stored.contains(&job.case.id) {
+                        Ok(())
+                    } else {
+                        // Not offered by this tenant, or the draft is gone: the single
+                        // statement writes nothing either, and says which.
+                        insert_case(pool, job.tenant, &job.case, None, job.session.as_ref()).await
+                    };
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "a batch of submissions failed; written one by one");
+                alone(pool, together).await;
+            }
+        }
+    }
+    alone(pool, after).await;
+}
+
+async fn alone(pool: &PgPool, jobs: Vec<Submission>) {
+    for job in jobs {
+        let result = insert_case(pool, job.tenant, &job.case, None, job.session.as_ref()).await;
+        let _ = job.reply.send(result);
+    }
+}
+
+/// The single statement of `insert_case` for many submissions without a fee: each row is
+/// checked on its own (service of the tenant, draft still there and the browser's), and only
+/// rows that pass are written. Returns the ids of the cases written.
+async fn insert_cases(pool: &PgPool, jobs: &[Submission]) -> Result<HashSet<Uuid>> {
+    let n = jobs.len();
+    let mut rows = Rows::with_capacity(n);
+    for (i, job) in jobs.iter().enumerate() {
+        rows.push(i, job);
+    }
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "with b as (select * from unnest($1::int[], $2::uuid[], $3::bigint[], $4::bigint[], \
+               $5::bigint[], $6::text[], $7::text[], $8::jsonb[], $9::text[], $10::text[], \
+               $11::bigint[], $12::timestamptz[], $13::uuid[], $14::text[]) \
+               as b(i, id, tenant_id, service_id, form_id, reference, status, answers, \
+                    submitter, session_hash, session_staff, session_expires, draft, \
+                    login_level)), \
+         ok as (select b.* from b join services sv \
+               on sv.id = b.service_id and sv.tenant_id = b.tenant_id), \
+         d as (delete from drafts dr using ok where dr.id = ok.draft \
+               and dr.tenant_id = ok.tenant_id and dr.owner = ok.submitter \
+               and dr.expires_at > now() returning dr.id), \
+         go as (select ok.* from ok where ok.draft is null or ok.draft in (select id from d)), \
+         f as (select * from unnest($15::int[], $16::uuid[]) as f(i, attachment)), \
+         a as (update attachments at set case_id = go.id, draft_id = null from f \
+               join go on go.i = f.i where at.id = f.attachment and at.draft_id = go.draft \
+               and at.tenant_id = go.tenant_id), \
+         s as (insert into sessions (key_hash, staff_id, expires_at) \
+               select distinct on (session_hash) session_hash, session_staff, session_expires \
+               from go where session_hash is not null order by session_hash, i \
+               on conflict (key_hash) do nothing), \
+         c as (insert into cases (id, tenant_id, service_id, form_id, reference, status, \
+               answers, submitter_session, completed_at, login_level) \
+               select id, tenant_id, service_id, form_id, reference, status, answers, \
+               submitter, case when status = 'received' then now() end, login_level \
+               from go order by i returning id), \
+         ev as (insert into case_events (tenant_id, case_id, kind, actor) \
+               select go.tenant_id, go.id, v.kind, 'citizen' from go join c on c.id = go.id, \
+               (values (1, 'submitted'), (2, 'completed')) v(n, kind) \
+               where v.kind = 'submitted' or go.status = 'received' order by go.i, v.n), \
+         dj as (insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
+               next_attempt_at, case_id, target_id) \
+               select go.tenant_id, case when t.kind = 'pull_api' then 'pull' else 'deliver' end, \
+               go.id::text, go.reference || '.' || t.name, now(), go.id, t.id \
+               from go join c on c.id = go.id join services sv on sv.id = go.service_id \
+               join delivery_targets t on t.tenant_id = go.tenant_id \
+               where go.status = 'received' and t.active \
+               and (t.services is null or t.services ? sv.slug) \
+               order by go.i, t.id \
+               on conflict (idempotency_key) do nothing), \
+         mj as (insert into outbox_jobs (tenant_id, kind, subject, idempotency_key, \
+               next_attempt_at, case_id) \
+               select go.tenant_id, 'mail', 'completed', 'mail.' || go.reference || '.completed', \
+               now(), go.id from go join c on c.id = go.id where go.status = 'received' \
+               order by go.i on conflict (idempotency_key) do nothing) \
+         select id from c",
+    )
+    .bind(rows.i)
+    .bind(rows.id)
+    .bind(rows.tenant)
+    .bind(rows.service)
+    .bind(rows.form)
+    .bind(rows.reference)
+    .bind(rows.status)
+    .bind(rows.answers)
+    .bind(rows.submitter)
+    .bind(rows.session_hash)
+    .bind(rows.session_staff)
+    .bind(rows.session_expires)
+    .bind(rows.draft)
+    .bind(rows.login_level)
+    .bind(rows.attachment_of)
+    .bind(rows.attachment)
+    .fetch_all(pool)
+    .await
+    .map_err(map_unique)?;
+    Ok(ids.into_iter().collect())
+}
+
+/// The batch as columns, one array per parameter; a case's attachments as pairs of its row
+/// number and the attachment's id.
+struct Rows<'a> {
+    i: Vec<i32>,
+    id: Vec<Uuid>,
+    tenant: Vec<i64>,
+    service: Vec<i64>,
+    form: Vec<i64>,
+    reference: Vec<&'a str>,
+    status: Vec<&'static str>,
+    answers: Vec<Json<&'a serde_json::Value>>,
+    submitter: Vec<Option<&'a str>>,
+    session_hash: Vec<Option<&'a str>>,
+    session_staff: Vec<Option<i64>>,
+    session_expires: Vec<Option<DateTime<Utc>>>,
+    draft: Vec<Option<Uuid>>,
+    login_level: Vec<Option<&'a str>>,
+    attachment_of: Vec<i32>,
+    attachment: Vec<Uuid>,
+}
+
+impl<'a> Rows<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            i: Vec::with_capacity(n),
+            id: Vec::with_capacity(n),
+            tenant: Vec::with_capacity(n),
+            service: Vec::with_capacity(n),
+            form: Vec::with_capacity(n),
+            reference: Vec::with_capacity(n),
+            status: Vec::with_capacity(n),
+            answers: Vec::with_capacity(n),
+            submitter: Vec::with_capacity(n),
+            session_hash: Vec::with_capacity(n),
+            session_staff: Vec::with_capacity(n),
+            session_expires: Vec::with_capacity(n),
+            draft: Vec::with_capacity(n),
+            login_level: Vec::with_capacity(n),
+            attachment_of: Vec::new(),
+            attachment: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, i: usize, job: &'a Submission) {
+        let i = i32::try_from(i).unwrap_or(i32::MAX);
+        let case = &job.case;
+        self.i.push(i);
+        self.id.push(case.id);
+        self.tenant.push(job.tenant.0);
+        self.service.push(case.service_id.0);
+        self.form.push(case.form_id.0);
+        self.reference.push(&case.reference);
+        self.status.push(case.status.as_str());
+        self.answers.push(Json(&case.answers));
+        self.submitter.push(case.submitter_session.as_deref());
+        self.session_hash
+            .push(job.session.as_ref().map(|s| s.key_hash.as_str()));
+        self.session_staff
+            .push(job.session.as_ref().and_then(|s| s.staff_id).map(|s| s.0));
+        self.session_expires
+            .push(job.session.as_ref().map(|s| s.expires_at));
+        self.draft.push(case.from_draft);
+        self.login_level.push(case.login_level.as_deref());
+        for attachment in &case.attachments {
+            self.attachment_of.push(i);
+            self.attachment.push(*attachment);
+        }
+    }
+}
+
+// --- drafts -----------------------------------------------------------------------------------
+
+pub(super) struct DraftCreate {
+    tenant: TenantId,
+    draft: NewDraft,
+    reply: oneshot::Sender<Result<()>>,
+}
+
+pub(super) type DraftCreates = Gatherer<DraftCreate>;
+
+pub(super) fn draft_creates(pool: PgPool) -> DraftCreates {
+    Gatherer::start(pool, |pool, batch| async move {
+        write_creates(&pool, batch).await
+    })
+}
+
+impl DraftCreates {
+    /// Stores a new draft (see `Store::create_draft`) and answers once it is committed.
+    pub(super) async fn create(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
+        self.ask(|reply| DraftCreate {
+            tenant,
+            draft: draft.clone(),
+            reply,
+        })
+        .await
+    }
+}
+
+async fn write_creates(pool: &PgPool, batch: Vec<DraftCreate>) {
+    // A taken id is refused by the single statement with its own error.
+    let mut ids = HashSet::new();
+    let (together, after): (Vec<DraftCreate>, Vec<DraftCreate>) =
+        batch.into_iter().partition(|job| ids.insert(job.draft.id));
+    let together = if together.len() > 1 {
+        match insert_drafts(pool, &together).await {
+            Ok(stored) => {
+                for job in together {
+                    let _ = job.reply.send(if stored.contains(&job.draft.id) {
+                        Ok(())
+                    } else {
+                        Err(not_offered())
+                    });
+                }
+                Vec::new()
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "a batch of new drafts failed; written one by one");
+                together
+            }
+        }
+    } else {
+        together
+    };
+    for job in together.into_iter().chain(after) {
+        let result = insert_draft(pool, job.tenant, &job.draft).await;
+        let _ = job.reply.send(result);
+    }
+}
+
+async fn insert_drafts(pool: &PgPool, jobs: &[DraftCreate]) -> Result<HashSet<Uuid>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "insert into drafts (id, owner, tenant_id, service_id, form_id, answers, expires_at) \
+         select b.id, b.owner, b.tenant_id, b.service_id, b.form_id, b.answers, b.expires_at \
+         from unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], \
+              $6::jsonb[], $7::timestamptz[]) \
+              as b(id, owner, tenant_id, service_id, form_id, answers, expires_at) \
+         where exists (select 1 from services where id = b.service_id \
+               and tenant_id = b.tenant_id) \
+         returning id",
+    )
+    .bind(jobs.iter().map(|j| j.draft.id).collect::<Vec<_>>())
+    .bind(
+        jobs.iter()
+            .map(|j| j.draft.owner.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(jobs.iter().map(|j| j.tenant.0).collect::<Vec<_>>())
+    .bind(
+        jobs.iter()
+            .map(|j| j.draft.service_id.0)
+            .collect::<Vec<_>>(),
+    )
+    .bind(jobs.iter().map(|j| j.draft.form_id.0).collect::<Vec<_>>())
+    .bind(
+        jobs.iter()
+            .map(|j| Json(&j.draft.answers))
+            .collect::<Vec<_>>(),
+    )
+    .bind(jobs.iter().map(|j| j.draft.expires_at).collect::<Vec<_>>())
+    .fetch_all(pool)
+    .await
+    .map_err(map_unique)?;
+    Ok(ids.into_iter().collect())
+}
+
+pub(super) fn not_offered() -> StoreError {
+    StoreError::Conflict("service not offered by this tenant".into())
+}
+
+pub(super) struct DraftUpdate {
+    tenant: TenantId,
+    id: Uuid,
+    owner: String,
+    answers: serde_json::Value,
+    expires_at: DateTime<Utc>,
+    reply: oneshot::Sender<Result<bool>>,
+}
+
+pub(super) type DraftUpdates = Gatherer<DraftUpdate>;
+
+pub(super) fn draft_updates(pool: PgPool) -> DraftUpdates {
+    Gatherer::start(pool, |pool, batch| async move {
+        write_updates(&pool, batch).await
+    })
+}
+
+impl DraftUpdates {
+    /// Saves a draft's answers (see `Store::update_draft`) and answers once committed.
+    pub(super) async fn update(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        owner: &str,
+        answers: &serde_json::Value,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.ask(|reply| DraftUpdate {
+            tenant,
+            id,
+            owner: owner.to_owned(),
+            answers: answers.clone(),
+            expires_at,
+            reply,
+        })
+        .await
+    }
+}
+
+async fn write_updates(pool: &PgPool, batch: Vec<DraftUpdate>) {
+    // Two saves of the same draft (two tabs) are written one after the other, as alone.
+    let mut ids = HashSet::new();
+    let (together, after): (Vec<DraftUpdate>, Vec<DraftUpdate>) =
+        batch.into_iter().partition(|job| ids.insert(job.id));
+    let together = if together.len() > 1 {
+        match update_drafts(pool, &together).await {
+            Ok(updated) => {
+                for job in together {
+                    let _ = job.reply.send(Ok(updated.contains(&job.id)));
+                }
+                Vec::new()
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "a batch of draft saves failed; written one by one");
+                together
+            }
+        }
+    } else {
+        together
+    };
+    for job in together.into_iter().chain(after) {
+        let result = update_draft(
+            pool,
+            job.tenant,
+            job.id,
+            &job.owner,
+            &job.answers,
+            job.expires_at,
+        )
+        .await;
+        let _ = job.reply.send(result);
+    }
+}
+
+async fn update_drafts(pool: &PgPool, jobs: &[DraftUpdate]) -> Result<HashSet<Uuid>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "update drafts d set answers = b.answers, expires_at = b.expires_at, \
+         updated_at = now() \
+         from unnest($1::uuid[], $2::bigint[], $3::text[], $4::jsonb[], $5::timestamptz[]) \
+              as b(id, tenant_id, owner, answers, expires_at) \
+         where d.id = b.id and d.tenant_id = b.tenant_id and d.owner = b.owner \
+         and d.expires_at > now() \
+         returning d.id",
+    )
+    .bind(jobs.iter().map(|j| j.id).collect::<Vec<_>>())
+    .bind(jobs.iter().map(|j| j.tenant.0).collect::<Vec<_>>())
+    .bind(jobs.iter().map(|j| j.owner.as_str()).collect::<Vec<_>>())
+    .bind(jobs.iter().map(|j| Json(&j.answers)).collect::<Vec<_>>())
+    .bind(jobs.iter().map(|j| j.expires_at).collect::<Vec<_>>())
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().collect())
+}
