@@ -63,7 +63,9 @@ impl FromRequestParts<AppState> for Visitor {
         }
         let key = SessionKey::from_headers(&parts.headers);
         let mut login = None;
-        if let Some(key) = &key
+        // Only a key drawn at a citizen's login can hold one: anonymous browsers (most
+        // visitors) and staff cost no look-up.
+        if let Some(key) = key.as_ref().filter(|k| k.may_hold_login())
             && let Some(record) = state.store().session(&key.hash()).await?
             && let Some(citizen) = record.citizen
         {

@@ -24,9 +24,30 @@ impl std::fmt::Debug for SessionKey {
     }
 }
 
+/// The first character of every key that [`SessionKey::generate_login`] draws.
+const LOGIN_MARK: &str = "L";
+
 impl SessionKey {
+    /// A key for an anonymous browser or a staff login.
     pub fn generate() -> Self {
         Self(random_token())
+    }
+
+    /// A key for a citizen's login: marked, so that a request with any other key is known to
+    /// carry no citizen login without asking the database. The mark is part of the secret
+    /// value (a browser cannot add it to its key without losing the key), leaves 252 random
+    /// bits, and only ever saves a look-up: a key without it reads as "no citizen login",
+    /// which grants nothing.
+    pub fn generate_login() -> Self {
+        let mut token = random_token();
+        token.replace_range(..1, LOGIN_MARK);
+        Self(token)
+    }
+
+    /// Whether this key may belong to a citizen's login (every such key does; one in 64 of
+    /// the others too, by chance).
+    pub fn may_hold_login(&self) -> bool {
+        self.0.starts_with(LOGIN_MARK)
     }
 
     /// The session cookie of a request, if it has the right shape.
@@ -96,6 +117,24 @@ mod tests {
         let key = SessionKey::generate();
         assert_eq!(key.hash().len(), 64);
         assert!(!key.hash().contains(&key.0));
+    }
+
+    #[test]
+    fn a_citizen_login_key_is_marked_and_still_a_well_formed_secret() {
+        for _ in 0..64 {
+            let login = SessionKey::generate_login();
+            assert!(login.may_hold_login());
+            assert!(is_token(&login.0));
+            assert_ne!(login, SessionKey::generate_login());
+        }
+        // Anonymous keys are drawn as before: most carry no mark, so they cost no look-up.
+        let marked = (0..640)
+            .filter(|_| SessionKey::generate().may_hold_login())
+            .count();
+        assert!(
+            marked < 64,
+            "{marked} of 640 anonymous keys look like logins"
+        );
     }
 
     #[test]

@@ -247,7 +247,7 @@ pub async fn callback(
     };
     let config = state.config();
     let now = Utc::now();
-    let new_key = SessionKey::generate();
+    let new_key = SessionKey::generate_login();
     let expires_at = now + chrono::Duration::hours(i64::from(config.citizen_login_hours));
     let idle = now + chrono::Duration::minutes(i64::from(config.citizen_login_idle_minutes));
     let session = NewCitizenSession {
