@@ -62,6 +62,7 @@ pub(crate) struct PgStore {
     /// New drafts and saved steps, likewise.
     draft_creates: batch::DraftCreates,
     draft_updates: batch::DraftUpdates,
+    draft_reads: batch::DraftReads,
 }
 
 impl PgStore {
@@ -81,6 +82,7 @@ impl PgStore {
             submissions: batch::submissions(pool.clone()),
             draft_creates: batch::draft_creates(pool.clone()),
             draft_updates: batch::draft_updates(pool.clone()),
+            draft_reads: batch::draft_reads(pool.clone()),
             pool,
         })
     }
@@ -553,6 +555,27 @@ pub(super) async fn update_draft(
     Ok(updated == 1)
 }
 
+/// The owner's unexpired draft of this tenant.
+pub(super) async fn read_draft(
+    pool: &PgPool,
+    tenant: TenantId,
+    id: Uuid,
+    owner: &str,
+) -> Result<Option<Draft>> {
+    sqlx::query(&format!(
+        "select {DRAFT_FIELDS} from drafts \
+         where id = $1 and tenant_id = $2 and owner = $3 and expires_at > now()"
+    ))
+    .bind(id)
+    .bind(tenant.0)
+    .bind(owner)
+    .fetch_optional(pool)
+    .await?
+    .as_ref()
+    .map(draft_from)
+    .transpose()
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> Backend {
@@ -995,18 +1018,7 @@ impl Store for PgStore {
     }
 
     async fn draft(&self, tenant: TenantId, id: Uuid, owner: &str) -> Result<Option<Draft>> {
-        sqlx::query(&format!(
-            "select {DRAFT_FIELDS} from drafts \
-             where id = $1 and tenant_id = $2 and owner = $3 and expires_at > now()"
-        ))
-        .bind(id)
-        .bind(tenant.0)
-        .bind(owner)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(draft_from)
-        .transpose()
+        self.draft_reads.read(tenant, id, owner).await
     }
 
     async fn set_resume_token(

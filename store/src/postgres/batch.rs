@@ -29,13 +29,15 @@ use uuid::Uuid;
 
 use chrono::{DateTime, Utc};
 
-use super::{insert_case, insert_draft, map_unique, update_draft};
-use crate::{NewCase, NewDraft, NewSession, Result, StoreError, TenantId};
+use super::{
+    DRAFT_FIELDS, draft_from, insert_case, insert_draft, map_unique, read_draft, update_draft,
+};
+use crate::{Draft, NewCase, NewDraft, NewSession, Result, StoreError, TenantId};
 
 /// At most this many submissions share one statement.
 const MAX_BATCH: usize = 32;
 /// Statements of batches running at once; while they run, the next submissions gather.
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 2;
 
 /// A queue of writes of one kind, taken in batches by a task of its own.
 pub(super) struct Gatherer<J> {
@@ -514,4 +516,82 @@ async fn update_drafts(pool: &PgPool, jobs: &[DraftUpdate]) -> Result<HashSet<Uu
     .fetch_all(pool)
     .await?;
     Ok(ids.into_iter().collect())
+}
+
+pub(super) struct DraftRead {
+    tenant: TenantId,
+    id: Uuid,
+    owner: String,
+    reply: oneshot::Sender<Result<Option<Draft>>>,
+}
+
+/// Reads of drafts (every step and the submission open one): many at once are one look-up.
+pub(super) type DraftReads = Gatherer<DraftRead>;
+
+pub(super) fn draft_reads(pool: PgPool) -> DraftReads {
+    Gatherer::start(pool, |pool, batch| async move {
+        read_drafts(&pool, batch).await
+    })
+}
+
+impl DraftReads {
+    /// The owner's unexpired draft of this tenant (see `Store::draft`).
+    pub(super) async fn read(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        owner: &str,
+    ) -> Result<Option<Draft>> {
+        self.ask(|reply| DraftRead {
+            tenant,
+            id,
+            owner: owner.to_owned(),
+            reply,
+        })
+        .await
+    }
+}
+
+async fn read_drafts(pool: &PgPool, batch: Vec<DraftRead>) {
+    if batch.len() > 1 {
+        match select_drafts(pool, &batch).await {
+            Ok(found) => {
+                for job in batch {
+                    // The same conditions as the single read, checked again on each row.
+                    let draft = found
+                        .iter()
+                        .find(|d| {
+                            d.id == job.id && d.tenant_id == job.tenant && d.owner == job.owner
+                        })
+                        .cloned();
+                    let _ = job.reply.send(Ok(draft));
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "a batch of draft reads failed; read one by one");
+            }
+        }
+    }
+    for job in batch {
+        let result = read_draft(pool, job.tenant, job.id, &job.owner).await;
+        let _ = job.reply.send(result);
+    }
+}
+
+async fn select_drafts(pool: &PgPool, jobs: &[DraftRead]) -> Result<Vec<Draft>> {
+    sqlx::query(&format!(
+        "select {DRAFT_FIELDS} from drafts \
+         where (id, tenant_id, owner) in \
+               (select * from unnest($1::uuid[], $2::bigint[], $3::text[])) \
+         and expires_at > now()"
+    ))
+    .bind(jobs.iter().map(|j| j.id).collect::<Vec<_>>())
+    .bind(jobs.iter().map(|j| j.tenant.0).collect::<Vec<_>>())
+    .bind(jobs.iter().map(|j| j.owner.as_str()).collect::<Vec<_>>())
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(draft_from)
+    .collect()
 }

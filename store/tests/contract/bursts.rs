@@ -343,6 +343,37 @@ pub async fn a_burst_of_new_drafts_and_saved_steps_gives_each_its_own_outcome(db
             _ => assert_eq!(read.answers, json!({"saved": n})),
         }
     }
+    // Read all at once, by the owner, by another browser and as another municipality: only
+    // the owner's own read finds it, with its own answers.
+    let other_tenant = store.tenant_by_slug("bebra").await.unwrap().unwrap().id;
+    let mut reads = Vec::new();
+    for draft in &stored {
+        for (tenant_id, owner, found) in [
+            (tenant.id, draft.owner.clone(), true),
+            (tenant.id, browser("mallory"), false),
+            (other_tenant, draft.owner.clone(), false),
+        ] {
+            let store = Arc::clone(&store);
+            let id = draft.id;
+            reads.push(tokio::spawn(async move {
+                let read = store.draft(tenant_id, id, &owner).await.unwrap();
+                assert_eq!(read.is_some(), found, "draft {id} read by {owner}");
+                read
+            }));
+        }
+    }
+    let mut seen = 0;
+    for task in reads {
+        if let Some(read) = task.await.unwrap() {
+            let mine = stored.iter().find(|d| d.id == read.id).unwrap();
+            assert_eq!(
+                (read.owner.as_str(), read.tenant_id),
+                (mine.owner.as_str(), tenant.id)
+            );
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, stored.len());
     // The taken id still belongs to the first browser, untouched.
     let first = store
         .draft(tenant.id, taken.id, &taken.owner)
