@@ -58,11 +58,11 @@ pub fn pool_options() -> PgPoolOptions {
 pub(crate) struct PgStore {
     pool: PgPool,
     /// Submissions without a fee, written together when they arrive together.
-    submissions: batch::Submissions,
-    /// New drafts and saved steps, likewise.
-    draft_creates: batch::DraftCreates,
-    draft_updates: batch::DraftUpdates,
-    draft_reads: batch::DraftReads,
+    submissions: batch::Gatherer<batch::Submission>,
+    /// New drafts, saved steps and draft reads, likewise.
+    draft_creates: batch::Gatherer<batch::DraftCreate>,
+    draft_updates: batch::Gatherer<batch::DraftUpdate>,
+    draft_reads: batch::Gatherer<batch::DraftRead>,
 }
 
 impl PgStore {
@@ -79,10 +79,10 @@ impl PgStore {
         // Takes an advisory lock, so instances starting together migrate one after the other.
         MIGRATOR.run(&pool).await?;
         Ok(Self {
-            submissions: batch::submissions(pool.clone()),
-            draft_creates: batch::draft_creates(pool.clone()),
-            draft_updates: batch::draft_updates(pool.clone()),
-            draft_reads: batch::draft_reads(pool.clone()),
+            submissions: batch::Gatherer::start(pool.clone()),
+            draft_creates: batch::Gatherer::start(pool.clone()),
+            draft_updates: batch::Gatherer::start(pool.clone()),
+            draft_reads: batch::Gatherer::start(pool.clone()),
             pool,
         })
     }
@@ -997,11 +997,22 @@ impl Store for PgStore {
         case: &NewCase,
         session: Option<&NewSession>,
     ) -> Result<()> {
-        self.submissions.submit(tenant, case, session).await
+        self.submissions
+            .ask(batch::Submission {
+                tenant,
+                case: case.clone(),
+                session: session.cloned(),
+            })
+            .await
     }
 
     async fn create_draft(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
-        self.draft_creates.create(tenant, draft).await
+        self.draft_creates
+            .ask(batch::DraftCreate {
+                tenant,
+                draft: draft.clone(),
+            })
+            .await
     }
 
     async fn update_draft(
@@ -1013,12 +1024,24 @@ impl Store for PgStore {
         expires_at: DateTime<Utc>,
     ) -> Result<bool> {
         self.draft_updates
-            .update(tenant, id, owner, answers, expires_at)
+            .ask(batch::DraftUpdate {
+                tenant,
+                id,
+                owner: owner.to_owned(),
+                answers: answers.clone(),
+                expires_at,
+            })
             .await
     }
 
     async fn draft(&self, tenant: TenantId, id: Uuid, owner: &str) -> Result<Option<Draft>> {
-        self.draft_reads.read(tenant, id, owner).await
+        self.draft_reads
+            .ask(batch::DraftRead {
+                tenant,
+                id,
+                owner: owner.to_owned(),
+            })
+            .await
     }
 
     async fn set_resume_token(

@@ -39,33 +39,47 @@ const MAX_BATCH: usize = 32;
 /// Statements of batches running at once; while they run, the next submissions gather.
 const IN_FLIGHT: usize = 2;
 
-/// A queue of writes of one kind, taken in batches by a task of its own.
-pub(super) struct Gatherer<J> {
-    jobs: mpsc::UnboundedSender<J>,
+/// A write (or read) of a kind that several callers can share one statement for.
+pub(super) trait Batched: Sized + Send + 'static {
+    type Out: Send + 'static;
+
+    /// Two jobs with the same key never share a batch: the later one goes alone, after it,
+    /// and sees what the first did.
+    fn key(&self) -> Option<Uuid>;
+
+    /// The job on its own, by the single statement.
+    fn alone(&self, pool: &PgPool) -> impl Future<Output = Result<Self::Out>> + Send;
+
+    /// Several jobs by one statement: each job's outcome in order, or `None` for a job that
+    /// must go alone to learn why it was not written. An error fails the whole batch, whose
+    /// jobs then go alone, one by one.
+    fn together(
+        pool: &PgPool,
+        jobs: &[Self],
+    ) -> impl Future<Output = Result<Vec<Option<Result<Self::Out>>>>> + Send;
 }
 
-impl<J: Send + 'static> Gatherer<J> {
-    /// Starts the task that gathers the writes; it ends when the store is dropped. `write`
-    /// writes one batch and answers each of its jobs.
-    pub(super) fn start<F, Fut>(pool: PgPool, write: F) -> Self
-    where
-        F: Fn(PgPool, Vec<J>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
+type Reply<T> = oneshot::Sender<Result<T>>;
+
+/// A queue of jobs of one kind, taken in batches by a task of its own.
+pub(super) struct Gatherer<J: Batched> {
+    jobs: mpsc::UnboundedSender<(J, Reply<J::Out>)>,
+}
+
+impl<J: Batched> Gatherer<J> {
+    /// Starts the task that gathers the jobs; it ends when the store is dropped.
+    pub(super) fn start(pool: PgPool) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(gather(pool, queue, write));
+        tokio::spawn(gather(pool, queue));
         Self { jobs }
     }
 
-    /// Queues the job `make` builds around its reply channel, and waits for the answer. The
-    /// write goes to its end even if the caller stops waiting.
-    pub(super) async fn ask<T>(
-        &self,
-        make: impl FnOnce(oneshot::Sender<Result<T>>) -> J,
-    ) -> Result<T> {
+    /// Queues `job` and waits for its outcome. The job goes to its end even if the caller
+    /// stops waiting.
+    pub(super) async fn ask(&self, job: J) -> Result<J::Out> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(make(reply))
+            .send((job, reply))
             .map_err(|_| lost("the writer has stopped"))?;
         answer
             .await
@@ -77,15 +91,10 @@ fn lost(why: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(format!("not written: {why}")))
 }
 
-async fn gather<J, F, Fut>(pool: PgPool, mut queue: mpsc::UnboundedReceiver<J>, write: F)
-where
-    J: Send + 'static,
-    F: Fn(PgPool, Vec<J>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
+async fn gather<J: Batched>(pool: PgPool, mut queue: mpsc::UnboundedReceiver<(J, Reply<J::Out>)>) {
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     while let Some(first) = queue.recv().await {
-        // Waiting for a slot is what lets the next writes gather.
+        // Waiting for a slot is what lets the next jobs gather.
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
@@ -96,84 +105,80 @@ where
                 Err(_) => break,
             }
         }
-        let written = write(pool.clone(), batch);
+        let pool = pool.clone();
         tokio::spawn(async move {
-            written.await;
+            run(&pool, batch).await;
             drop(slot);
         });
     }
 }
 
-// --- submissions ------------------------------------------------------------------------------
-
-pub(super) struct Submission {
-    tenant: TenantId,
-    case: NewCase,
-    session: Option<NewSession>,
-    reply: oneshot::Sender<Result<()>>,
-}
-
-pub(super) type Submissions = Gatherer<Submission>;
-
-pub(super) fn submissions(pool: PgPool) -> Submissions {
-    Gatherer::start(pool, |pool, batch| async move {
-        write_submissions(&pool, batch).await
-    })
-}
-
-impl Submissions {
-    /// Writes a submission (without a fee) and answers once it is committed.
-    pub(super) async fn submit(
-        &self,
-        tenant: TenantId,
-        case: &NewCase,
-        session: Option<&NewSession>,
-    ) -> Result<()> {
-        self.ask(|reply| Submission {
-            tenant,
-            case: case.clone(),
-            session: session.cloned(),
-            reply,
-        })
-        .await
-    }
-}
-
-async fn write_submissions(pool: &PgPool, batch: Vec<Submission>) {
-    // A second submission of the same draft goes alone, after the batch.
-    let mut drafts = HashSet::new();
-    let (together, after): (Vec<Submission>, Vec<Submission>) = batch
+/// Runs one batch and answers each of its jobs.
+async fn run<J: Batched>(pool: &PgPool, batch: Vec<(J, Reply<J::Out>)>) {
+    let mut keys = HashSet::new();
+    let (together, after): (Vec<_>, Vec<_>) = batch
         .into_iter()
-        .partition(|job| job.case.from_draft.is_none_or(|d| drafts.insert(d)));
-    if together.len() == 1 {
-        alone(pool, together).await;
-    } else {
-        match insert_cases(pool, &together).await {
-            Ok(stored) => {
-                for job in together {
-                    let result = if stored.contains(&job.case.id) {
-                        Ok(())
-                    } else {
-                        // Not offered by this tenant, or the draft is gone: the single
-                        // statement writes nothing either, and says which.
-                        insert_case(pool, job.tenant, &job.case, None, job.session.as_ref()).await
-                    };
-                    let _ = job.reply.send(result);
+        .partition(|(job, _)| job.key().is_none_or(|k| keys.insert(k)));
+    let mut alone = Vec::new();
+    if together.len() > 1 {
+        let (jobs, replies): (Vec<J>, Vec<Reply<J::Out>>) = together.into_iter().unzip();
+        match J::together(pool, &jobs).await {
+            Ok(outcomes) if outcomes.len() == jobs.len() => {
+                for ((job, reply), outcome) in jobs.into_iter().zip(replies).zip(outcomes) {
+                    match outcome {
+                        Some(result) => {
+                            let _ = reply.send(result);
+                        }
+                        None => alone.push((job, reply)),
+                    }
                 }
             }
+            Ok(_) => {
+                tracing::error!("a batch answered for the wrong number of jobs; done one by one");
+                alone.extend(jobs.into_iter().zip(replies));
+            }
             Err(e) => {
-                tracing::debug!(error = %e, "a batch of submissions failed; written one by one");
-                alone(pool, together).await;
+                tracing::debug!(error = %e, "a batch failed; done one by one");
+                alone.extend(jobs.into_iter().zip(replies));
             }
         }
+    } else {
+        alone = together;
     }
-    alone(pool, after).await;
+    for (job, reply) in alone.into_iter().chain(after) {
+        let result = job.alone(pool).await;
+        let _ = reply.send(result);
+    }
 }
 
-async fn alone(pool: &PgPool, jobs: Vec<Submission>) {
-    for job in jobs {
-        let result = insert_case(pool, job.tenant, &job.case, None, job.session.as_ref()).await;
-        let _ = job.reply.send(result);
+// --- submissions ------------------------------------------------------------------------------
+
+/// A submission without a fee (see `Store::submit_case`).
+pub(super) struct Submission {
+    pub(super) tenant: TenantId,
+    pub(super) case: NewCase,
+    pub(super) session: Option<NewSession>,
+}
+
+impl Batched for Submission {
+    type Out = ();
+
+    fn key(&self) -> Option<Uuid> {
+        self.case.from_draft
+    }
+
+    async fn alone(&self, pool: &PgPool) -> Result<()> {
+        insert_case(pool, self.tenant, &self.case, None, self.session.as_ref()).await
+    }
+
+    /// A case not written was not offered by this tenant, or its draft is gone: the single
+    /// statement writes nothing either, and says which.
+    async fn together(pool: &PgPool, jobs: &[Self]) -> Result<Vec<Option<Result<()>>>> {
+        let stored = insert_cases(pool, jobs).await?;
+        Ok(jobs
+            .iter()
+            .map(|j| stored.contains(&j.case.id).then_some(Ok(())))
+            .collect())
     }
 }
 
@@ -327,60 +332,36 @@ impl<'a> Rows<'a> {
 
 // --- drafts -----------------------------------------------------------------------------------
 
+/// A new draft (see `Store::create_draft`).
 pub(super) struct DraftCreate {
-    tenant: TenantId,
-    draft: NewDraft,
-    reply: oneshot::Sender<Result<()>>,
+    pub(super) tenant: TenantId,
+    pub(super) draft: NewDraft,
 }
 
-pub(super) type DraftCreates = Gatherer<DraftCreate>;
+impl Batched for DraftCreate {
+    type Out = ();
 
-pub(super) fn draft_creates(pool: PgPool) -> DraftCreates {
-    Gatherer::start(pool, |pool, batch| async move {
-        write_creates(&pool, batch).await
-    })
-}
-
-impl DraftCreates {
-    /// Stores a new draft (see `Store::create_draft`) and answers once it is committed.
-    pub(super) async fn create(&self, tenant: TenantId, draft: &NewDraft) -> Result<()> {
-        self.ask(|reply| DraftCreate {
-            tenant,
-            draft: draft.clone(),
-            reply,
-        })
-        .await
+    /// A taken id is refused by the single statement with its own error.
+    fn key(&self) -> Option<Uuid> {
+        Some(self.draft.id)
     }
-}
 
-async fn write_creates(pool: &PgPool, batch: Vec<DraftCreate>) {
-    // A taken id is refused by the single statement with its own error.
-    let mut ids = HashSet::new();
-    let (together, after): (Vec<DraftCreate>, Vec<DraftCreate>) =
-        batch.into_iter().partition(|job| ids.insert(job.draft.id));
-    let together = if together.len() > 1 {
-        match insert_drafts(pool, &together).await {
-            Ok(stored) => {
-                for job in together {
-                    let _ = job.reply.send(if stored.contains(&job.draft.id) {
-                        Ok(())
-                    } else {
-                        Err(not_offered())
-                    });
-                }
-                Vec::new()
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "a batch of new drafts failed; written one by one");
-                together
-            }
-        }
-    } else {
-        together
-    };
-    for job in together.into_iter().chain(after) {
-        let result = insert_draft(pool, job.tenant, &job.draft).await;
-        let _ = job.reply.send(result);
+    async fn alone(&self, pool: &PgPool) -> Result<()> {
+        insert_draft(pool, self.tenant, &self.draft).await
+    }
+
+    async fn together(pool: &PgPool, jobs: &[Self]) -> Result<Vec<Option<Result<()>>>> {
+        let stored = insert_drafts(pool, jobs).await?;
+        Ok(jobs
+            .iter()
+            .map(|j| {
+                Some(if stored.contains(&j.draft.id) {
+                    Ok(())
+                } else {
+                    Err(not_offered())
+                })
+            })
+            .collect())
     }
 }
 
@@ -424,77 +405,41 @@ pub(super) fn not_offered() -> StoreError {
     StoreError::Conflict("service not offered by this tenant".into())
 }
 
+/// A saved step (see `Store::update_draft`).
 pub(super) struct DraftUpdate {
-    tenant: TenantId,
-    id: Uuid,
-    owner: String,
-    answers: serde_json::Value,
-    expires_at: DateTime<Utc>,
-    reply: oneshot::Sender<Result<bool>>,
+    pub(super) tenant: TenantId,
+    pub(super) id: Uuid,
+    pub(super) owner: String,
+    pub(super) answers: serde_json::Value,
+    pub(super) expires_at: DateTime<Utc>,
 }
 
-pub(super) type DraftUpdates = Gatherer<DraftUpdate>;
+impl Batched for DraftUpdate {
+    type Out = bool;
 
-pub(super) fn draft_updates(pool: PgPool) -> DraftUpdates {
-    Gatherer::start(pool, |pool, batch| async move {
-        write_updates(&pool, batch).await
-    })
-}
+    /// Two saves of the same draft (two tabs) are written one after the other, as alone.
+    fn key(&self) -> Option<Uuid> {
+        Some(self.id)
+    }
 
-impl DraftUpdates {
-    /// Saves a draft's answers (see `Store::update_draft`) and answers once committed.
-    pub(super) async fn update(
-        &self,
-        tenant: TenantId,
-        id: Uuid,
-        owner: &str,
-        answers: &serde_json::Value,
-        expires_at: DateTime<Utc>,
-    ) -> Result<bool> {
-        self.ask(|reply| DraftUpdate {
-            tenant,
-            id,
-            owner: owner.to_owned(),
-            answers: answers.clone(),
-            expires_at,
-            reply,
-        })
+    async fn alone(&self, pool: &PgPool) -> Result<bool> {
+        update_draft(
+            pool,
+            self.tenant,
+            self.id,
+            &self.owner,
+            &self.answers,
+            self.expires_at,
+        )
         .await
     }
-}
 
-async fn write_updates(pool: &PgPool, batch: Vec<DraftUpdate>) {
-    // Two saves of the same draft (two tabs) are written one after the other, as alone.
-    let mut ids = HashSet::new();
-    let (together, after): (Vec<DraftUpdate>, Vec<DraftUpdate>) =
-        batch.into_iter().partition(|job| ids.insert(job.id));
-    let together = if together.len() > 1 {
-        match update_drafts(pool, &together).await {
-            Ok(updated) => {
-                for job in together {
-                    let _ = job.reply.send(Ok(updated.contains(&job.id)));
-                }
-                Vec::new()
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "a batch of draft saves failed; written one by one");
-                together
-            }
-        }
-    } else {
-        together
-    };
-    for job in together.into_iter().chain(after) {
-        let result = update_draft(
-            pool,
-            job.tenant,
-            job.id,
-            &job.owner,
-            &job.answers,
-            job.expires_at,
-        )
-        .await;
-        let _ = job.reply.send(result);
+    async fn together(pool: &PgPool, jobs: &[Self]) -> Result<Vec<Option<Result<bool>>>> {
+        let updated = update_drafts(pool, jobs).await?;
+        Ok(jobs
+            .iter()
+            .map(|j| Some(Ok(updated.contains(&j.id))))
+            .collect())
     }
 }
 
@@ -518,64 +463,37 @@ async fn update_drafts(pool: &PgPool, jobs: &[DraftUpdate]) -> Result<HashSet<Uu
     Ok(ids.into_iter().collect())
 }
 
+/// A draft read (see `Store::draft`): every step and the submission open one.
 pub(super) struct DraftRead {
-    tenant: TenantId,
-    id: Uuid,
-    owner: String,
-    reply: oneshot::Sender<Result<Option<Draft>>>,
+    pub(super) tenant: TenantId,
+    pub(super) id: Uuid,
+    pub(super) owner: String,
 }
 
-/// Reads of drafts (every step and the submission open one): many at once are one look-up.
-pub(super) type DraftReads = Gatherer<DraftRead>;
+impl Batched for DraftRead {
+    type Out = Option<Draft>;
 
-pub(super) fn draft_reads(pool: PgPool) -> DraftReads {
-    Gatherer::start(pool, |pool, batch| async move {
-        read_drafts(&pool, batch).await
-    })
-}
-
-impl DraftReads {
-    /// The owner's unexpired draft of this tenant (see `Store::draft`).
-    pub(super) async fn read(
-        &self,
-        tenant: TenantId,
-        id: Uuid,
-        owner: &str,
-    ) -> Result<Option<Draft>> {
-        self.ask(|reply| DraftRead {
-            tenant,
-            id,
-            owner: owner.to_owned(),
-            reply,
-        })
-        .await
+    fn key(&self) -> Option<Uuid> {
+        None
     }
-}
 
-async fn read_drafts(pool: &PgPool, batch: Vec<DraftRead>) {
-    if batch.len() > 1 {
-        match select_drafts(pool, &batch).await {
-            Ok(found) => {
-                for job in batch {
-                    // The same conditions as the single read, checked again on each row.
-                    let draft = found
-                        .iter()
-                        .find(|d| {
-                            d.id == job.id && d.tenant_id == job.tenant && d.owner == job.owner
-                        })
-                        .cloned();
-                    let _ = job.reply.send(Ok(draft));
-                }
-                return;
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "a batch of draft reads failed; read one by one");
-            }
-        }
+    async fn alone(&self, pool: &PgPool) -> Result<Option<Draft>> {
+        read_draft(pool, self.tenant, self.id, &self.owner).await
     }
-    for job in batch {
-        let result = read_draft(pool, job.tenant, job.id, &job.owner).await;
-        let _ = job.reply.send(result);
+
+    async fn together(pool: &PgPool, jobs: &[Self]) -> Result<Vec<Option<Result<Option<Draft>>>>> {
+        let found = select_drafts(pool, jobs).await?;
+        // The same conditions as the single read, checked again on each row.
+        Ok(jobs
+            .iter()
+            .map(|j| {
+                let draft = found
+                    .iter()
+                    .find(|d| d.id == j.id && d.tenant_id == j.tenant && d.owner == j.owner)
+                    .cloned();
+                Some(Ok(draft))
+            })
+            .collect())
     }
 }
 
