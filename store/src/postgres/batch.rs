@@ -87,6 +87,18 @@ impl<J: Batched> Gatherer<J> {
     }
 }
 
+/// An error that no row can cause, only the statement itself: PostgreSQL's classes 42
+/// (syntax error or access rule violation: an unknown or ambiguous column, a type mismatch)
+/// and 0A (feature not supported). A row can cause the others: a taken reference (class 23),
+/// a deadlock with another batch (40), a value out of range (22); so can a lost connection.
+fn broken_statement(e: &StoreError) -> bool {
+    let StoreError::Database(sqlx::Error::Database(db)) = e else {
+        return false;
+    };
+    db.code()
+        .is_some_and(|code| code.starts_with("42") || code.starts_with("0A"))
+}
+
 fn lost(why: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(format!("not written: {why}")))
 }
@@ -135,6 +147,20 @@ async fn run<J: Batched>(pool: &PgPool, batch: Vec<(J, Reply<J::Out>)>) {
             }
             Ok(_) => {
                 tracing::error!("a batch answered for the wrong number of jobs; done one by one");
+                alone.extend(jobs.into_iter().zip(replies));
+            }
+            Err(e) if broken_statement(&e) => {
+                // Not a row's fault but the statement's (a column that is not there, a type
+                // that does not fit): a bug. Release builds still write every job alone; debug
+                // builds, which the tests run, answer the error, so that a broken batch
+                // statement fails the tests instead of only slowing every burst down.
+                tracing::error!(error = %e, "a batch statement is broken; done one by one");
+                if cfg!(debug_assertions) {
+                    for reply in replies {
+                        let _ = reply.send(Err(lost(&format!("broken batch statement: {e}"))));
+                    }
+                    return;
+                }
                 alone.extend(jobs.into_iter().zip(replies));
             }
             Err(e) => {
@@ -512,4 +538,84 @@ async fn select_drafts(pool: &PgPool, jobs: &[DraftRead]) -> Result<Vec<Draft>> 
     .iter()
     .map(draft_from)
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// A job whose batch statement runs `sql` and whose single statement always succeeds.
+    struct Job(u32, &'static str);
+
+    impl Batched for Job {
+        type Out = u32;
+
+        fn key(&self) -> Option<Uuid> {
+            None
+        }
+
+        async fn alone(&self, _pool: &PgPool) -> Result<u32> {
+            Ok(self.0)
+        }
+
+        async fn together(pool: &PgPool, jobs: &[Self]) -> Result<Vec<Option<Result<u32>>>> {
+            sqlx::query(jobs[0].1).execute(pool).await?;
+            Ok(jobs.iter().map(|j| Some(Ok(j.0 + 100))).collect())
+        }
+    }
+
+    async fn outcomes(pool: &PgPool, sql: &'static str) -> Vec<Result<u32>> {
+        let (batch, answers): (Vec<_>, Vec<_>) = (1..=3)
+            .map(|i| {
+                let (reply, answer) = oneshot::channel();
+                ((Job(i, sql), reply), answer)
+            })
+            .unzip();
+        run(pool, batch).await;
+        let mut out = Vec::new();
+        for answer in answers {
+            out.push(answer.await.expect("every job is answered"));
+        }
+        out
+    }
+
+    /// Session 11's first batched read had an ambiguous column: the fallback wrote every
+    /// job alone, so every story still passed, only slower. A statement that no row can
+    /// break now fails the batch in debug builds; a row's error still falls back.
+    #[tokio::test]
+    async fn a_broken_batch_statement_fails_the_tests_and_a_row_error_falls_back() {
+        let url = std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let pool = PgPool::connect(&url)
+            .await
+            .expect("PostgreSQL is reachable (start it or set TEST_POSTGRES_URL)");
+
+        let fine = outcomes(&pool, "select 1").await;
+        assert_eq!(
+            fine.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+            [101, 102, 103],
+            "a batch that works answers from the batch"
+        );
+
+        let row_fault = outcomes(&pool, "select 1 / 0").await;
+        assert_eq!(
+            row_fault
+                .into_iter()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>(),
+            [1, 2, 3],
+            "a batch failing as a row can make it fail is written one by one"
+        );
+
+        if !cfg!(debug_assertions) {
+            return; // release builds write a broken batch one by one, like a row's error
+        }
+        let broken = outcomes(&pool, "select no_such_column from pg_class").await;
+        for outcome in broken {
+            let e = outcome.expect_err("a broken statement is an error in debug builds");
+            assert!(e.to_string().contains("broken batch statement"), "{e}");
+        }
+    }
 }
