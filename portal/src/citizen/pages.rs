@@ -352,13 +352,7 @@ pub fn step(
         ),
         None => None,
     };
-    let counter = lang.t_args(
-        "journey-step-of",
-        &[
-            ("number", Arg::from(progress.number)),
-            ("total", Arg::from(progress.total)),
-        ],
-    );
+    let counter = lang.step_of(progress.number, progress.total);
     let shown = &view.shown;
     let has_groups = !view.rows.is_empty();
     let enctype = shown

@@ -46,7 +46,7 @@ const ENGLISH: &[&str] = &[
 static DE: LanguageIdentifier = langid!("de");
 static EN: LanguageIdentifier = langid!("en");
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Lang {
     #[default]
     De,
@@ -99,6 +99,36 @@ impl Lang {
             .map(|(k, v)| (Cow::Borrowed(*k), v.clone()))
             .collect();
         LOCALES.lookup_with_args(self.id(), key, &map)
+    }
+}
+
+impl Lang {
+    /// "Schritt 2 von 5": formatted once per language and pair of numbers and kept, like the
+    /// plain texts, since every step page shows one. Pairs beyond 100 steps are formatted
+    /// each time, so the kept texts stay bounded.
+    pub fn step_of(self, number: usize, total: usize) -> Cow<'static, str> {
+        const KEY: &str = "journey-step-of";
+        let format = || {
+            self.t_args(
+                KEY,
+                &[("number", Arg::from(number)), ("total", Arg::from(total))],
+            )
+        };
+        if number > 100 || total > 100 {
+            return Cow::Owned(format());
+        }
+        type Kept = std::sync::RwLock<HashMap<(Lang, usize, usize), &'static str>>;
+        static KEPT: OnceLock<Kept> = OnceLock::new();
+        let kept = KEPT.get_or_init(Default::default);
+        let id = (self, number, total);
+        if let Some(text) = kept.read().ok().and_then(|m| m.get(&id).copied()) {
+            return Cow::Borrowed(text);
+        }
+        let text: &'static str = Box::leak(format().into_boxed_str());
+        if let Ok(mut m) = kept.write() {
+            m.entry(id).or_insert(text);
+        }
+        Cow::Borrowed(text)
     }
 }
 
@@ -173,5 +203,13 @@ mod tests {
         );
         assert!(s.contains("200"), "{s}");
         assert!(!s.contains('\u{2068}'));
+    }
+
+    #[test]
+    fn the_step_counter_reads_the_same_kept_or_formatted() {
+        assert_eq!(Lang::De.step_of(2, 5), "Schritt 2 von 5");
+        assert_eq!(Lang::De.step_of(2, 5), "Schritt 2 von 5");
+        assert_eq!(Lang::En.step_of(2, 5), "Step 2 of 5");
+        assert_eq!(Lang::De.step_of(101, 120), "Schritt 101 von 120");
     }
 }

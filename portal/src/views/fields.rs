@@ -11,9 +11,7 @@ use crate::i18n::{Arg, Lang};
 /// field's id, or its row key in a group).
 pub fn anchor(field: &Field, key: &str) -> String {
     match field.kind {
-        FieldKind::Radio | FieldKind::YesNo | FieldKind::Checkboxes => {
-            format!("{}-0", dom_id(key))
-        }
+        FieldKind::Radio | FieldKind::YesNo | FieldKind::Checkboxes => choice_id(&dom_id(key), 0),
         _ => dom_id(key),
     }
 }
@@ -22,7 +20,25 @@ pub fn anchor(field: &Field, key: &str) -> String {
 /// (`f-hunde-0-rasse`), so that it needs no escaping in a CSS selector. Field ids have no
 /// hyphens, so no two keys meet.
 pub fn dom_id(key: &str) -> String {
-    format!("f-{}", key.replace('.', "-"))
+    // Built by hand rather than with `format!`: a page builds a few of these per field.
+    let mut id = String::with_capacity(key.len() + 2);
+    id.push_str("f-");
+    if key.contains('.') {
+        id.extend(key.chars().map(|c| if c == '.' { '-' } else { c }));
+    } else {
+        id.push_str(key);
+    }
+    id
+}
+
+/// The id of a choice's input: the answer's id and the choice's position (`f-art-0`).
+pub fn choice_id(id: &str, i: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(id.len() + 4);
+    out.push_str(id);
+    out.push('-');
+    let _ = write!(out, "{i}");
+    out
 }
 
 /// The translated message for one field error.
@@ -70,16 +86,14 @@ struct Frame {
 
 fn frame(lang: Lang, f: &Field, key: &str, has_error: bool) -> Frame {
     let id = dom_id(key);
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let mut described = Vec::new();
-    if f.hint.is_some() {
-        described.push(hint_id.clone());
-    }
-    if has_error {
-        described.push(error_id.clone());
-    }
-    let described = (!described.is_empty()).then(|| described.join(" "));
+    let hint_id = [id.as_str(), "-hint"].concat();
+    let error_id = [id.as_str(), "-error"].concat();
+    let described = match (f.hint.is_some(), has_error) {
+        (true, true) => Some([hint_id.as_str(), " ", error_id.as_str()].concat()),
+        (true, false) => Some(hint_id.clone()),
+        (false, true) => Some(error_id.clone()),
+        (false, false) => None,
+    };
     // A field that depends on other answers says "if applicable" (the server drops it when
     // its condition does not hold); an optional one says so, except a lone tick box.
     let marker = if f.visible_if.is_some() || f.required_if.is_some() {
@@ -140,7 +154,7 @@ pub(crate) fn checkboxes_field(
         .iter()
         .enumerate()
         .map(|(i, choice)| {
-            let oid = format!("{id}-{i}");
+            let oid = choice_id(&id, i);
             let checked = ticked.contains(&choice.value);
             view! {
                 <div class="choice">
@@ -344,7 +358,7 @@ pub(crate) fn field(
                 .into_iter()
                 .enumerate()
                 .map(|(i, (choice, label))| {
-                    let oid = format!("{id}-{i}");
+                    let oid = choice_id(&id, i);
                     let checked = choice == value;
                     view! {
                         <div class="choice">

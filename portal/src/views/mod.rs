@@ -50,12 +50,12 @@ pub struct StaffHeader {
 pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static) -> Response {
     let lang = shell.lang;
     let site = lang.t("site-name");
-    let title = format!("{} – {site}", shell.title);
+    let title = [shell.title.as_str(), " – ", site].concat();
     let (other_lang, other_label) = match lang {
         Lang::De => ("en", "English"),
         Lang::En => ("de", "Deutsch"),
     };
-    let switch = format!("/lang/{other_lang}?next={}", encode_path(&shell.path));
+    let switch = ["/lang/", other_lang, "?next=", &encode_path(&shell.path)].concat();
     let demo = shell.demo.then(|| {
         view! {
             <div class="demo-banner" role="note">
@@ -124,7 +124,7 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
         view! {
             <div class="tenant-band">
                 <div class="container">
-                    <a class="tenant-band-name" href=format!("/{}/", t.slug)>{t.name.clone()}</a>
+                    <a class="tenant-band-name" href=["/", t.slug.as_str(), "/"].concat()>{t.name.clone()}</a>
                 </div>
             </div>
         }
@@ -177,7 +177,14 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
 /// information in Leichte Sprache reachable from every page: the municipality's own when the
 /// page belongs to one, the federation's otherwise.
 fn footer(lang: Lang, tenant: Option<&Tenant>) -> impl IntoView + use<> {
-    let base = tenant.map(|t| format!("/{}", t.slug)).unwrap_or_default();
+    let base = tenant.map_or("", |t| t.slug.as_str());
+    let link = |page: &str| {
+        if base.is_empty() {
+            ["/", page].concat()
+        } else {
+            ["/", base, "/", page].concat()
+        }
+    };
     let external = |url: Option<&store::ExternalUrl>, key: &str| {
         url.map(|u| view! { <li><a href=u.as_str().to_owned()>{lang.t(key)}</a></li> })
     };
@@ -194,9 +201,9 @@ fn footer(lang: Lang, tenant: Option<&Tenant>) -> impl IntoView + use<> {
             <div class="container">
                 <nav aria-label=lang.t("footer-nav-label")>
                     <ul class="footer-links">
-                        <li><a href=format!("{base}/barrierefreiheit")>{lang.t("footer-accessibility")}</a></li>
-                        <li><a href=format!("{base}/leichte-sprache")>{lang.t("footer-easy-read")}</a></li>
-                        <li><a href=format!("{base}/kontakt")>{lang.t("footer-contact")}</a></li>
+                        <li><a href=link("barrierefreiheit")>{lang.t("footer-accessibility")}</a></li>
+                        <li><a href=link("leichte-sprache")>{lang.t("footer-easy-read")}</a></li>
+                        <li><a href=link("kontakt")>{lang.t("footer-contact")}</a></li>
                         {imprint}
                         {privacy}
                     </ul>
