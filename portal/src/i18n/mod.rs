@@ -100,9 +100,7 @@ impl Lang {
             .collect();
         LOCALES.lookup_with_args(self.id(), key, &map)
     }
-}
 
-impl Lang {
     /// "Schritt 2 von 5": formatted once per language and pair of numbers and kept, like the
     /// plain texts, since every step page shows one. Pairs beyond 100 steps are formatted
     /// each time, so the kept texts stay bounded.
