@@ -362,9 +362,13 @@ impl FormDefinition {
         for _ in 0..=self.all_fields().count() + 1 {
             let computed = self.compute(&mut scope, &hidden_fields);
             let (steps, fields) = self.hidden(&scope);
-            if fields == hidden_fields && steps == hidden_steps {
-                // Nothing changed: this scope (hidden answers null, computed values filled
-                // in) is the final one, so the requirements are read from it right away.
+            if self.hiding_changes_nothing(&typed, &hidden_fields, &fields) {
+                // The next round would see the same answers and skip the same computed
+                // fields, so it would repeat this one: this scope (hidden answers null,
+                // computed values filled in) is the final one, and the requirements are read
+                // from it right away. (Steps matter only through their fields.)
+                hidden_steps = steps;
+                hidden_fields = fields;
                 settled = Some((computed, self.required(&scope, &hidden_fields)));
                 break;
             }
@@ -395,6 +399,46 @@ impl FormDefinition {
             rows,
             scope,
         }
+    }
+
+    /// Whether hiding `now` instead of `before` leaves the next round's inputs as they were:
+    /// no key of the difference is an answer (which would turn `null`, or back) or a computed
+    /// field, a computed cell of a row, or a group with computed cells (which the next round's
+    /// computation would skip, or not). Equal sets change nothing.
+    fn hiding_changes_nothing(
+        &self,
+        typed: &BTreeMap<String, LogicValue>,
+        before: &BTreeSet<String>,
+        now: &BTreeSet<String>,
+    ) -> bool {
+        before
+            .symmetric_difference(now)
+            .all(|key| !self.hiding_matters(typed, key))
+    }
+
+    fn hiding_matters(&self, typed: &BTreeMap<String, LogicValue>, key: &str) -> bool {
+        let answered = |v: &LogicValue| *v != LogicValue::Null;
+        let is_computed = |f: &Field| f.kind == FieldKind::Computed;
+        if let Some((group, row, child)) = rows::split_row_key(key) {
+            let cell = match typed.get(group) {
+                Some(LogicValue::List(rows)) => match rows.get(row) {
+                    Some(LogicValue::Map(cells)) => cells.get(child),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let computed_cell = self
+                .groups()
+                .filter(|g| g.id == group)
+                .any(|g| g.fields.iter().any(|c| c.id == child && is_computed(c)));
+            if cell.is_some_and(answered) || computed_cell {
+                return true;
+            }
+        }
+        typed.get(key).is_some_and(answered)
+            || self
+                .all_fields()
+                .any(|f| f.id == key && (is_computed(f) || f.fields.iter().any(&is_computed)))
     }
 
     /// The steps and fields whose `visible_if` (or whose step's, or group's) does not hold.
