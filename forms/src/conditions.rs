@@ -233,14 +233,14 @@ impl FormDefinition {
         }
     }
 
-    fn eval_bool(&self, bound: &Bound<'_>, source: &str) -> Result<bool, LogicError> {
+    fn eval_bool(&self, bound: &Bound<'_, '_>, source: &str) -> Result<bool, LogicError> {
         self.with_program(source, |p| match p {
             Ok(compiled) => bound.eval_bool(compiled),
             Err(e) => Err(LogicError::Compile(e.clone())),
         })
     }
 
-    fn eval_int(&self, bound: &Bound<'_>, source: &str) -> Result<i64, LogicError> {
+    fn eval_int(&self, bound: &Bound<'_, '_>, source: &str) -> Result<i64, LogicError> {
         self.with_program(source, |p| match p {
             Ok(compiled) => bound.eval_int(compiled),
             Err(e) => Err(LogicError::Compile(e.clone())),
@@ -471,7 +471,7 @@ impl FormDefinition {
                     continue;
                 }
                 for (row, cells) in group_rows(scope, &field.id) {
-                    let row_bound = scope.bind_row(cells);
+                    let row_bound = bound.with_row(cells);
                     for child in &field.fields {
                         let shown = visible
                             && child
@@ -492,7 +492,7 @@ impl FormDefinition {
     /// groups by their row keys).
     fn required(&self, scope: &Scope, hidden: &BTreeSet<String>) -> BTreeSet<String> {
         let bound = scope.bind();
-        let is_required = |f: &Field, bound: &Bound<'_>| {
+        let is_required = |f: &Field, bound: &Bound<'_, '_>| {
             f.required
                 || f.required_if
                     .as_deref()
@@ -507,7 +507,7 @@ impl FormDefinition {
             let conditional = group.fields.iter().any(|c| c.required_if.is_some());
             for (row, cells) in group_rows(scope, &group.id) {
                 // A row is bound only when a `required_if` needs it.
-                let row_bound = conditional.then(|| scope.bind_row(cells));
+                let row_bound = conditional.then(|| bound.with_row(cells));
                 for child in group.fields.iter().filter(|c| c.kind.is_input()) {
                     let key = rows::row_key(&group.id, row, &child.id);
                     let needed = match &row_bound {
@@ -694,7 +694,7 @@ impl FormDefinition {
         let conditions = self.conditions(input, params);
         let scope = &conditions.scope;
         let bound = scope.bind();
-        let outcome = |site: &Site<'_>, bound: &Bound<'_>| {
+        let outcome = |site: &Site<'_>, bound: &Bound<'_, '_>| {
             let outcome = if site.role == Role::FieldValue {
                 self.eval_int(bound, site.source).map(Outcome::Int)
             } else {
@@ -708,7 +708,7 @@ impl FormDefinition {
                 // One line per row, `row` bound to it (rows numbered from 1, as shown).
                 Some(group) => {
                     for (row, cells) in group_rows(scope, &group.id) {
-                        let row_bound = scope.bind_row(cells);
+                        let row_bound = bound.with_row(cells);
                         explained.push(Explanation {
                             path: format!("{} (row {})", site.path, row + 1),
                             expression: site.source.to_owned(),
@@ -727,7 +727,7 @@ impl FormDefinition {
     }
 
     /// Evaluates a rule's check on the scope of `conditions`: `false` or an error fails it.
-    pub(crate) fn rule_holds(&self, rule: &Rule, bound: &Bound<'_>) -> bool {
+    pub(crate) fn rule_holds(&self, rule: &Rule, bound: &Bound<'_, '_>) -> bool {
         self.eval_bool(bound, &rule.check).unwrap_or(false)
     }
 }

@@ -281,13 +281,14 @@ fn to_map(values: &BTreeMap<String, LogicValue>) -> Box<dyn Val + '_> {
     Box::new(CelMap::from(map))
 }
 
-/// A scope turned into CEL variables, ready to evaluate many expressions.
-pub(crate) struct Bound<'s> {
-    context: Context<'s, 's>,
+/// A scope turned into CEL variables, ready to evaluate many expressions; `'v` is the scope's
+/// lifetime, `'p` that of the bound scope a row's variables extend.
+pub(crate) struct Bound<'p, 'v> {
+    context: Context<'p, 'v>,
 }
 
 impl Scope {
-    pub(crate) fn bind(&self) -> Bound<'_> {
+    pub(crate) fn bind(&self) -> Bound<'_, '_> {
         let mut context = Context::with_env(env());
         context.add_variable_as_val("answers", to_map(&self.answers));
         context.add_variable_as_val("tenant", to_map(&self.tenant));
@@ -295,7 +296,7 @@ impl Scope {
     }
 
     /// The scope with `row` bound to one row of a group, for the expressions of its fields.
-    pub(crate) fn bind_row<'s>(&'s self, row: &'s BTreeMap<String, LogicValue>) -> Bound<'s> {
+    pub(crate) fn bind_row<'s>(&'s self, row: &'s BTreeMap<String, LogicValue>) -> Bound<'s, 's> {
         let mut bound = self.bind();
         bound.context.add_variable_as_val("row", to_map(row));
         bound
@@ -334,7 +335,15 @@ fn describe(value: &Value) -> String {
     }
 }
 
-impl Bound<'_> {
+impl<'v> Bound<'_, 'v> {
+    /// These variables and `row` bound to one row of a group: the answers are not bound
+    /// again (the row's scope reads them from this one).
+    pub(crate) fn with_row<'b>(&'b self, row: &'v BTreeMap<String, LogicValue>) -> Bound<'b, 'v> {
+        let mut context = self.context.new_inner_scope();
+        context.add_variable_as_val("row", to_map(row));
+        Bound { context }
+    }
+
     fn run(&self, compiled: &Compiled) -> Result<Value, LogicError> {
         compiled
             .program
