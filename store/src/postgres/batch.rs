@@ -523,12 +523,18 @@ impl Batched for DraftRead {
     }
 }
 
+/// One lookup by primary key per wanted draft. The `limit 1` keeps the subquery from being
+/// pulled up into a join: as a join (`(id, tenant_id, owner) in (select * from unnest(..))`),
+/// the plan cached while the table was small hashed the keys and scanned the whole table on
+/// every batch, long after the table had grown (seen in the benchmark: 12 million rows read in
+/// 8 seconds, PostgreSQL at two thirds of both cores).
 async fn select_drafts(pool: &PgPool, jobs: &[DraftRead]) -> Result<Vec<Draft>> {
     sqlx::query(&format!(
-        "select {DRAFT_FIELDS} from drafts \
-         where (id, tenant_id, owner) in \
-               (select * from unnest($1::uuid[], $2::bigint[], $3::text[])) \
-         and expires_at > now()"
+        "select d.* from unnest($1::uuid[], $2::bigint[], $3::text[]) as k(id, tenant_id, owner) \
+         cross join lateral \
+             (select {DRAFT_FIELDS} from drafts \
+              where id = k.id and tenant_id = k.tenant_id and owner = k.owner \
+              and expires_at > now() limit 1) d"
     ))
     .bind(jobs.iter().map(|j| j.id).collect::<Vec<_>>())
     .bind(jobs.iter().map(|j| j.tenant.0).collect::<Vec<_>>())
