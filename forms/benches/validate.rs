@@ -10,6 +10,8 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use forms::Params;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
 mod large_form;
 
 use large_form::large_form;
@@ -39,13 +41,12 @@ fn bench(c: &mut Criterion) {
     });
 
     // The demo's dog-tax form as the check page's POST sees it: one dog, so the row's
-    // `visible_if` hides a field and the logic settles in a second round.
-    let dog_tax = forms::FormDefinition::from_json(include_str!(
-        "../../portal/demo/forms/hundesteuer-anmeldung.json"
-    ))
-    .unwrap();
-    let typed: forms::Typed = DOG_TAX
+    // `visible_if` hides an unanswered field, which needs no second round of the logic.
+    let dog_tax = forms::FormDefinition::from_json(common::HUNDESTEUER).unwrap();
+    // As a draft stores them: the group's row count under its id.
+    let typed: forms::Typed = common::DOG_TAX_ANSWERS
         .iter()
+        .chain(&[("hunde", "1")])
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     assert!(dog_tax.journey(&typed, &params).validate().is_ok());
@@ -57,25 +58,6 @@ fn bench(c: &mut Criterion) {
         })
     });
 }
-
-/// The dog-tax answers of the benchmark script's drafts (`tests::DOG_TAX_ANSWERS`), as a
-/// draft stores them (the group's row count under its id).
-const DOG_TAX: &[(&str, &str)] = &[
-    ("vorname", "Anna"),
-    ("nachname", "Schulz"),
-    ("geburtsdatum", "12.03.1985"),
-    ("strasse", "Hauptstraße 1"),
-    ("plz", "99735"),
-    ("ort", "Werther"),
-    ("email", "anna.schulz@example.org"),
-    ("hunde", "1"),
-    ("hunde.0.hund_name", "Bello"),
-    ("hunde.0.rasse", "Mischling"),
-    ("hunde.0.hund_geburtsdatum", "01.02.2022"),
-    ("hunde.0.gehalten_seit", "01.10.2026"),
-    ("hunde.0.geschlecht", "ruede"),
-    ("hunde.0.gefaehrlicher_hund", "nein"),
-];
 
 criterion_group!(benches, bench);
 criterion_main!(benches);

@@ -6,6 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic is how a test reports failure
 
+mod common;
+
+use common::post;
 use forms::{FormDefinition, Params};
 
 /// A form of one step with a name field and these fields.
@@ -38,13 +41,6 @@ fn posten(more: &str) -> String {
                 {more}
               ] }}"#
     )
-}
-
-fn post(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
 }
 
 #[test]

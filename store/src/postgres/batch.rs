@@ -576,6 +576,14 @@ mod tests {
         }
     }
 
+    async fn test_pool() -> PgPool {
+        let url = std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        PgPool::connect(&url)
+            .await
+            .expect("PostgreSQL is reachable (start it or set TEST_POSTGRES_URL)")
+    }
+
     async fn outcomes(pool: &PgPool, sql: &'static str) -> Vec<Result<u32>> {
         let (batch, answers): (Vec<_>, Vec<_>) = (1..=3)
             .map(|i| {
@@ -596,11 +604,7 @@ mod tests {
     /// break now fails the batch in debug builds; a row's error still falls back.
     #[tokio::test]
     async fn a_broken_batch_statement_fails_the_tests_and_a_row_error_falls_back() {
-        let url = std::env::var("TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let pool = PgPool::connect(&url)
-            .await
-            .expect("PostgreSQL is reachable (start it or set TEST_POSTGRES_URL)");
+        let pool = test_pool().await;
 
         let fine = outcomes(&pool, "select 1").await;
         assert_eq!(
@@ -635,11 +639,7 @@ mod tests {
     /// PostgreSQL to two thirds of both cores in the benchmark.
     #[tokio::test]
     async fn the_batched_draft_read_looks_up_each_key_even_in_a_plan_cached_on_a_small_table() {
-        let url = std::env::var("TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let pool = PgPool::connect(&url)
-            .await
-            .expect("PostgreSQL is reachable (start it or set TEST_POSTGRES_URL)");
+        let pool = test_pool().await;
         let mut conn = pool.acquire().await.unwrap();
         // A temporary table of the migration's shape shadows any real one on this connection.
         for sql in [
