@@ -86,7 +86,9 @@ impl TestOp {
             .expect("start node (Node.js 20 or newer is needed for the login tests)");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(Duration::from_secs(30), async {
+        // Node, the oidc-provider import and a fresh key take a second or two; with Chromium
+        // and a dozen portals busy on two cores, once over 30 s (CI of session 13).
+        let ready = tokio::time::timeout(Duration::from_secs(90), async {
             while let Ok(Some(line)) = lines.next_line().await {
                 if let Some(issuer) = line.strip_prefix("OP_READY ") {
                     return Some(issuer.to_owned());
@@ -98,7 +100,7 @@ impl TestOp {
         let issuer = match ready {
             Ok(Some(issuer)) => issuer,
             Ok(None) => panic!("the OpenID provider ended before it was ready"),
-            Err(_) => panic!("the OpenID provider did not start within 30 s"),
+            Err(_) => panic!("the OpenID provider did not start within 90 s"),
         };
         // Keep reading its stdout, so that it never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
