@@ -311,11 +311,26 @@ pub trait PaymentStore: Send + Sync {
         to: DateTime<Utc>,
     ) -> Result<Vec<BookedPayment>>;
 
-    /// Leases up to `limit` due jobs of these kinds until `lease_until`; a job leased by
-    /// another worker whose lease has not run out is skipped.
+    /// Leases up to `limit` due jobs of these kinds until `lease_until`, the longest due
+    /// first; a job leased by another worker whose lease has not run out is skipped.
     async fn lease_jobs(
         &self,
         kinds: &[&str],
+        limit: u32,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<OutboxJob>> {
+        self.lease_jobs_skipping(kinds, &[], limit, now, lease_until)
+            .await
+    }
+
+    /// [`lease_jobs`](Self::lease_jobs), leaving the jobs of the municipalities in `skip` to
+    /// others: the delivery worker passes those that already hold their share of its slots,
+    /// so that one municipality whose backend hangs cannot hold up the others.
+    async fn lease_jobs_skipping(
+        &self,
+        kinds: &[&str],
+        skip: &[TenantId],
         limit: u32,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,

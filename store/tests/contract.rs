@@ -244,6 +244,7 @@ contract!(
     parallel_last_deliveries_forward_a_case_exactly_once,
     failed_deliveries_wait_are_given_up_and_come_back_when_an_admin_retries,
     a_target_removed_from_the_configuration_gets_no_new_cases,
+    a_lease_leaves_out_the_municipalities_a_worker_is_busy_with,
     a_worker_whose_lease_ran_out_cannot_record_a_failure_over_the_new_holder,
     backend_statuses_follow_the_rules_and_queue_the_citizens_email,
     other_tenant_cannot_see_or_touch_deliveries,

@@ -9,11 +9,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tests::peers::{Faults, SmtpServer, WebhookReceiver};
-use tests::{Db, Options, TestApp, both_databases, file_dog_tax};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tests::{DOG_TAX_ANSWERS, Db, Options, TestApp, both_databases, file_dog_tax};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 const SECRET: &str = "whsec-test-0123456789abcdef0123456789abcdef";
 
@@ -550,13 +552,120 @@ async fn every_case_arrives_despite_a_flaky_receiver_and_kill_9(db: Db) {
     );
     assert_eq!(per_key.len(), cases);
     // A repeat needs an unknown outcome: an answer that came too late, or a crash (which can
-    // leave at most one round of jobs, 8, with their outcome unrecorded).
+    // leave at most the jobs in the worker's 16 slots with their outcome unrecorded).
     let late = records.iter().filter(|r| r["late"] == true).count();
     assert!(
-        repeats <= late + 8 * crashes,
+        repeats <= late + 16 * crashes,
         "{repeats} repeats, {late} late answers, {crashes} crashes"
     );
     app.stop().await;
+}
+
+/// A backend that takes every connection and never answers (a firewall that swallows
+/// packets looks the same): how many connections it holds, and how many it has seen close.
+struct HangingBackend {
+    url: String,
+    open: Arc<AtomicUsize>,
+    closed: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HangingBackend {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let (open, closed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (o, c) = (open.clone(), closed.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                o.fetch_add(1, Ordering::SeqCst);
+                let (o, c) = (o.clone(), c.clone());
+                tokio::spawn(async move {
+                    // Read the request and whatever follows, answer nothing, until the
+                    // portal gives up and closes.
+                    let mut buf = [0u8; 4096];
+                    while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {}
+                    o.fetch_sub(1, Ordering::SeqCst);
+                    c.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+        });
+        Self {
+            url,
+            open,
+            closed,
+            task,
+        }
+    }
+}
+
+/// Werther's backend hangs: every call to it waits until the portal's timeout. A burst of
+/// Werther's cases must not hold up Ellrich's: the worker gives one municipality at most half
+/// its slots, and a slot that frees is filled at once, so Ellrich's case goes out while
+/// Werther's calls still hang.
+async fn a_hanging_backend_of_one_municipality_does_not_hold_up_another(db: Db) {
+    let hanging = HangingBackend::start().await;
+    let receiver = WebhookReceiver::start(SECRET, Faults::default()).await;
+    let mut app = TestApp::prepare(db, Options::default()).await;
+    // Calls end after two minutes, far beyond this test's waits: every Werther call started
+    // here hangs until the test ends.
+    app.options = config_with(&app, &hanging.url, None, 1000, 120);
+    let path = app.data_dir.path().join("portal.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&format!(
+        "\n[[delivery_targets.ellrich]]\nname = \"ordnungsamt\"\nkind = \"webhook\"\n\
+         url = \"{}\"\nsecret = \"{SECRET}\"\n",
+        receiver.url()
+    ));
+    std::fs::write(&path, text).unwrap();
+    app.launch().await.expect("portal starts");
+
+    let werther_cases = 12;
+    for _ in 0..werther_cases {
+        file_dog_tax(&mut app.browser()).await;
+    }
+    // The worker has taken up Werther's jobs, and they hang.
+    assert!(
+        eventually(60, || hanging.open.load(Ordering::SeqCst) >= 4).await,
+        "Werther's calls did not start: {} open\n{}",
+        hanging.open.load(Ordering::SeqCst),
+        app.log_text()
+    );
+    let mut citizen = app.browser();
+    let done = citizen
+        .apply(
+            "/ellrich/services/hundesteuer-anmeldung/form",
+            DOG_TAX_ANSWERS,
+        )
+        .await;
+    assert_eq!(done.status, reqwest::StatusCode::SEE_OTHER, "{}", done.body);
+    let reference = citizen.get(&done.location()).await.text(".reference");
+    assert!(reference.starts_with("ELL-"), "{reference}");
+    let key = format!("{reference}.ordnungsamt");
+    assert!(
+        eventually(60, || receiver.accepted_keys().contains(&key)).await,
+        "Ellrich's case waited behind Werther's hanging calls\n{}",
+        app.log_text()
+    );
+    assert_eq!(
+        hanging.closed.load(Ordering::SeqCst),
+        0,
+        "no Werther call had ended: Ellrich's case went out beside them"
+    );
+    // Werther gets its share of the slots, half of them, and no more though more wait.
+    assert!(
+        eventually(60, || hanging.open.load(Ordering::SeqCst) == 8).await,
+        "{} Werther calls open",
+        hanging.open.load(Ordering::SeqCst)
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        hanging.open.load(Ordering::SeqCst),
+        8,
+        "no more than its share, though {werther_cases} cases wait"
+    );
+    app.stop().await;
+    hanging.task.abort();
 }
 
 /// Starts another instance of `app`'s portal on the same database and data folder.
@@ -638,4 +747,5 @@ both_databases!(
     a_paid_case_reaches_fit_connect_once_despite_a_crash_mid_submission,
     each_status_a_backend_posts_reaches_the_citizen_as_posted,
     every_case_arrives_despite_a_flaky_receiver_and_kill_9,
+    a_hanging_backend_of_one_municipality_does_not_hold_up_another,
 );

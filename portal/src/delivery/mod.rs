@@ -20,19 +20,17 @@ pub mod views;
 pub mod webhook;
 pub mod xdomea;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
 use rand::Rng;
-use store::{JOB_DELIVER, JOB_MAIL, OutboxJob};
+use store::{JOB_DELIVER, JOB_MAIL, OutboxJob, TenantId};
 use uuid::Uuid;
 
 use crate::state::AppState;
 use config::{DeliverySettings, TargetConfig, TargetKind};
 use document::{CaseDocument, Sources};
-
-/// Jobs leased per round; they are worked concurrently, each inside the lease.
-const BATCH: u32 = 8;
 
 /// Why a delivery did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -300,50 +298,34 @@ impl Connections {
     }
 }
 
-/// Runs one round: leases due jobs and works them concurrently. Returns how many.
-pub async fn run_once(state: &AppState, conns: &Connections) -> anyhow::Result<usize> {
+/// Runs one job to its recorded outcome. The job itself runs in a task of its own: a panic
+/// in one connector (or the PDF) fails that job only, never the worker.
+async fn run_job(
+    state: AppState,
+    conns: Connections,
+    job: OutboxJob,
+    lease: chrono::DateTime<Utc>,
+) {
     let settings = state.config().delivery;
-    let now = Utc::now();
-    // Whole microseconds, as both databases keep it: the lease is compared when a failure is
-    // recorded.
-    let lease = chrono::SubsecRound::trunc_subsecs(
-        now + chrono::Duration::seconds(settings.lease_seconds()),
-        6,
-    );
-    let jobs = state
-        .store()
-        .lease_jobs(&[JOB_DELIVER, JOB_MAIL], BATCH, now, lease)
-        .await?;
-    let n = jobs.len();
     let limit = Duration::from_secs(settings.job_seconds());
-    // Each job in a task of its own: a panic in one connector (or the PDF) fails that job
-    // only, never the worker.
-    let tasks: Vec<_> = jobs
-        .iter()
-        .map(|job| {
-            let (state, conns, job) = (state.clone(), conns.clone(), job.clone());
-            tokio::spawn(async move {
-                match tokio::time::timeout(limit, work(&state, &conns, &job)).await {
-                    Ok(r) => r,
-                    Err(_) => Err(DeliveryError::Retry("timed out".into())),
-                }
-            })
+    let task = {
+        let (state, conns, job) = (state.clone(), conns.clone(), job.clone());
+        tokio::spawn(async move {
+            match tokio::time::timeout(limit, work(&state, &conns, &job)).await {
+                Ok(r) => r,
+                Err(_) => Err(DeliveryError::Retry("timed out".into())),
+            }
         })
-        .collect();
-    let results = futures_util::future::join_all(tasks).await;
-    for (job, result) in jobs.iter().zip(results) {
-        let result = result.unwrap_or_else(|e| {
-            tracing::error!(job = job.id, error = %e, "delivery task failed");
-            Err(DeliveryError::Retry(
-                "the delivery stopped unexpectedly".into(),
-            ))
-        });
-        // One outcome that cannot be recorded must not keep the others from being recorded.
-        if let Err(e) = record(state, &settings, job, lease, result).await {
-            tracing::warn!(job = job.id, error = %e, "could not record a delivery's outcome");
-        }
+    };
+    let result = task.await.unwrap_or_else(|e| {
+        tracing::error!(job = job.id, error = %e, "delivery task failed");
+        Err(DeliveryError::Retry(
+            "the delivery stopped unexpectedly".into(),
+        ))
+    });
+    if let Err(e) = record(&state, &settings, &job, lease, result).await {
+        tracing::warn!(job = job.id, error = %e, "could not record a delivery's outcome");
     }
-    Ok(n)
 }
 
 async fn record(
@@ -435,23 +417,224 @@ async fn work(state: &AppState, conns: &Connections, job: &OutboxJob) -> Deliver
     }
 }
 
-/// The background task: a round every `delivery.poll_seconds`, at once again while there is
-/// work.
+/// Jobs one instance works at once.
+const SLOTS: usize = 16;
+
+/// Jobs of one municipality one instance works at once, so that a municipality whose
+/// backend hangs holds at most this many slots until its calls time out, and the other
+/// municipalities' jobs still go out.
+const SLOTS_PER_TENANT: usize = 8;
+
+/// The background task. Jobs run side by side in up to [`SLOTS`] slots; a slot that frees is
+/// filled from the due jobs at once, so a slow job holds up only its own slot. Idle, it looks
+/// for due work every `delivery.poll_seconds`.
 pub fn spawn(state: AppState) -> anyhow::Result<()> {
     let conns = Connections::new(&state)?;
     let idle = Duration::from_secs(u64::from(state.config().delivery.poll_seconds));
     tokio::spawn(async move {
+        let mut slots = Slots::default();
         loop {
-            let pause = match run_once(&state, &conns).await {
-                Ok(n) if n > 0 => Duration::from_millis(50),
-                Ok(_) => idle,
-                Err(e) => {
-                    tracing::warn!(error = %e, "delivery round failed");
-                    idle.max(Duration::from_secs(5))
+            slots.reap();
+            let want = slots.wanted();
+            // `None`: more may be due at once; otherwise how long to wait for new work.
+            let mut pause = None;
+            if want > 0 {
+                match lease(&state, &slots.skipped(), want).await {
+                    Ok((jobs, until)) => {
+                        if jobs.len() < want {
+                            pause = Some(idle);
+                        }
+                        for job in jobs {
+                            let tenant = job.tenant_id;
+                            slots.start(tenant, run_job(state.clone(), conns.clone(), job, until));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "leasing deliveries failed");
+                        pause = Some(idle.max(Duration::from_secs(5)));
+                    }
                 }
-            };
-            tokio::time::sleep(pause).await;
+            }
+            match pause {
+                None if slots.free() > 0 => {}
+                None => slots.next_ended().await,
+                Some(p) if slots.is_empty() => tokio::time::sleep(p).await,
+                Some(p) => {
+                    tokio::select! {
+                        () = slots.next_ended() => {}
+                        () = tokio::time::sleep(p) => {}
+                    }
+                }
+            }
         }
     });
     Ok(())
+}
+
+/// The worker's running jobs, and how many slots each municipality holds.
+#[derive(Default)]
+struct Slots {
+    running: tokio::task::JoinSet<()>,
+    whose: HashMap<tokio::task::Id, TenantId>,
+    held: HashMap<TenantId, usize>,
+}
+
+impl Slots {
+    fn start(&mut self, tenant: TenantId, job: impl Future<Output = ()> + Send + 'static) {
+        let task = self.running.spawn(job);
+        self.whose.insert(task.id(), tenant);
+        *self.held.entry(tenant).or_default() += 1;
+    }
+
+    fn free(&self) -> usize {
+        SLOTS.saturating_sub(self.running.len())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.running.is_empty()
+    }
+
+    /// The municipalities that hold their share: their jobs wait for a slot of their own.
+    fn skipped(&self) -> Vec<TenantId> {
+        self.held
+            .iter()
+            .filter(|&(_, &n)| n >= SLOTS_PER_TENANT)
+            .map(|(&t, _)| t)
+            .collect()
+    }
+
+    /// How many jobs the next lease may take: the free slots, but no more than the
+    /// municipality closest to its share may still get, since all may be that one's.
+    fn wanted(&self) -> usize {
+        let room = self
+            .held
+            .values()
+            .filter(|&&n| n < SLOTS_PER_TENANT)
+            .map(|&n| SLOTS_PER_TENANT - n)
+            .min()
+            .unwrap_or(SLOTS_PER_TENANT);
+        self.free().min(room)
+    }
+
+    /// Frees the slots of the jobs that have ended.
+    fn reap(&mut self) {
+        while let Some(ended) = self.running.try_join_next_with_id() {
+            self.release(ended);
+        }
+    }
+
+    /// Waits until a job ends (forever when none runs) and frees its slot.
+    async fn next_ended(&mut self) {
+        match self.running.join_next_with_id().await {
+            Some(ended) => self.release(ended),
+            None => std::future::pending().await,
+        }
+    }
+
+    fn release(&mut self, ended: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
+        let id = match ended {
+            Ok((id, ())) => id,
+            Err(e) => e.id(),
+        };
+        if let Some(tenant) = self.whose.remove(&id)
+            && let Some(n) = self.held.get_mut(&tenant)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.held.remove(&tenant);
+            }
+        }
+    }
+}
+
+/// Leases up to `n` due jobs, leaving out the municipalities in `skip`; with the lease's end.
+async fn lease(
+    state: &AppState,
+    skip: &[TenantId],
+    n: usize,
+) -> anyhow::Result<(Vec<OutboxJob>, chrono::DateTime<Utc>)> {
+    let settings = state.config().delivery;
+    let now = Utc::now();
+    // Whole microseconds, as both databases keep it: the lease is compared when a failure is
+    // recorded.
+    let until = chrono::SubsecRound::trunc_subsecs(
+        now + chrono::Duration::seconds(settings.lease_seconds()),
+        6,
+    );
+    let n = u32::try_from(n).unwrap_or(u32::MAX);
+    let jobs = state
+        .store()
+        .lease_jobs_skipping(&[JOB_DELIVER, JOB_MAIL], skip, n, now, until)
+        .await?;
+    Ok((jobs, until))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A job that runs until `release` is sent (or dropped).
+    fn held_job(release: &tokio::sync::broadcast::Sender<()>) -> impl Future<Output = ()> + use<> {
+        let mut rx = release.subscribe();
+        async move {
+            let _ = rx.recv().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_municipality_gets_at_most_its_share_of_the_slots_and_the_others_the_rest() {
+        let (release, _) = tokio::sync::broadcast::channel(1);
+        let (werther, ellrich) = (TenantId(1), TenantId(2));
+        let mut slots = Slots::default();
+        assert_eq!(
+            slots.wanted(),
+            SLOTS_PER_TENANT,
+            "any lease may be one municipality's"
+        );
+        for _ in 0..SLOTS_PER_TENANT - 2 {
+            slots.start(werther, held_job(&release));
+        }
+        assert_eq!(slots.wanted(), 2, "Werther may get two more");
+        assert!(slots.skipped().is_empty());
+        for _ in 0..2 {
+            slots.start(werther, held_job(&release));
+        }
+        assert_eq!(slots.skipped(), [werther], "Werther holds its share");
+        assert_eq!(
+            slots.wanted(),
+            SLOTS_PER_TENANT,
+            "the others may have the rest"
+        );
+        for _ in 0..SLOTS_PER_TENANT {
+            slots.start(ellrich, held_job(&release));
+        }
+        assert_eq!(slots.free(), 0);
+        assert_eq!(slots.wanted(), 0);
+        release.send(()).unwrap();
+        for _ in 0..SLOTS {
+            slots.next_ended().await;
+        }
+        assert!(slots.is_empty());
+        assert!(slots.held.is_empty() && slots.whose.is_empty());
+        assert_eq!(slots.wanted(), SLOTS_PER_TENANT);
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_frees_its_slot() {
+        let mut slots = Slots::default();
+        let werther = TenantId(1);
+        for _ in 0..SLOTS_PER_TENANT {
+            slots.start(werther, async { panic!("a connector panics") });
+        }
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while !slots.is_empty() {
+                tokio::task::yield_now().await;
+                slots.reap();
+            }
+        })
+        .await
+        .expect("the slots free");
+        assert!(slots.skipped().is_empty(), "Werther holds nothing any more");
+        assert_eq!(slots.wanted(), SLOTS_PER_TENANT);
+    }
 }

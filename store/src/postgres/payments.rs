@@ -734,20 +734,23 @@ impl PaymentStore for PgStore {
             .collect()
     }
 
-    async fn lease_jobs(
+    async fn lease_jobs_skipping(
         &self,
         kinds: &[&str],
+        skip: &[TenantId],
         limit: u32,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<OutboxJob>> {
         let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+        let skip: Vec<i64> = skip.iter().map(|t| t.0).collect();
         // Skip locked: another instance leasing at the same moment takes other jobs.
         let rows = sqlx::query(
             "update outbox_jobs set lease_until = $1 where id in ( \
                select id from outbox_jobs \
                where done_at is null and not dead and next_attempt_at <= $2 \
                and (lease_until is null or lease_until <= $2) and kind = any($3) \
+               and tenant_id <> all($5) \
                order by next_attempt_at limit $4 for update skip locked) \
              returning id, tenant_id, kind, subject, idempotency_key, attempts",
         )
@@ -755,6 +758,7 @@ impl PaymentStore for PgStore {
         .bind(now)
         .bind(&kinds)
         .bind(i64::from(limit))
+        .bind(&skip)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -734,14 +734,17 @@ impl PaymentStore for SqliteStore {
             .collect()
     }
 
-    async fn lease_jobs(
+    async fn lease_jobs_skipping(
         &self,
         kinds: &[&str],
+        skip: &[TenantId],
         limit: u32,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<OutboxJob>> {
         let kinds = serde_json::Value::from(kinds.to_vec()).to_string();
+        let skip =
+            serde_json::Value::from(skip.iter().map(|t| t.0).collect::<Vec<_>>()).to_string();
         let now = format_ts(now);
         // One writer: the select and the update cannot interleave with another lease.
         let rows = self
@@ -754,6 +757,7 @@ impl PaymentStore for SqliteStore {
                            where done_at is null and dead = 0 and next_attempt_at <= ? \
                            and (lease_until is null or lease_until <= ?) \
                            and kind in (select value from json_each(?)) \
+                           and tenant_id not in (select value from json_each(?)) \
                            order by next_attempt_at limit ?) \
                          returning id, tenant_id, kind, subject, idempotency_key, attempts",
                     )
@@ -761,6 +765,7 @@ impl PaymentStore for SqliteStore {
                     .bind(&now)
                     .bind(&now)
                     .bind(kinds)
+                    .bind(skip)
                     .bind(i64::from(limit))
                     .fetch_all(&mut *tx)
                     .await?)

@@ -320,6 +320,49 @@ pub async fn failed_deliveries_wait_are_given_up_and_come_back_when_an_admin_ret
     assert_eq!(again[0].attempts, 0, "tries count from zero again");
 }
 
+/// A worker whose slots one municipality already fills (its backend hangs, say) leases the
+/// others' jobs first, though that municipality's jobs are older; they stay for the next lease.
+pub async fn a_lease_leaves_out_the_municipalities_a_worker_is_busy_with(db: Db) {
+    let store = &*db.store;
+    let (busy, _) = delivered_municipality(store, "haengt", "HAE").await;
+    let (other, _) = delivered_municipality(store, "frei", "FRE").await;
+    let now = Utc::now() + Duration::seconds(1);
+    let until = now + Duration::seconds(60);
+    let first = store.lease_jobs(&[JOB_DELIVER], 1, now, now).await.unwrap();
+    assert_eq!(
+        first.iter().map(|j| j.tenant_id).collect::<Vec<_>>(),
+        [busy],
+        "unskipped, the oldest job comes first"
+    );
+    let later = now + Duration::seconds(1);
+    let leased = store
+        .lease_jobs_skipping(&[JOB_DELIVER], &[busy], 10, later, until)
+        .await
+        .unwrap();
+    assert!(!leased.is_empty());
+    assert!(
+        leased.iter().all(|j| j.tenant_id == other),
+        "only the other municipality's jobs: {leased:?}"
+    );
+    assert!(
+        store
+            .lease_jobs_skipping(&[JOB_DELIVER], &[busy, other], 10, later, until)
+            .await
+            .unwrap()
+            .is_empty(),
+        "skipping both leaves nothing"
+    );
+    let rest = store
+        .lease_jobs(&[JOB_DELIVER], 10, later, until)
+        .await
+        .unwrap();
+    assert!(!rest.is_empty());
+    assert!(
+        rest.iter().all(|j| j.tenant_id == busy),
+        "the skipped jobs wait for the next lease: {rest:?}"
+    );
+}
+
 pub async fn a_worker_whose_lease_ran_out_cannot_record_a_failure_over_the_new_holder(db: Db) {
     let store = &*db.store;
     let (tenant, case) = delivered_municipality(store, "lease", "LEA").await;
