@@ -187,6 +187,9 @@ fn status_key(status: CaseStatus) -> &'static str {
     }
 }
 
+/// The outcome of a citizen's mail on an installation without a mail server.
+pub const NO_MAIL_SERVER: &str = "no mail server configured";
+
 /// A citizen email (job kind `mail`): the confirmation (`completed`) with the receipt when
 /// paid, or a status change (`status`). Without an email answer, or without a mail server,
 /// there is nothing to send and the job is done with a note saying so.
@@ -198,7 +201,7 @@ pub async fn citizen_mail(
     content: Option<&str>,
 ) -> Delivered {
     let Some(mailer) = &conns.mailer else {
-        return Ok(Some("no mail server configured".into()));
+        return Ok(Some(NO_MAIL_SERVER.into()));
     };
     let store = state.store();
     let case = store

@@ -365,6 +365,10 @@ async fn record(
 }
 
 async fn work(state: &AppState, conns: &Connections, job: &OutboxJob) -> Delivered {
+    if job.kind == JOB_MAIL && conns.mailer.is_none() {
+        // Nothing to read for a mail that cannot go out.
+        return Ok(Some(mail::NO_MAIL_SERVER.into()));
+    }
     let ctx = state
         .store()
         .job_context(job.id)
@@ -425,9 +429,13 @@ const SLOTS: usize = 16;
 /// municipalities' jobs still go out.
 const SLOTS_PER_TENANT: usize = 8;
 
+/// The pause between two leases while more jobs are due: at most `SLOTS_PER_TENANT` jobs per
+/// pause, 160 a second per instance, whatever else the worker is waiting for.
+const PACE: Duration = Duration::from_millis(50);
+
 /// The background task. Jobs run side by side in up to [`SLOTS`] slots; a slot that frees is
-/// filled from the due jobs at once, so a slow job holds up only its own slot. Idle, it looks
-/// for due work every `delivery.poll_seconds`.
+/// filled from the due jobs (after [`PACE`]), so a slow job holds up only its own slot. Idle,
+/// it looks for due work every `delivery.poll_seconds`.
 pub fn spawn(state: AppState) -> anyhow::Result<()> {
     let conns = Connections::new(&state)?;
     let idle = Duration::from_secs(u64::from(state.config().delivery.poll_seconds));
@@ -456,7 +464,9 @@ pub fn spawn(state: AppState) -> anyhow::Result<()> {
                 }
             }
             match pause {
-                None if slots.free() > 0 => {}
+                // More is due: the next lease after a short pause, so that a burst of
+                // deliveries leaves the CPU and the database to the citizens' requests.
+                None if slots.free() > 0 => tokio::time::sleep(PACE).await,
                 None => slots.next_ended().await,
                 Some(p) if slots.is_empty() => tokio::time::sleep(p).await,
                 Some(p) => {
