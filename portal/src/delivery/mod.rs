@@ -429,28 +429,35 @@ const SLOTS: usize = 16;
 /// municipalities' jobs still go out.
 const SLOTS_PER_TENANT: usize = 8;
 
-/// The pause between two leases while more jobs are due: at most `SLOTS_PER_TENANT` jobs per
-/// pause, 160 a second per instance, whatever else the worker is waiting for.
+/// The least time between two leases that take jobs. A lease takes at most
+/// `SLOTS_PER_TENANT` jobs, so one instance starts at most 160 jobs a second: a burst of
+/// deliveries leaves the CPU and the database to the citizens' requests.
 const PACE: Duration = Duration::from_millis(50);
 
 /// The background task. Jobs run side by side in up to [`SLOTS`] slots; a slot that frees is
-/// filled from the due jobs (after [`PACE`]), so a slow job holds up only its own slot. Idle,
-/// it looks for due work every `delivery.poll_seconds`.
+/// filled from the due jobs (paced by [`PACE`]), so a slow job holds up only its own slot.
+/// Idle, it looks for due work every `delivery.poll_seconds`.
 pub fn spawn(state: AppState) -> anyhow::Result<()> {
     let conns = Connections::new(&state)?;
     let idle = Duration::from_secs(u64::from(state.config().delivery.poll_seconds));
     tokio::spawn(async move {
         let mut slots = Slots::default();
+        // No lease that takes jobs before this.
+        let mut next_lease = tokio::time::Instant::now();
         loop {
             slots.reap();
             let want = slots.wanted();
             // `None`: more may be due at once; otherwise how long to wait for new work.
             let mut pause = None;
             if want > 0 {
+                tokio::time::sleep_until(next_lease).await;
                 match lease(&state, &slots.skipped(), want).await {
                     Ok((jobs, until)) => {
                         if jobs.len() < want {
                             pause = Some(idle);
+                        }
+                        if !jobs.is_empty() {
+                            next_lease = tokio::time::Instant::now() + PACE;
                         }
                         for job in jobs {
                             let tenant = job.tenant_id;
@@ -464,9 +471,7 @@ pub fn spawn(state: AppState) -> anyhow::Result<()> {
                 }
             }
             match pause {
-                // More is due: the next lease after a short pause, so that a burst of
-                // deliveries leaves the CPU and the database to the citizens' requests.
-                None if slots.free() > 0 => tokio::time::sleep(PACE).await,
+                None if slots.free() > 0 => {}
                 None => slots.next_ended().await,
                 Some(p) if slots.is_empty() => tokio::time::sleep(p).await,
                 Some(p) => {
