@@ -3,7 +3,8 @@
 //! Staff login through the administration's OpenID provider (issue 5 item 5), against the
 //! real `oidc-provider` (`tests::oidc::TestOp` with the `portal-staff` client): a clerk's roles
 //! come from the `portal_roles` claim at every login; a municipality that requires a second
-//! factor grants its roles only to a login whose `amr` has one; the session records the
+//! factor grants its roles only to a login whose `amr` has one (and none to a local password
+//! login); the session records the
 //! login's `acr` and `amr`; a local account with the same username is never taken over; a
 //! state works once.
 
@@ -273,6 +274,53 @@ async fn a_municipality_that_requires_mfa_grants_its_roles_only_with_it(db: Db) 
     app.stop().await;
 }
 
+/// The demo's local password account of Ellrich cannot get around Ellrich's second factor;
+/// the federation administrator, whom no municipality binds, still can log in with a password.
+async fn a_password_alone_does_not_reach_a_municipality_that_requires_mfa(db: Db) {
+    let Setup { app, _op, _config } = portal(db).await;
+    let mut clerk = app.browser();
+    let page = clerk
+        .submit(
+            "/staff/login",
+            &[("username", "clerk.ellrich"), ("password", "demo")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    assert!(
+        page.text("[role=alert]").contains("zweitem Faktor"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.attr("input[name=username]", "value").as_deref(),
+        Some("clerk.ellrich"),
+        "the username is kept"
+    );
+    assert_eq!(staff_sessions(&app).await, 0);
+    assert_ne!(
+        clerk.get("/staff/inbox?tenant=ellrich").await.status,
+        StatusCode::OK
+    );
+    // A wrong password still reads as a wrong password (the refusal above tells only the
+    // one who knows the password).
+    let wrong = app
+        .browser()
+        .submit(
+            "/staff/login",
+            &[("username", "clerk.ellrich"), ("password", "falsch")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.body);
+
+    let mut federation = app.browser();
+    federation.staff_login("federation.admin", "demo").await;
+    assert_eq!(
+        federation.get("/staff/inbox?tenant=ellrich").await.status,
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
 async fn a_local_account_with_the_same_username_is_not_taken_over(db: Db) {
     let Setup { app, _op, _config } = portal(db).await;
     let (page, _) = staff_log_in(&mut app.browser(), STAFF_LOOKALIKE, &[]).await;
@@ -326,6 +374,7 @@ both_databases!(
     a_clerk_logs_in_through_the_provider_and_sees_only_her_municipality,
     roles_follow_the_claim_at_every_login,
     a_municipality_that_requires_mfa_grants_its_roles_only_with_it,
+    a_password_alone_does_not_reach_a_municipality_that_requires_mfa,
     a_local_account_with_the_same_username_is_not_taken_over,
     a_replayed_state_ends_without_a_session,
 );

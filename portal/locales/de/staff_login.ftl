@@ -38,3 +38,5 @@ accounts-by-provider = Die Rollen vergibt der Anmeldedienst bei jeder Anmeldung.
 accounts-none = Diese Gemeinde hat noch keine Zugänge.
 accounts-saved-title = Gespeichert
 accounts-saved-text = Die Rollen von { $username } sind gespeichert und gelten ab der nächsten Seite, die dieser Zugang öffnet.
+login-needs-mfa-title = Anmeldung mit zweitem Faktor nötig
+login-needs-mfa = Ihre Gemeinde verlangt eine Anmeldung mit zweitem Faktor (zum Beispiel Einmalcode oder Sicherheitsschlüssel); ein Passwort allein genügt dort nicht. Melden Sie sich bitte mit dem Dienstkonto Ihrer Gemeinde an. Sie sind nicht angemeldet.

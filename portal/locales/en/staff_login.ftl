@@ -38,3 +38,5 @@ accounts-by-provider = The login service grants the roles at every login.
 accounts-none = This municipality has no accounts yet.
 accounts-saved-title = Saved
 accounts-saved-text = The roles of { $username } are saved and apply from the next page this account opens.
+login-needs-mfa-title = A login with a second factor is needed
+login-needs-mfa = Your municipality requires a login with a second factor (for example a one-time code or a security key); a password alone is not enough there. Please log in with your municipality's service account. You are not logged in.

@@ -20,6 +20,9 @@ pub struct Staff {
     pub oidc: Option<StaffOidcSession>,
 }
 
+/// The `amr` of a local password login (RFC 8176: "pwd").
+pub const PASSWORD_AMR: &str = "pwd";
+
 /// The roles a login may use of `roles`, and whether some were left out for a missing `amr`.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Granted {
@@ -31,19 +34,17 @@ pub struct Granted {
 /// The roles an identity provider's login may use of an account's `roles`: from a
 /// municipality's own provider (`provider_tenant`) only that municipality's (never a
 /// federation role), and of a municipality with a `required_amr` only when the login's `amr`
-/// holds one of its values. A local password login (`amr` `None`) keeps every role.
+/// holds one of its values. A local password login (`amr` `None`) counts as `["pwd"]`
+/// (RFC 8176): a municipality that requires a second factor is not reached with a password
+/// alone, whichever way it was typed in; the federation role is bound by no municipality.
 pub fn effective_roles(
     roles: &[Role],
     provider_tenant: Option<TenantId>,
     amr: Option<&[String]>,
     required_amr: &HashMap<TenantId, Vec<String>>,
 ) -> Granted {
-    let Some(amr) = amr else {
-        return Granted {
-            roles: roles.to_vec(),
-            amr_missing: false,
-        };
-    };
+    let password = [PASSWORD_AMR.to_owned()];
+    let amr = amr.unwrap_or(&password);
     let mut granted = Granted::default();
     for role in roles {
         if provider_tenant.is_some() && role.tenant != provider_tenant {
@@ -116,10 +117,16 @@ impl FromRequestParts<AppState> for Staff {
             .await
             .map_err(|e| StaffRejection::Error(e.into()))?
             .ok_or(StaffRejection::Login)?;
-        // An identity provider's account uses only the roles its login may use, checked on
-        // every request: a role an administrator gives or takes counts at once, and so does
-        // a municipality's new amr requirement.
-        if user.oidc {
+        // An account uses only the roles its login may use, checked on every request: a role
+        // an administrator gives or takes counts at once, and so does a municipality's new
+        // amr requirement (a password login meets none).
+        let no_requirements = HashMap::new();
+        let required = state
+            .staff_login()
+            .map_or(&no_requirements, |l| &l.required_amr);
+        if !user.oidc {
+            user.roles = effective_roles(&user.roles, None, None, required).roles;
+        } else {
             // Its provider taken out of the configuration, the account's sessions end.
             let catalogue = state.catalogue();
             if state
@@ -129,10 +136,6 @@ impl FromRequestParts<AppState> for Staff {
             {
                 return Err(StaffRejection::Login);
             }
-            let no_requirements = HashMap::new();
-            let required = state
-                .staff_login()
-                .map_or(&no_requirements, |l| &l.required_amr);
             let amr = record.staff_oidc.as_ref().map_or(&[][..], |o| &o.amr[..]);
             user.roles = effective_roles(&user.roles, user.oidc_tenant, Some(amr), required).roles;
         }
@@ -176,7 +179,7 @@ mod tests {
     }
 
     #[test]
-    fn a_municipalitys_roles_need_its_amr_and_a_password_login_keeps_every_role() {
+    fn a_municipalitys_roles_need_its_amr_and_a_local_password_login_has_none() {
         let roles = [
             role(RoleKind::Clerk, Some(1)),
             role(RoleKind::Clerk, Some(2)),
@@ -190,7 +193,20 @@ mod tests {
         let with = effective_roles(&roles, None, Some(&otp), &required);
         assert_eq!(with.roles, roles.to_vec());
         assert!(!with.amr_missing);
+        // A local password login is a login with a password alone.
         let local = effective_roles(&roles, None, None, &required);
-        assert_eq!(local.roles, roles.to_vec());
+        assert_eq!(local, without);
+        // A municipality that accepts a password (nobody should) lets it in.
+        let lax = HashMap::from([(TenantId(1), vec!["pwd".to_owned()])]);
+        assert_eq!(
+            effective_roles(&roles, None, None, &lax).roles,
+            roles.to_vec()
+        );
+        // The federation role is bound by no municipality's requirement.
+        let federation = [role(RoleKind::FederationAdmin, None)];
+        assert_eq!(
+            effective_roles(&federation, None, None, &required).roles,
+            federation.to_vec()
+        );
     }
 }

@@ -4,6 +4,7 @@ mod explain;
 pub mod oidc_login;
 mod pages;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ use store::{LockoutPolicy, NewSession, Page};
 use crate::auth::csrf::{CsrfForm, CsrfRejection};
 use crate::auth::password;
 use crate::auth::session::SessionKey;
-use crate::auth::staff::Staff;
+use crate::auth::staff::{Staff, effective_roles};
 use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -155,6 +156,30 @@ async fn login(
     if !state.store().reset_failed_logins(user.id).await? {
         tracing::warn!(staff = user.id.0, "staff login refused: account locked");
         return Ok(refused());
+    }
+
+    // A municipality that requires a second factor is not reached with a password alone: an
+    // account left with no role by that gets no session, and is told to use its provider.
+    let granted = effective_roles(
+        &user.roles,
+        None,
+        None,
+        state
+            .staff_login()
+            .map_or(&HashMap::new(), |l| &l.required_amr),
+    );
+    if granted.roles.is_empty() && granted.amr_missing {
+        tracing::info!(
+            staff = user.id.0,
+            "staff login refused: a second factor is required"
+        );
+        return Ok(pages::login(
+            &ctx,
+            StatusCode::FORBIDDEN,
+            username,
+            Some(pages::LoginProblem::NeedsMfa),
+            &oidc,
+        ));
     }
 
     // A new session id at login; the old session (if any) ends.

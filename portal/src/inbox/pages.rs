@@ -18,6 +18,9 @@ pub enum LoginProblem {
     /// Wrong password, unknown username, or a locked account: one answer for all three.
     Wrong,
     Expired,
+    /// The right password, but every role of the account is a municipality's that requires a
+    /// second factor.
+    NeedsMfa,
 }
 
 /// Demo accounts, listed on the login page in demo mode only.
@@ -47,6 +50,11 @@ pub fn login(
         LoginProblem::Expired => views::notice_alert(
             lang.t("csrf-expired-title").to_owned(),
             lang.t("csrf-expired-text").to_owned(),
+        )
+        .into_any(),
+        LoginProblem::NeedsMfa => views::notice_alert(
+            lang.t("login-needs-mfa-title").to_owned(),
+            lang.t("login-needs-mfa").to_owned(),
         )
         .into_any(),
         LoginProblem::Missing => views::error_summary(
