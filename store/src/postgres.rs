@@ -1326,29 +1326,45 @@ impl Store for PgStore {
                 .bind(&login.subject)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let id = match existing {
-            Some((id, username)) => {
-                if username != login.username {
-                    sqlx::query("update staff set username = $1 where id = $2")
-                        .bind(&login.username)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_unique)?;
+        let (id, username) = match existing {
+            Some(found) => found,
+            None => {
+                // A first login. Another one of the same person may be creating the account
+                // at this moment (two tabs): the insert then waits for it and does nothing,
+                // and its account is taken, locked like a found one.
+                let created: Option<i64> = sqlx::query_scalar(
+                    "insert into staff (username, password_hash, demo, oidc_subject, \
+                     oidc_tenant) values ($1, '!oidc', false, $2, $3) \
+                     on conflict (oidc_subject) where oidc_subject is not null do nothing \
+                     returning id",
+                )
+                .bind(&login.username)
+                .bind(&login.subject)
+                .bind(login.provider_tenant.map(|t| t.0))
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_unique)?;
+                match created {
+                    Some(id) => (id, login.username.clone()),
+                    None => {
+                        sqlx::query_as(
+                            "select id, username from staff where oidc_subject = $1 for update",
+                        )
+                        .bind(&login.subject)
+                        .fetch_one(&mut *tx)
+                        .await?
+                    }
                 }
-                id
             }
-            None => sqlx::query_scalar(
-                "insert into staff (username, password_hash, demo, oidc_subject, oidc_tenant) \
-                 values ($1, '!oidc', false, $2, $3) returning id",
-            )
-            .bind(&login.username)
-            .bind(&login.subject)
-            .bind(login.provider_tenant.map(|t| t.0))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(map_unique)?,
         };
+        if username != login.username {
+            sqlx::query("update staff set username = $1 where id = $2")
+                .bind(&login.username)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_unique)?;
+        }
         if let Some(roles) = &login.roles {
             sqlx::query("delete from staff_roles where staff_id = $1")
                 .bind(id)

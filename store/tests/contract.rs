@@ -216,6 +216,7 @@ contract!(
     a_login_flow_is_taken_only_by_its_own_kind,
     an_oidc_staff_login_creates_the_account_and_replaces_its_roles,
     an_oidc_staff_login_never_takes_over_another_account,
+    concurrent_first_logins_of_one_person_make_one_account,
     a_stolen_login_state_is_useless_in_another_browser,
     an_expired_login_flow_is_refused_and_swept,
     beginning_a_login_keeps_a_longer_session_and_never_touches_a_staff_session,
@@ -4626,6 +4627,47 @@ async fn an_oidc_staff_login_creates_the_account_and_replaces_its_roles(db: Db) 
             .map(|s| s.id),
         None
     );
+}
+
+/// A clerk who opens the portal in two tabs (or double-clicks) logs in twice at once for the
+/// first time: both logins succeed, with one account and a session each, and neither is told
+/// that its username is taken.
+async fn concurrent_first_logins_of_one_person_make_one_account(db: Db) {
+    let a = tenant(&*db.store, "aach", "AAC").await;
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let store = Arc::clone(&db.store);
+        let login = oidc_staff(
+            "petra-sub",
+            "petra",
+            vec![clerk_of(&a)],
+            &format!("before {n}"),
+            &format!("petra {n}"),
+        );
+        tasks.push(tokio::spawn(
+            async move { store.oidc_staff_login(&login).await },
+        ));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap().expect("every first login succeeds"));
+    }
+    ids.sort_by_key(|id| id.0);
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one account: {ids:?}");
+    let accounts = count_behind_the_stores_back(&db.url, "select count(*) from staff").await;
+    assert_eq!(accounts, 1);
+    let sessions = count_behind_the_stores_back(
+        &db.url,
+        &format!(
+            "select count(*) from sessions where staff_id = {}",
+            ids[0].0
+        ),
+    )
+    .await;
+    assert_eq!(sessions, 8);
+    let petra = db.store.staff_by_id(ids[0]).await.unwrap().unwrap();
+    assert_eq!(petra.roles, vec![clerk_of(&a)]);
 }
 
 /// A username that belongs to a local account (or to another provider account) is refused:
