@@ -329,7 +329,7 @@ mod fim {
                     "Kaution",
                     "input",
                     "num_currency",
-                    r#"<xdf:praezisierung minValue="0"/>"#,
+                    r#"<xdf:praezisierung minValue="0.50" maxValue="1500"/>"#,
                 ),
                 v3_field("1:1", "F6", "Kampfhund", "input", "bool", ""),
                 v3_field("0:1", "F7", "Gewicht", "input", "num", ""),
@@ -367,8 +367,11 @@ mod fim {
             (f("f4").kind, f("f4").min, f("f4").max),
             (Number, Some(1), Some(20))
         );
-        assert_eq!((f("f5").kind, f("f5").min), (Number, Some(0)));
-        assert!(has_warning(&imported, "currency amount"));
+        // A currency amount is a money field; its bounds in euros become cents.
+        assert_eq!(
+            (f("f5").kind, f("f5").min, f("f5").max),
+            (Money, Some(50), Some(150_000))
+        );
         assert_eq!(f("f6").kind, Checkbox);
         assert!(
             !f("f6").required,
@@ -377,12 +380,18 @@ mod fim {
         assert!(has_warning(&imported, "required yes/no value"));
         assert_eq!(f("f7").kind, Text);
         assert!(has_warning(&imported, "decimal number"));
-        assert!(def.field("f8").is_none() && def.field("f9").is_none());
+        // A static text is an information block: its name the heading, its inhalt the text.
+        assert_eq!(f("f8").kind, Info);
+        assert_eq!(f("f8").label.get("de"), "Hinweis");
+        assert_eq!(
+            f("f8").text.as_ref().map(|t| t.get("de")),
+            Some("Bitte vollständig ausfüllen.")
+        );
         assert!(has_warning(
             &imported,
-            "static text (feldart label), not imported"
+            "static text (feldart label), imported as an information block `f8`"
         ));
-        assert!(has_warning(&imported, "Bitte vollständig ausfüllen."));
+        assert!(def.field("f9").is_none());
         assert!(has_warning(
             &imported,
             "datentyp file (upload), not imported"

@@ -12,7 +12,9 @@ pub(crate) struct Converted {
     pub definition: Value,
     pub warnings: Vec<String>,
     pub field_count: usize,
-    /// Fields left out because the format has no place for them, e.g. `F123 (Hinweis): static text`.
+    /// Fields left out because the format has no place for them, e.g. `F123 (Hinweis) file
+    /// field`, and the static texts kept as information blocks (`F123 (Hinweis) static text`):
+    /// what a message with nothing to fill in held.
     pub skipped: Vec<String>,
 }
 
@@ -22,6 +24,8 @@ struct Converter {
     used_ids: BTreeSet<String>,
     occurrences: HashMap<String, usize>,
     skipped: Vec<String>,
+    /// The static texts kept as information blocks (they are nothing to fill in).
+    statics: Vec<String>,
 }
 
 pub(crate) fn convert(schema: &Schema) -> Converted {
@@ -30,6 +34,7 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
         used_ids: BTreeSet::new(),
         occurrences: HashMap::new(),
         skipped: Vec::new(),
+        statics: Vec::new(),
     };
     let el = &schema.element;
     let title = el.display_label().to_owned();
@@ -89,10 +94,15 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
     if !loose.is_empty() {
         steps.push(step(&title, loose));
     }
+    // What a citizen fills in: information blocks do not count.
     let field_count = steps
         .iter()
-        .map(|s| s["fields"].as_array().map_or(0, Vec::len))
-        .sum();
+        .filter_map(|s| s["fields"].as_array())
+        .flatten()
+        .filter(|f| f["type"] != "info")
+        .count();
+    let mut skipped = std::mem::take(&mut c.statics);
+    skipped.append(&mut c.skipped);
 
     let definition = json!({
         "id": form_id(&el.id),
@@ -114,7 +124,7 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
         definition,
         warnings: c.warnings,
         field_count,
-        skipped: c.skipped,
+        skipped,
     }
 }
 
@@ -317,20 +327,28 @@ impl Converter {
         let who = format!("field {}", describe(el));
         match field.feldart.as_str() {
             "label" => {
+                self.statics.push(format!("{} static text", describe(el)));
+                let Some(text) = field.content.as_ref().filter(|t| !t.trim().is_empty()) else {
+                    self.warn(format!(
+                        "{who} is a static text (feldart label) without inhalt, not imported"
+                    ));
+                    return None;
+                };
+                // An information block: the label is its heading, the inhalt its text.
+                let id = self.unique_id(&el.id);
                 self.warn(format!(
-                    "{who} is a static text (feldart label), not imported (the format has no information block yet){}",
-                    field
-                        .content
-                        .as_ref()
-                        .map(|t| format!(": \"{t}\""))
-                        .unwrap_or_default()
+                    "{who} is a static text (feldart label), imported as an information block `{id}`: check its heading"
                 ));
-                self.skipped.push(format!("{} static text", describe(el)));
-                return None;
+                return Some(json!({
+                    "id": id,
+                    "type": "info",
+                    "label": el.display_label(),
+                    "text": text,
+                }));
             }
             "hidden" | "locked" => {
                 self.warn(format!(
-                    "{who} has feldart {}, not imported (no hidden or read-only fields yet)",
+                    "{who} has feldart {}, not imported (the format has no hidden or read-only fields)",
                     field.feldart
                 ));
                 self.skipped
@@ -341,7 +359,7 @@ impl Converter {
         }
         if matches!(field.datentyp.as_str(), "file" | "obj") {
             self.warn(format!(
-                "{who} has datentyp {} (upload), not imported (uploads come with the form engine)",
+                "{who} has datentyp {} (upload), not imported (the importer does not map uploads yet: add a file field by hand)",
                 field.datentyp
             ));
             self.skipped
@@ -438,11 +456,8 @@ impl Converter {
                 "number"
             }
             "num_currency" => {
-                self.warn(format!(
-                    "{who} is a currency amount; imported as a whole-number field (euros, no cents) until the money type exists"
-                ));
-                self.bounds(field, who, out);
-                "number"
+                self.money_bounds(field, who, out);
+                "money"
             }
             "num" => {
                 self.warn(format!(
@@ -569,6 +584,41 @@ impl Converter {
         }
     }
 
+    /// A currency amount's `minValue`/`maxValue` (euros, `12` or `12.50`) as the money
+    /// field's `min`/`max` in cents.
+    fn money_bounds(&mut self, field: &Field, who: &str, out: &mut Map<String, Value>) {
+        let c = &field.constraints;
+        let mut cents = |raw: Option<&str>, key: &str| {
+            let raw = raw?;
+            let parsed = euro_cents(raw);
+            if parsed.is_none() {
+                self.warn(format!(
+                    "{who}: {key} `{raw}` is not an amount in euros; ignored"
+                ));
+            }
+            parsed
+        };
+        let min = cents(c.min_value.as_deref(), "minValue");
+        let max = cents(c.max_value.as_deref(), "maxValue");
+        if let (Some(min), Some(max)) = (min, max)
+            && min > max
+        {
+            self.warn(format!("{who}: minValue is above maxValue; both ignored"));
+            return;
+        }
+        if let Some(min) = min {
+            out.insert("min".into(), json!(min));
+        }
+        if let Some(max) = max {
+            out.insert("max".into(), json!(max));
+        }
+        if c.min_length.is_some() || c.max_length.is_some() {
+            self.warn(format!(
+                "{who}: minLength/maxLength do not apply to an amount; ignored"
+            ));
+        }
+    }
+
     fn number<T: std::str::FromStr>(
         &mut self,
         raw: Option<&str>,
@@ -588,7 +638,62 @@ impl Converter {
     }
 }
 
+/// Euros as written in a schema (`12`, `-3`, `12.5`, `12.50`) in cents; `None` for anything
+/// else, or an amount too large to count in cents.
+fn euro_cents(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    let (negative, digits) = match raw.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (digits, ""),
+    };
+    if whole.is_empty()
+        || fraction.len() > 2
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+    let cents = whole.checked_mul(100)?.checked_add(fraction)?;
+    Some(if negative { -cents } else { cents })
+}
+
 /// An `anzahl` that allows more than one.
 fn repeats(card: Cardinality) -> bool {
     card.max.is_none_or(|max| max > 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::euro_cents;
+
+    #[test]
+    fn a_schemas_euro_bounds_become_cents_and_anything_else_is_refused() {
+        assert_eq!(euro_cents("12"), Some(1200));
+        assert_eq!(euro_cents(" 12.5 "), Some(1250));
+        assert_eq!(euro_cents("0.05"), Some(5));
+        assert_eq!(euro_cents("-3.10"), Some(-310));
+        for bad in [
+            "",
+            "-",
+            ".5",
+            "12.",
+            "12.345",
+            "1,50",
+            "1e3",
+            "12 €",
+            "+1",
+            "99999999999999999999",
+        ] {
+            assert_eq!(euro_cents(bad), None, "{bad:?}");
+        }
+    }
 }
