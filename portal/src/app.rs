@@ -18,7 +18,8 @@ use crate::error::ErrorPage;
 use crate::state::AppState;
 use crate::{admin, citizen, demo, inbox, info, schemas, web};
 
-/// Form posts up to 1 MiB; anything larger gets 413. Upload routes (later) get their own.
+/// Form posts up to 1 MiB; anything larger gets 413. The upload routes have their own limit
+/// (`citizen::uploads`).
 pub const FORM_BODY_LIMIT: usize = 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {

@@ -6,31 +6,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// Environment variables the portal reads. A fixed list, not derived from the file's keys.
-pub const ENV_VARS: &[&str] = &[
-    "PORTAL_CONFIG",
-    "PORTAL_BIND",
-    "PORTAL_DATABASE_URL",
-    "PORTAL_DATABASE_URL_FILE",
-    "PORTAL_DATA_DIR",
-    "PORTAL_DEMO",
-    "PORTAL_SECRET_KEY",
-    "PORTAL_SECRET_KEY_FILE",
-    "PORTAL_LOG_FORMAT",
-    "PORTAL_PUBLIC_URL",
-    "PORTAL_OIDC_ISSUER",
-    "PORTAL_OIDC_CLIENT_ID",
-    "PORTAL_OIDC_CLIENT_SECRET",
-    "PORTAL_OIDC_CLIENT_SECRET_FILE",
-    "PORTAL_STAFF_OIDC_ISSUER",
-    "PORTAL_STAFF_OIDC_CLIENT_ID",
-    "PORTAL_STAFF_OIDC_CLIENT_SECRET",
-    "PORTAL_STAFF_OIDC_CLIENT_SECRET_FILE",
-    "PORTAL_SMTP_URL",
-    "PORTAL_SMTP_URL_FILE",
-    "PORTAL_MAIL_FROM",
-];
-
 /// The TOML file. Every key is optional; an unknown key is an error.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,7 +1,8 @@
 //! `[delivery]` (how the worker retries) and `[[delivery_targets.<municipality>]]` (where a
 //! municipality's completed cases go) in the configuration file, and `[smtp]` for email.
-//! Secrets come from the file or from files it names, never from the environment: they are
-//! per municipality.
+//! A target's secrets come from the file or from files it names, never from the environment:
+//! they are per municipality. The one exception is the installation's mail server
+//! (`PORTAL_SMTP_URL`, `PORTAL_SMTP_URL_FILE`).
 
 use std::path::PathBuf;
 

@@ -6,7 +6,8 @@
 //!    configured root ([`keys`]);
 //! 3. `POST /v2/submissions` announcing the attachments (the application PDF and every
 //!    upload), then each attachment `PUT` as a JWE ([`jwe`]), then `PUT` of the encrypted
-//!    metadata ([`metadata`]) and data (the case document JSON);
+//!    metadata ([`metadata`]) and data (the case's answers, which `submissionSchema`
+//!    describes);
 //! 4. the event log read back and every token verified ([`set`]): `submit-submission`
 //!    delivers (the outcome is `submission <id>`), `reject-submission` is a permanent failure,
 //!    neither is retried later.
