@@ -391,15 +391,70 @@ mod fim {
             &imported,
             "static text (feldart label), imported as an information block `f8`"
         ));
-        assert!(def.field("f9").is_none());
-        assert!(has_warning(
-            &imported,
-            "datentyp file (upload), not imported"
-        ));
+        // An upload is a file field of one file (anzahl 0:1: optional).
+        assert_eq!(
+            (f("f9").kind, f("f9").required, f("f9").max_files),
+            (File, false, None)
+        );
         assert!(has_warning(&imported, "pattern [A-Z]+ is not checked"));
         // Fields directly in the root group: one step named after the form.
         assert_eq!(def.steps.len(), 1);
         assert_eq!(def.steps[0].title.get("de"), "Hundehaltung");
+    }
+
+    /// A municipality imports a FIM schema with proofs to upload: each becomes a file field, one
+    /// given several times takes several files, and a step's uploads stay within what a step
+    /// takes; an upload inside a repeating group is left out with a warning (uploads are per
+    /// step, not per row).
+    #[test]
+    fn v3_uploads_become_file_fields_within_a_steps_limit() {
+        let row = v3_subgroup(
+            "0:3",
+            "G5",
+            "Hund",
+            &[
+                v3_field("1:1", "F50", "Name", "input", "text", ""),
+                v3_field("0:1", "F51", "Impfpass", "input", "file", ""),
+            ]
+            .concat(),
+        );
+        let xml = v3_group(
+            &[
+                v3_field("1:1", "F40", "Personalausweis", "input", "file", ""),
+                v3_field("1:3", "F41", "Nachweise", "input", "file", ""),
+                v3_field("0:*", "F42", "Weitere Unterlagen", "input", "file", ""),
+                v3_field("0:1", "F43", "Sonstiges", "input", "file", ""),
+                row,
+            ]
+            .concat(),
+        );
+        let (imported, def) = imported(&xml);
+        let f = |id: &str| def.field(id).unwrap_or_else(|| panic!("no field {id}"));
+        use forms::FieldKind::File;
+        assert_eq!(
+            (f("f40").kind, f("f40").required, f("f40").max_files),
+            (File, true, None)
+        );
+        assert_eq!((f("f41").kind, f("f41").max_files), (File, Some(3)));
+        // 10 + 30 MB are taken: "any number" gets the one file of 10 MB left.
+        assert_eq!(
+            (f("f42").kind, f("f42").max_files, f("f42").max_size_mb),
+            (File, None, None)
+        );
+        assert!(has_warning(
+            &imported,
+            "upload `f42` takes fewer or smaller files"
+        ));
+        // Nothing left for the fourth.
+        assert!(def.field("f43").is_none());
+        assert!(has_warning(&imported, "upload `f43` not imported"));
+        // In a repeating group: left out, the rest of the row kept.
+        assert!(def.field("f51").is_none());
+        assert!(def.field("f50").is_some());
+        assert!(has_warning(
+            &imported,
+            "a file field inside a repeating group"
+        ));
     }
 
     #[test]

@@ -59,13 +59,14 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
     for child in &schema.children {
         match &child.item {
             Item::Field(field) => {
-                if let Some(f) = c.field(field, child.cardinality, true, None) {
+                if let Some(f) = c.field(field, child.cardinality, true, None, false) {
                     loose.push(f);
                 }
             }
             Item::Group(group) => {
                 if !loose.is_empty() {
-                    steps.push(step(&title, std::mem::take(&mut loose)));
+                    let fields = c.fit_uploads(std::mem::take(&mut loose));
+                    steps.push(step(&title, fields));
                 }
                 c.rules(&group.element.rules, &format!("group {}", group.element.id));
                 let mut fields = Vec::new();
@@ -86,13 +87,15 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
                         group.element.display_label()
                     ));
                 } else {
+                    let fields = c.fit_uploads(fields);
                     steps.push(step(group.element.display_label(), fields));
                 }
             }
         }
     }
     if !loose.is_empty() {
-        steps.push(step(&title, loose));
+        let fields = c.fit_uploads(loose);
+        steps.push(step(&title, fields));
     }
     // What a citizen fills in: information blocks do not count.
     let field_count = steps
@@ -255,9 +258,13 @@ impl Converter {
         for child in &group.children {
             match &child.item {
                 Item::Field(field) => {
-                    if let Some(f) =
-                        self.field(field, child.cardinality, required_context, Some(group))
-                    {
+                    if let Some(f) = self.field(
+                        field,
+                        child.cardinality,
+                        required_context,
+                        Some(group),
+                        in_group,
+                    ) {
                         out.push(f);
                     }
                 }
@@ -295,6 +302,47 @@ impl Converter {
         }
     }
 
+    /// One step's uploads within what a step takes (`MAX_STEP_UPLOAD_MB`): a file field that
+    /// no longer fits takes fewer files, then smaller ones; one with no room left is dropped.
+    fn fit_uploads(&mut self, fields: Vec<Value>) -> Vec<Value> {
+        let mut room = u64::from(crate::MAX_STEP_UPLOAD_MB);
+        let mut kept = Vec::with_capacity(fields.len());
+        for mut f in fields {
+            if f["type"] != "file" {
+                kept.push(f);
+                continue;
+            }
+            let who = format!("upload `{}`", f["id"].as_str().unwrap_or_default());
+            if room == 0 {
+                self.warn(format!(
+                    "{who} not imported: the step's other uploads take the {} MB a step may take",
+                    crate::MAX_STEP_UPLOAD_MB
+                ));
+                continue;
+            }
+            let size = u64::from(UPLOAD_MB);
+            let files = f["max_files"].as_u64().unwrap_or(1);
+            if size * files > room {
+                let fit = (room / size).max(1);
+                if fit > 1 {
+                    f["max_files"] = json!(fit);
+                } else if let Some(o) = f.as_object_mut() {
+                    o.remove("max_files");
+                }
+                if room < size {
+                    f["max_size_mb"] = json!(room);
+                }
+                self.warn(format!(
+                    "{who} takes fewer or smaller files than FIM allows, so that the step's uploads stay within {} MB",
+                    crate::MAX_STEP_UPLOAD_MB
+                ));
+            }
+            room -= (size * f["max_files"].as_u64().unwrap_or(1)).min(room);
+            kept.push(f);
+        }
+        kept
+    }
+
     fn unique_id(&mut self, fim_id: &str) -> String {
         let base = field_id(fim_id);
         let count = self.occurrences.entry(base.clone()).or_insert(0);
@@ -322,6 +370,7 @@ impl Converter {
         card: Cardinality,
         required_context: bool,
         group: Option<&Group>,
+        in_repeat: bool,
     ) -> Option<Value> {
         let el = &field.element;
         let who = format!("field {}", describe(el));
@@ -357,11 +406,14 @@ impl Converter {
             }
             _ => {}
         }
-        if matches!(field.datentyp.as_str(), "file" | "obj") {
-            self.warn(format!(
-                "{who} has datentyp {} (upload), not imported (the importer does not map uploads yet: add a file field by hand)",
-                field.datentyp
-            ));
+        let upload = field.datentyp == "file";
+        if field.datentyp == "obj" || (upload && in_repeat) {
+            let why = if upload {
+                "a file field inside a repeating group, not imported (uploads are taken per step, not per row): add it to the step by hand"
+            } else {
+                "a structured object (datentyp obj), not imported"
+            };
+            self.warn(format!("{who} is {why}"));
             self.skipped
                 .push(format!("{} {} field", describe(el), field.datentyp));
             return None;
@@ -384,7 +436,9 @@ impl Converter {
             (None, None) => {}
         }
         self.rules(&el.rules, &format!("field {}", el.id));
-        self.repeat_warning("field", el, card);
+        if !upload {
+            self.repeat_warning("field", el, card);
+        }
 
         let c = &field.constraints;
         if let Some(pattern) = &c.pattern {
@@ -398,7 +452,22 @@ impl Converter {
             ));
         }
 
-        let kind = self.kind(field, &who, &mut out);
+        let kind = if upload {
+            // An upload that may be given several times takes several files.
+            let files = card.max.map_or(UPLOAD_FILES, |m| m.clamp(1, UPLOAD_FILES));
+            if card.max.is_none_or(|m| m > UPLOAD_FILES) {
+                self.warn(format!(
+                    "{who} may be given {} times; imported as an upload of up to {UPLOAD_FILES} files",
+                    card.max.map_or("any number of".to_owned(), |m| format!("up to {m}"))
+                ));
+            }
+            if files > 1 {
+                out.insert("max_files".into(), json!(files));
+            }
+            "file"
+        } else {
+            self.kind(field, &who, &mut out)
+        };
         out.insert("type".into(), json!(kind));
 
         let mut required = card.min >= 1;
@@ -665,6 +734,11 @@ fn euro_cents(raw: &str) -> Option<i64> {
     let cents = whole.checked_mul(100)?.checked_add(fraction)?;
     Some(if negative { -cents } else { cents })
 }
+
+/// An imported upload takes files of up to the format's default size ...
+const UPLOAD_MB: u32 = 10;
+/// ... and at most this many, so that one upload alone fits a step (`MAX_STEP_UPLOAD_MB`).
+const UPLOAD_FILES: u32 = crate::MAX_STEP_UPLOAD_MB / UPLOAD_MB;
 
 /// An `anzahl` that allows more than one.
 fn repeats(card: Cardinality) -> bool {
