@@ -1331,12 +1331,13 @@ impl Store for PgStore {
             None => {
                 // A first login. Another one of the same person may be creating the account
                 // at this moment (two tabs): the insert then waits for it and does nothing,
-                // and its account is taken, locked like a found one.
+                // and its account is taken, locked like a found one. Every unique index is an
+                // arbiter: the racing insert meets the username's index as often as the
+                // subject's. Nothing found then means the username is another account's.
                 let created: Option<i64> = sqlx::query_scalar(
                     "insert into staff (username, password_hash, demo, oidc_subject, \
                      oidc_tenant) values ($1, '!oidc', false, $2, $3) \
-                     on conflict (oidc_subject) where oidc_subject is not null do nothing \
-                     returning id",
+                     on conflict do nothing returning id",
                 )
                 .bind(&login.username)
                 .bind(&login.subject)
@@ -1351,8 +1352,9 @@ impl Store for PgStore {
                             "select id, username from staff where oidc_subject = $1 for update",
                         )
                         .bind(&login.subject)
-                        .fetch_one(&mut *tx)
+                        .fetch_optional(&mut *tx)
                         .await?
+                        .ok_or_else(|| StoreError::Conflict("staff username".into()))?
                     }
                 }
             }
