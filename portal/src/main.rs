@@ -170,8 +170,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let age = chrono::Duration::minutes(i64::from(min_file_age_minutes));
             let swept = portal::sweep::run(store.as_ref(), &files, age).await?;
             println!(
-                "removed {} expired sessions, {} expired drafts, {} files without an attachment",
-                swept.sessions, swept.drafts, swept.files
+                "removed {} expired sessions, {} expired drafts, {} files without an attachment, \
+                 {} idle provider accounts without a role",
+                swept.sessions, swept.drafts, swept.files, swept.accounts
             );
             Ok(())
         }

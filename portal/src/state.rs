@@ -223,6 +223,7 @@ impl AppState {
                         sessions = s.sessions,
                         drafts = s.drafts,
                         files = s.files,
+                        accounts = s.accounts,
                         "expired data removed"
                     ),
                     Ok(_) => {}

@@ -1,13 +1,18 @@
 //! Housekeeping: expired sessions and drafts, and uploaded files that no attachment names
 //! any more (a draft that expired or was submitted without them, a demo removed, an upload
-//! whose request died between writing the file and recording it). Uploads are personal
-//! data: they go when nothing refers to them. Runs hourly in the server and on demand with
-//! `portal sweep`.
+//! whose request died between writing the file and recording it), and identity providers'
+//! accounts that never got (or no longer have) a role and have been idle for
+//! [`IDLE_ACCOUNT_DAYS`]. Uploads and accounts are personal data: they go when nothing refers
+//! to them. Runs hourly in the server and on demand with `portal sweep`.
 
 use futures_util::StreamExt;
 use store::Store;
 
 use crate::uploads::FileStore;
+
+/// An identity provider's account without a role (one an administrator has not let in yet,
+/// or one whose roles were all taken away) is deleted after this many days without a login.
+pub const IDLE_ACCOUNT_DAYS: i64 = 90;
 
 /// What one sweep removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +20,7 @@ pub struct Swept {
     pub sessions: u64,
     pub drafts: u64,
     pub files: u64,
+    pub accounts: u64,
 }
 
 /// Removes expired sessions and drafts (with their attachment rows), then every stored file
@@ -27,6 +33,9 @@ pub async fn run(
 ) -> anyhow::Result<Swept> {
     let sessions = store.delete_expired_sessions().await?;
     let drafts = store.delete_expired_drafts().await?;
+    let accounts = store
+        .delete_idle_accounts(chrono::Utc::now() - chrono::Duration::days(IDLE_ACCOUNT_DAYS))
+        .await?;
     let cutoff = chrono::Utc::now() - min_file_age;
     let mut removed = 0;
     let mut listed = files.list();
@@ -42,5 +51,6 @@ pub async fn run(
         sessions,
         drafts,
         files: removed,
+        accounts,
     })
 }

@@ -227,10 +227,16 @@ pub trait Store: PaymentStore + DeliveryStore + Send + Sync + 'static {
     /// and reports zero failures.
     async fn record_failed_login(&self, id: StaffId, policy: &LockoutPolicy)
     -> Result<FailedLogin>;
-    /// After a right password: resets the failure count and lock, unless the account is
-    /// locked right now (a failure in a parallel request may have locked it since it was
-    /// read). `false` then, and nothing changes: the login must be refused.
+    /// After a right password: resets the failure count and lock and records the login's
+    /// time, unless the account is locked right now (a failure in a parallel request may have
+    /// locked it since it was read). `false` then, and nothing changes: the login must be
+    /// refused.
     async fn reset_failed_logins(&self, id: StaffId) -> Result<bool>;
+    /// Deletes the identity providers' accounts that have no role, no session and no refund
+    /// to their name, and have not logged in since `idle_since` (or were created before it
+    /// without a login): a person the provider knows but the portal never let in is not kept
+    /// for ever; a new login records the account afresh. Local accounts are never deleted.
+    async fn delete_idle_accounts(&self, idle_since: DateTime<Utc>) -> Result<u64>;
     /// A staff login through an identity provider, in one transaction: the account with
     /// this `oidc_subject` (created with the username, the provider's municipality and an
     /// unusable password when new; its username follows the claim), its roles replaced by

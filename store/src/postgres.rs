@@ -279,7 +279,7 @@ fn attachment_from(row: &PgRow) -> Result<Attachment> {
 }
 
 const STAFF_COLUMNS: &str = "select id, username, password_hash, failed_logins, locked_until, oidc_subject, \
-     oidc_tenant from staff";
+     oidc_tenant, last_login_at from staff";
 
 const CASE_COLUMNS: &str = "select c.id, c.tenant_id, c.reference, c.service_id, \
      s.slug as service_slug, c.form_id, c.status, c.answers, c.created_at, c.login_level \
@@ -339,6 +339,7 @@ impl PgStore {
             locked_until: row.try_get("locked_until")?,
             oidc: row.try_get::<Option<&str>, _>("oidc_subject")?.is_some(),
             oidc_tenant: row.try_get::<Option<i64>, _>("oidc_tenant")?.map(TenantId),
+            last_login_at: row.try_get("last_login_at")?,
         }))
     }
 }
@@ -1347,15 +1348,13 @@ impl Store for PgStore {
                 .map_err(map_unique)?;
                 match created {
                     Some(id) => (id, login.username.clone()),
-                    None => {
-                        sqlx::query_as(
-                            "select id, username from staff where oidc_subject = $1 for update",
-                        )
-                        .bind(&login.subject)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .ok_or_else(|| StoreError::Conflict("staff username".into()))?
-                    }
+                    None => sqlx::query_as(
+                        "select id, username from staff where oidc_subject = $1 for update",
+                    )
+                    .bind(&login.subject)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::Conflict("staff username".into()))?,
                 }
             }
         };
@@ -1387,6 +1386,10 @@ impl Store for PgStore {
             }
         }
         if let Some(key_hash) = &login.key_hash {
+            sqlx::query("update staff set last_login_at = now() where id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("delete from sessions where key_hash = $1")
                 .bind(&login.old_session_hash)
                 .execute(&mut *tx)
@@ -1485,7 +1488,7 @@ impl Store for PgStore {
 
     async fn reset_failed_logins(&self, id: StaffId) -> Result<bool> {
         let updated = sqlx::query(
-            "update staff set failed_logins = 0, locked_until = null \
+            "update staff set failed_logins = 0, locked_until = null, last_login_at = now() \
              where id = $1 and (locked_until is null or locked_until <= now())",
         )
         .bind(id.0)
@@ -1493,6 +1496,21 @@ impl Store for PgStore {
         .await?
         .rows_affected();
         Ok(updated == 1)
+    }
+
+    async fn delete_idle_accounts(&self, idle_since: DateTime<Utc>) -> Result<u64> {
+        let deleted = sqlx::query(
+            "delete from staff s where s.oidc_subject is not null \
+             and coalesce(s.last_login_at, s.created_at) < $1 \
+             and not exists (select 1 from staff_roles r where r.staff_id = s.id) \
+             and not exists (select 1 from sessions x where x.staff_id = s.id) \
+             and not exists (select 1 from refunds f where f.staff_id = s.id)",
+        )
+        .bind(idle_since)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(deleted)
     }
 
     async fn create_session(&self, session: &NewSession) -> Result<()> {

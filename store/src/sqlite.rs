@@ -364,7 +364,7 @@ fn uuid_list(ids: &[Uuid]) -> String {
 }
 
 const STAFF_COLUMNS: &str = "select id, username, password_hash, failed_logins, locked_until, oidc_subject, \
-     oidc_tenant from staff";
+     oidc_tenant, last_login_at from staff";
 
 const CASE_COLUMNS: &str = "select c.id, c.tenant_id, c.reference, c.service_id, \
      s.slug as service_slug, c.form_id, c.status, c.answers, c.created_at, c.login_level \
@@ -429,6 +429,10 @@ impl SqliteStore {
                 .transpose()?,
             oidc: row.try_get::<Option<&str>, _>("oidc_subject")?.is_some(),
             oidc_tenant: row.try_get::<Option<i64>, _>("oidc_tenant")?.map(TenantId),
+            last_login_at: row
+                .try_get::<Option<&str>, _>("last_login_at")?
+                .map(parse_ts)
+                .transpose()?,
         }))
     }
 }
@@ -1501,6 +1505,11 @@ impl Store for SqliteStore {
             }
         }
         if let Some(key_hash) = &login.key_hash {
+            sqlx::query("update staff set last_login_at = ? where id = ?")
+                .bind(&now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("delete from sessions where key_hash = ?")
                 .bind(&login.old_session_hash)
                 .execute(&mut *tx)
@@ -1605,8 +1614,8 @@ impl Store for SqliteStore {
 
     async fn reset_failed_logins(&self, id: StaffId) -> Result<bool> {
         let updated = sqlx::query(
-            "update staff set failed_logins = 0, locked_until = null \
-             where id = ? and (locked_until is null or locked_until <= ?)",
+            "update staff set failed_logins = 0, locked_until = null, last_login_at = ?2 \
+             where id = ?1 and (locked_until is null or locked_until <= ?2)",
         )
         .bind(id.0)
         .bind(now())
@@ -1614,6 +1623,22 @@ impl Store for SqliteStore {
         .await?
         .rows_affected();
         Ok(updated == 1)
+    }
+
+    async fn delete_idle_accounts(&self, idle_since: DateTime<Utc>) -> Result<u64> {
+        // Timestamps share one fixed-width format, so they compare as text.
+        let deleted = sqlx::query(
+            "delete from staff where oidc_subject is not null \
+             and coalesce(last_login_at, created_at) < ? \
+             and not exists (select 1 from staff_roles r where r.staff_id = staff.id) \
+             and not exists (select 1 from sessions x where x.staff_id = staff.id) \
+             and not exists (select 1 from refunds f where f.staff_id = staff.id)",
+        )
+        .bind(format_ts(idle_since))
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(deleted)
     }
 
     async fn create_session(&self, session: &NewSession) -> Result<()> {

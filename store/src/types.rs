@@ -344,6 +344,9 @@ pub struct StaffUser {
     /// An identity provider's account from a municipality's own provider: its roles count
     /// only in that municipality.
     pub oidc_tenant: Option<TenantId>,
+    /// The last login (a right password, or a provider login with a session); `None`: none
+    /// recorded.
+    pub last_login_at: Option<DateTime<Utc>>,
 }
 
 impl StaffUser {

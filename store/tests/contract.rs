@@ -217,6 +217,7 @@ contract!(
     an_oidc_staff_login_creates_the_account_and_replaces_its_roles,
     an_oidc_staff_login_never_takes_over_another_account,
     concurrent_first_logins_of_one_person_make_one_account,
+    idle_provider_accounts_without_a_role_are_removed_and_logins_are_recorded,
     a_stolen_login_state_is_useless_in_another_browser,
     an_expired_login_flow_is_refused_and_swept,
     beginning_a_login_keeps_a_longer_session_and_never_touches_a_staff_session,
@@ -4668,6 +4669,92 @@ async fn concurrent_first_logins_of_one_person_make_one_account(db: Db) {
     assert_eq!(sessions, 8);
     let petra = db.store.staff_by_id(ids[0]).await.unwrap().unwrap();
     assert_eq!(petra.roles, vec![clerk_of(&a)]);
+}
+
+/// Data minimisation: an account the installation's provider recorded but no administrator let
+/// in (or one whose roles were all taken away) is removed once it has been idle long enough;
+/// a local account, an account with a role, one with a session, and one that logged in lately
+/// stay. Every login (a right password, a provider login with a session) records its time.
+async fn idle_provider_accounts_without_a_role_are_removed_and_logins_are_recorded(db: Db) {
+    let store = &*db.store;
+    let a = tenant(store, "aach", "AAC").await;
+    let mut waiting = oidc_staff("wait-sub", "waiting", vec![], "w0", "w1");
+    waiting.key_hash = None;
+    let waiting = store.oidc_staff_login(&waiting).await.unwrap();
+    let active = store
+        .oidc_staff_login(&oidc_staff(
+            "act-sub",
+            "active",
+            vec![clerk_of(&a)],
+            "a0",
+            "a1",
+        ))
+        .await
+        .unwrap();
+    // Logged in with a role once; the role is gone and so is the session.
+    let former_login = oidc_staff("former-sub", "former", vec![], "f0", "f1");
+    let former = store.oidc_staff_login(&former_login).await.unwrap();
+    store
+        .delete_session(former_login.key_hash.as_deref().unwrap())
+        .await
+        .unwrap();
+    let local = store
+        .create_staff(&NewStaff {
+            username: "local".into(),
+            password_hash: "x".into(),
+            roles: vec![],
+            demo: false,
+        })
+        .await
+        .unwrap();
+    let last_login = |id: StaffId| async move {
+        store
+            .staff_by_id(id)
+            .await
+            .unwrap()
+            .map(|s| s.last_login_at)
+    };
+    assert_eq!(
+        last_login(waiting).await,
+        Some(None),
+        "no session, no login"
+    );
+    assert!(last_login(active).await.flatten().is_some());
+    assert!(last_login(former).await.flatten().is_some());
+    assert_eq!(last_login(local).await, Some(None));
+    assert!(store.reset_failed_logins(local).await.unwrap());
+    assert!(
+        last_login(local).await.flatten().is_some(),
+        "a right password"
+    );
+
+    // Every account was created long ago; only the one that never got in has been idle.
+    execute_behind_the_stores_back(
+        &db.url,
+        "update staff set created_at = '2020-01-01T00:00:00.000000Z'",
+    )
+    .await
+    .unwrap();
+    let idle_since = Utc::now() - chrono::Duration::days(90);
+    assert_eq!(store.delete_idle_accounts(idle_since).await.unwrap(), 1);
+    assert_eq!(last_login(waiting).await, None, "removed");
+    // The former clerk's last login ages too: then it goes as well, the others stay.
+    execute_behind_the_stores_back(
+        &db.url,
+        "update staff set last_login_at = '2020-01-01T00:00:00.000000Z'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(store.delete_idle_accounts(idle_since).await.unwrap(), 1);
+    assert_eq!(last_login(former).await, None, "removed");
+    assert!(last_login(active).await.is_some(), "a role and a session");
+    assert!(last_login(local).await.is_some(), "a local account");
+    // Its next login records the person afresh.
+    let back = store
+        .oidc_staff_login(&oidc_staff("former-sub", "former", vec![], "f1", "f2"))
+        .await
+        .unwrap();
+    assert_ne!(back, former);
 }
 
 /// A username that belongs to a local account (or to another provider account) is refused:

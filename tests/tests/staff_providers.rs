@@ -175,6 +175,20 @@ async fn a_municipal_providers_staff_get_their_roles_from_their_administrator(db
         let mut werther_admin = app.browser();
         werther_admin.staff_login("admin.werther", "demo").await;
         let list = werther_admin.get("/staff/accounts?tenant=werther").await;
+        // The last login of each account, for access reviews: Petra never got in; the
+        // administrator just did.
+        let row = |name: &str| {
+            list.texts("tbody tr")
+                .into_iter()
+                .find(|r| r.contains(name))
+                .unwrap_or_else(|| panic!("no row for {name}:\n{}", list.body))
+        };
+        assert!(
+            row(PETRA_AT_WERTHER).contains("noch keine"),
+            "{}",
+            list.body
+        );
+        assert!(row("admin.werther").contains("UTC"), "{}", list.body);
         account_id(&list, PETRA_AT_WERTHER)
             .unwrap_or_else(|| panic!("Werther's admin does not see Petra:\n{}", list.body))
     };

@@ -199,10 +199,15 @@ pub async fn page(
                     view! { <p>{names}</p><p class="hint">{why}</p> }.into_any()
                 }
             };
+            let last_login = account.last_login_at.map_or_else(
+                || lang.t("accounts-never").to_owned(),
+                |t| views::format_date(lang, t),
+            );
             view! {
                 <tr>
                     <th scope="row">{account.username.clone()}</th>
                     <td>{kind}</td>
+                    <td>{last_login}</td>
                     <td>{roles_cell}</td>
                 </tr>
             }
@@ -225,6 +230,7 @@ pub async fn page(
                     <tr>
                         <th scope="col">{lang.t("accounts-username")}</th>
                         <th scope="col">{lang.t("accounts-kind")}</th>
+                        <th scope="col">{lang.t("accounts-last-login")}</th>
                         <th scope="col">{lang.t("accounts-roles")}</th>
                     </tr>
                 </thead>
