@@ -621,11 +621,27 @@ impl Converter {
         let c = &field.constraints;
         let min = self.number::<i64>(c.min_value.as_deref(), who, "minValue");
         let max = self.number::<i64>(c.max_value.as_deref(), who, "maxValue");
+        self.put_bounds(field, who, (min, max), "a number field", out);
+    }
+
+    /// `min` and `max` as read (both ignored when the minimum is above the maximum), and a
+    /// warning for lengths, which `what` does not have.
+    fn put_bounds(
+        &mut self,
+        field: &Field,
+        who: &str,
+        (min, max): (Option<i64>, Option<i64>),
+        what: &str,
+        out: &mut Map<String, Value>,
+    ) {
+        let c = &field.constraints;
         if let (Some(min), Some(max)) = (min, max)
             && min > max
         {
             self.warn(format!(
-                "{who}: minValue {min} is above maxValue {max}; both ignored"
+                "{who}: minValue {} is above maxValue {}; both ignored",
+                c.min_value.as_deref().unwrap_or_default(),
+                c.max_value.as_deref().unwrap_or_default()
             ));
             return;
         }
@@ -637,7 +653,7 @@ impl Converter {
         }
         if c.min_length.is_some() || c.max_length.is_some() {
             self.warn(format!(
-                "{who}: minLength/maxLength do not apply to a number field; ignored"
+                "{who}: minLength/maxLength do not apply to {what}; ignored"
             ));
         }
     }
@@ -669,23 +685,7 @@ impl Converter {
         };
         let min = cents(c.min_value.as_deref(), "minValue");
         let max = cents(c.max_value.as_deref(), "maxValue");
-        if let (Some(min), Some(max)) = (min, max)
-            && min > max
-        {
-            self.warn(format!("{who}: minValue is above maxValue; both ignored"));
-            return;
-        }
-        if let Some(min) = min {
-            out.insert("min".into(), json!(min));
-        }
-        if let Some(max) = max {
-            out.insert("max".into(), json!(max));
-        }
-        if c.min_length.is_some() || c.max_length.is_some() {
-            self.warn(format!(
-                "{who}: minLength/maxLength do not apply to an amount; ignored"
-            ));
-        }
+        self.put_bounds(field, who, (min, max), "an amount", out);
     }
 
     fn number<T: std::str::FromStr>(
