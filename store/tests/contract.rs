@@ -254,6 +254,11 @@ contract!(
     other_tenant_cannot_see_or_change_its_staff_accounts,
     a_burst_of_submissions_gives_each_its_own_outcome,
     a_burst_of_new_drafts_and_saved_steps_gives_each_its_own_outcome,
+    other_tenant_cannot_submit_a_case_with_a_fee_to_a_service,
+    other_tenant_cannot_count_cases_awaiting_payment,
+    other_tenant_cannot_list_or_finish_a_refund,
+    other_tenant_cannot_sync_or_list_delivery_targets,
+    other_tenant_cannot_mark_a_notification_as_seen,
 );
 
 #[path = "contract/payments.rs"]
@@ -275,6 +280,10 @@ use burst_stories::*;
 #[path = "contract/staff_accounts.rs"]
 mod staff_account_stories;
 use staff_account_stories::*;
+
+#[path = "contract/cross_tenant.rs"]
+mod cross_tenant_stories;
+use cross_tenant_stories::*;
 
 // --- fixtures ------------------------------------------------------------------------------
 
