@@ -404,7 +404,8 @@ mod fim {
 
     /// A municipality imports a FIM schema with proofs to upload: each becomes a file field, one
     /// given several times takes several files, and a step's uploads stay within what a step
-    /// takes; an upload inside a repeating group is left out with a warning (uploads are per
+    /// takes, the required ones served first (even after an optional one that wants many
+    /// files); an upload inside a repeating group is left out with a warning (uploads are per
     /// step, not per row).
     #[test]
     fn v3_uploads_become_file_fields_within_a_steps_limit() {
@@ -420,10 +421,12 @@ mod fim {
         );
         let xml = v3_group(
             &[
+                v3_field("0:*", "F42", "Weitere Unterlagen", "input", "file", ""),
                 v3_field("1:1", "F40", "Personalausweis", "input", "file", ""),
                 v3_field("1:3", "F41", "Nachweise", "input", "file", ""),
-                v3_field("0:*", "F42", "Weitere Unterlagen", "input", "file", ""),
                 v3_field("0:1", "F43", "Sonstiges", "input", "file", ""),
+                v3_field("0:1", "F44", "Vollmacht", "input", "file", ""),
+                v3_field("0:1", "F45", "Fotos", "input", "file", ""),
                 row,
             ]
             .concat(),
@@ -431,30 +434,62 @@ mod fim {
         let (imported, def) = imported(&xml);
         let f = |id: &str| def.field(id).unwrap_or_else(|| panic!("no field {id}"));
         use forms::FieldKind::File;
+        // One file of 10 MB each for the two required, then for the optional ones in order:
+        // the 50 MB are taken before the last.
         assert_eq!(
             (f("f40").kind, f("f40").required, f("f40").max_files),
             (File, true, None)
         );
-        assert_eq!((f("f41").kind, f("f41").max_files), (File, Some(3)));
-        // 10 + 30 MB are taken: "any number" gets the one file of 10 MB left.
         assert_eq!(
-            (f("f42").kind, f("f42").max_files, f("f42").max_size_mb),
-            (File, None, None)
+            (f("f41").kind, f("f41").required, f("f41").max_files),
+            (File, true, None)
         );
-        assert!(has_warning(
-            &imported,
-            "upload `f42` takes fewer or smaller files"
-        ));
-        // Nothing left for the fourth.
-        assert!(def.field("f43").is_none());
-        assert!(has_warning(&imported, "upload `f43` not imported"));
-        // In a repeating group: left out, the rest of the row kept.
+        assert_eq!(
+            (f("f42").kind, f("f42").required, f("f42").max_files),
+            (File, false, None)
+        );
+        assert!(f("f43").kind == File && f("f44").kind == File);
+        assert!(def.field("f45").is_none());
+        assert!(has_warning(&imported, "upload `f45` not imported"));
+        for cut in ["f41", "f42"] {
+            assert!(
+                has_warning(
+                    &imported,
+                    &format!("upload `{cut}` takes fewer or smaller files")
+                ),
+                "{cut}: {:?}",
+                imported.warnings
+            );
+        }
         assert!(def.field("f51").is_none());
         assert!(def.field("f50").is_some());
         assert!(has_warning(
             &imported,
             "a file field inside a repeating group"
         ));
+    }
+
+    /// With room to spare, an upload given several times takes as many files as FIM allows
+    /// (up to 5), and one file of less than 10 MB fills the last room.
+    #[test]
+    fn v3_an_upload_given_several_times_takes_several_files() {
+        let xml = v3_group(
+            &[
+                v3_field("1:3", "F60", "Nachweise", "input", "file", ""),
+                v3_field("0:*", "F61", "Weitere Unterlagen", "input", "file", ""),
+            ]
+            .concat(),
+        );
+        let (imported, def) = imported(&xml);
+        let f = |id: &str| def.field(id).unwrap_or_else(|| panic!("no field {id}"));
+        assert_eq!(f("f60").max_files, Some(3));
+        // 10 + 10 first, then two more for F60: 10 MB left for F61's further files.
+        assert_eq!(f("f61").max_files, Some(2));
+        assert!(has_warning(
+            &imported,
+            "upload `f61` takes fewer or smaller files"
+        ));
+        assert!(!has_warning(&imported, "upload `f60`"));
     }
 
     #[test]

@@ -33,9 +33,17 @@ pub async fn run(
 ) -> anyhow::Result<Swept> {
     let sessions = store.delete_expired_sessions().await?;
     let drafts = store.delete_expired_drafts().await?;
-    let accounts = store
+    // A failure here must not keep the files below from going: logged, and the sweep goes on.
+    let accounts = match store
         .delete_idle_accounts(chrono::Utc::now() - chrono::Duration::days(IDLE_ACCOUNT_DAYS))
-        .await?;
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "removing idle accounts failed");
+            0
+        }
+    };
     let cutoff = chrono::Utc::now() - min_file_age;
     let mut removed = 0;
     let mut listed = files.list();

@@ -233,9 +233,10 @@ pub trait Store: PaymentStore + DeliveryStore + Send + Sync + 'static {
     /// refused.
     async fn reset_failed_logins(&self, id: StaffId) -> Result<bool>;
     /// Deletes the identity providers' accounts that have no role, no session and no refund
-    /// to their name, and have not logged in since `idle_since` (or were created before it
-    /// without a login): a person the provider knows but the portal never let in is not kept
-    /// for ever; a new login records the account afresh. Local accounts are never deleted.
+    /// to their name, and have not signed in since `idle_since` (or were created before it
+    /// without a sign-in recorded): a person the provider knows but the portal does not let in
+    /// is not kept for ever; a new login records the account afresh. Local accounts are never
+    /// deleted. An account an administrator is giving a role at that moment stays.
     async fn delete_idle_accounts(&self, idle_since: DateTime<Utc>) -> Result<u64>;
     /// A staff login through an identity provider, in one transaction: the account with
     /// this `oidc_subject` (created with the username, the provider's municipality and an

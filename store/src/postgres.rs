@@ -1385,11 +1385,13 @@ impl Store for PgStore {
                 .await?;
             }
         }
+        // The provider vouched for the person: a sign-in, with a session or not (one waiting
+        // for a role keeps its account from the idle sweep by trying again).
+        sqlx::query("update staff set last_login_at = now() where id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         if let Some(key_hash) = &login.key_hash {
-            sqlx::query("update staff set last_login_at = now() where id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
             sqlx::query("delete from sessions where key_hash = $1")
                 .bind(&login.old_session_hash)
                 .execute(&mut *tx)
@@ -1499,17 +1501,33 @@ impl Store for PgStore {
     }
 
     async fn delete_idle_accounts(&self, idle_since: DateTime<Utc>) -> Result<u64> {
-        let deleted = sqlx::query(
-            "delete from staff s where s.oidc_subject is not null \
+        // The candidates are locked first (skipping any an administrator is changing right
+        // now), then deleted by a second statement that checks again with a fresh snapshot:
+        // a role granted meanwhile (`set_tenant_roles` locks the row first) keeps the account.
+        const IDLE: &str = "s.oidc_subject is not null \
              and coalesce(s.last_login_at, s.created_at) < $1 \
              and not exists (select 1 from staff_roles r where r.staff_id = s.id) \
              and not exists (select 1 from sessions x where x.staff_id = s.id) \
-             and not exists (select 1 from refunds f where f.staff_id = s.id)",
-        )
+             and not exists (select 1 from refunds f where f.staff_id = s.id)";
+        let mut tx = self.begin().await?;
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
+            "select s.id from staff s where {IDLE} for update skip locked"
+        ))
         .bind(idle_since)
-        .execute(&self.pool)
+        .fetch_all(&mut *tx)
+        .await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let deleted = sqlx::query(&format!(
+            "delete from staff s where s.id = any($2) and {IDLE}"
+        ))
+        .bind(idle_since)
+        .bind(&ids)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        tx.commit().await?;
         Ok(deleted)
     }
 

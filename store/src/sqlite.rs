@@ -1504,12 +1504,13 @@ impl Store for SqliteStore {
                 .await?;
             }
         }
+        // The provider vouched for the person: a sign-in, with a session or not.
+        sqlx::query("update staff set last_login_at = ? where id = ?")
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         if let Some(key_hash) = &login.key_hash {
-            sqlx::query("update staff set last_login_at = ? where id = ?")
-                .bind(&now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
             sqlx::query("delete from sessions where key_hash = ?")
                 .bind(&login.old_session_hash)
                 .execute(&mut *tx)

@@ -344,7 +344,8 @@ pub struct StaffUser {
     /// An identity provider's account from a municipality's own provider: its roles count
     /// only in that municipality.
     pub oidc_tenant: Option<TenantId>,
-    /// The last login (a right password, or a provider login with a session); `None`: none
+    /// The last sign-in: a right password, or a login at the account's identity provider,
+    /// whether or not it got a session (no role, a second factor missing); `None`: none
     /// recorded.
     pub last_login_at: Option<DateTime<Utc>>,
 }

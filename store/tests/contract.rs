@@ -4680,33 +4680,36 @@ async fn concurrent_first_logins_of_one_person_make_one_account(db: Db) {
     assert_eq!(petra.roles, vec![clerk_of(&a)]);
 }
 
-/// Data minimisation: an account the installation's provider recorded but no administrator let
-/// in (or one whose roles were all taken away) is removed once it has been idle long enough;
-/// a local account, an account with a role, one with a session, and one that logged in lately
-/// stay. Every login (a right password, a provider login with a session) records its time.
+/// Data minimisation: an identity provider's account that has no role (one waiting for an
+/// administrator, or one whose roles were all taken away) is removed once it has not signed in
+/// for long enough; an account with a role, one with a session, one that signed in lately and a
+/// local account stay. Every sign-in (a right password, a provider login with or without a
+/// session) records its time.
 async fn idle_provider_accounts_without_a_role_are_removed_and_logins_are_recorded(db: Db) {
+    use std::collections::HashMap;
     let store = &*db.store;
     let a = tenant(store, "aach", "AAC").await;
-    let mut waiting = oidc_staff("wait-sub", "waiting", vec![], "w0", "w1");
-    waiting.key_hash = None;
-    let waiting = store.oidc_staff_login(&waiting).await.unwrap();
-    let active = store
-        .oidc_staff_login(&oidc_staff(
-            "act-sub",
-            "active",
-            vec![clerk_of(&a)],
-            "a0",
-            "a1",
-        ))
-        .await
-        .unwrap();
-    // Logged in with a role once; the role is gone and so is the session.
-    let former_login = oidc_staff("former-sub", "former", vec![], "f0", "f1");
-    let former = store.oidc_staff_login(&former_login).await.unwrap();
-    store
-        .delete_session(former_login.key_hash.as_deref().unwrap())
-        .await
-        .unwrap();
+    // (subject, roles, keeps its session)
+    let people = [
+        ("waiting", vec![], false),
+        ("former", vec![], false),
+        ("role-only", vec![clerk_of(&a)], false),
+        ("session-only", vec![], true),
+        ("active", vec![clerk_of(&a)], true),
+    ];
+    let mut ids = HashMap::new();
+    for (who, roles, keeps_session) in people {
+        let mut login = oidc_staff(&format!("{who}-sub"), who, roles, "before", who);
+        if who == "waiting" {
+            // Refused for want of a role: recorded, no session.
+            login.key_hash = None;
+        }
+        let id = store.oidc_staff_login(&login).await.unwrap();
+        if !keeps_session && let Some(key) = &login.key_hash {
+            store.delete_session(key).await.unwrap();
+        }
+        ids.insert(who, id);
+    }
     let local = store
         .create_staff(&NewStaff {
             username: "local".into(),
@@ -4723,13 +4726,12 @@ async fn idle_provider_accounts_without_a_role_are_removed_and_logins_are_record
             .unwrap()
             .map(|s| s.last_login_at)
     };
-    assert_eq!(
-        last_login(waiting).await,
-        Some(None),
-        "no session, no login"
-    );
-    assert!(last_login(active).await.flatten().is_some());
-    assert!(last_login(former).await.flatten().is_some());
+    for id in ids.values() {
+        assert!(
+            last_login(*id).await.flatten().is_some(),
+            "a provider sign-in"
+        );
+    }
     assert_eq!(last_login(local).await, Some(None));
     assert!(store.reset_failed_logins(local).await.unwrap());
     assert!(
@@ -4737,33 +4739,40 @@ async fn idle_provider_accounts_without_a_role_are_removed_and_logins_are_record
         "a right password"
     );
 
-    // Every account was created long ago; only the one that never got in has been idle.
+    // Long ago, all of them; then the one waiting for a role tries again.
     execute_behind_the_stores_back(
         &db.url,
-        "update staff set created_at = '2020-01-01T00:00:00.000000Z'",
+        "update staff set created_at = '2020-01-01T00:00:00.000000Z', \
+         last_login_at = '2020-01-01T00:00:00.000000Z'",
     )
     .await
     .unwrap();
+    let mut again = oidc_staff("again-sub", "again", vec![], "x", "y");
+    again.key_hash = None;
+    let again = store.oidc_staff_login(&again).await.unwrap();
+    execute_behind_the_stores_back(
+        &db.url,
+        "update staff set created_at = '2020-01-01T00:00:00.000000Z' where username = 'again'",
+    )
+    .await
+    .unwrap();
+
     let idle_since = Utc::now() - chrono::Duration::days(90);
-    assert_eq!(store.delete_idle_accounts(idle_since).await.unwrap(), 1);
-    assert_eq!(last_login(waiting).await, None, "removed");
-    // The former clerk's last login ages too: then it goes as well, the others stay.
-    execute_behind_the_stores_back(
-        &db.url,
-        "update staff set last_login_at = '2020-01-01T00:00:00.000000Z'",
-    )
-    .await
-    .unwrap();
-    assert_eq!(store.delete_idle_accounts(idle_since).await.unwrap(), 1);
-    assert_eq!(last_login(former).await, None, "removed");
-    assert!(last_login(active).await.is_some(), "a role and a session");
+    assert_eq!(store.delete_idle_accounts(idle_since).await.unwrap(), 2);
+    assert_eq!(last_login(ids["waiting"]).await, None, "removed");
+    assert_eq!(last_login(ids["former"]).await, None, "removed");
+    for kept in ["role-only", "session-only", "active"] {
+        assert!(last_login(ids[kept]).await.is_some(), "{kept} stays");
+    }
+    assert!(last_login(again).await.is_some(), "signed in lately");
     assert!(last_login(local).await.is_some(), "a local account");
-    // Its next login records the person afresh.
+    assert_eq!(store.delete_idle_accounts(idle_since).await.unwrap(), 0);
+    // The next login records the person afresh.
     let back = store
-        .oidc_staff_login(&oidc_staff("former-sub", "former", vec![], "f1", "f2"))
+        .oidc_staff_login(&oidc_staff("former-sub", "former", vec![], "x", "z"))
         .await
         .unwrap();
-    assert_ne!(back, former);
+    assert_ne!(back, ids["former"]);
 }
 
 /// A username that belongs to a local account (or to another provider account) is refused:

@@ -175,16 +175,17 @@ async fn a_municipal_providers_staff_get_their_roles_from_their_administrator(db
         let mut werther_admin = app.browser();
         werther_admin.staff_login("admin.werther", "demo").await;
         let list = werther_admin.get("/staff/accounts?tenant=werther").await;
-        // The last login of each account, for access reviews: Petra never got in; the
-        // administrator just did.
+        // The last sign-in of each account, for access reviews: Petra's at her provider (she
+        // got no session), the administrator's just now.
         let row = |name: &str| {
             list.texts("tbody tr")
                 .into_iter()
                 .find(|r| r.contains(name))
                 .unwrap_or_else(|| panic!("no row for {name}:\n{}", list.body))
         };
+        assert!(row(PETRA_AT_WERTHER).contains("UTC"), "{}", list.body);
         assert!(
-            row(PETRA_AT_WERTHER).contains("noch keine"),
+            row("clerk.werther").contains("nicht erfasst"),
             "{}",
             list.body
         );

@@ -74,7 +74,7 @@ pub(crate) fn convert(schema: &Schema) -> Converted {
                     // A repeating top-level group: a step with one repeating group in it.
                     let mut rows = Vec::new();
                     c.flatten(group, true, &mut rows, true);
-                    if !rows.is_empty() {
+                    if rows.iter().any(|r| r["type"] != "info") {
                         fields.push(c.repeating_group(group, child.cardinality, rows));
                     }
                 } else {
@@ -272,7 +272,8 @@ impl Converter {
                     self.rules(&inner.element.rules, &format!("group {}", inner.element.id));
                     let mut rows = Vec::new();
                     self.flatten(inner, true, &mut rows, true);
-                    if rows.is_empty() {
+                    // Information blocks alone are nothing to fill in, row by row.
+                    if rows.iter().all(|r| r["type"] == "info") {
                         self.warn(format!(
                             "group {} has no importable fields; not imported",
                             describe(&inner.element)
@@ -302,42 +303,66 @@ impl Converter {
         }
     }
 
-    /// One step's uploads within what a step takes (`MAX_STEP_UPLOAD_MB`): a file field that
-    /// no longer fits takes fewer files, then smaller ones; one with no room left is dropped.
+    /// One step's uploads within what a step takes (`MAX_STEP_UPLOAD_MB`): first one file for
+    /// each, the required ones before the rest (smaller when little room is left; none, and
+    /// the upload is left out, when no room is left), then more files for those that may take
+    /// several, in the order of the form.
     fn fit_uploads(&mut self, fields: Vec<Value>) -> Vec<Value> {
+        let size = u64::from(UPLOAD_MB);
         let mut room = u64::from(crate::MAX_STEP_UPLOAD_MB);
+        let uploads: Vec<usize> = (0..fields.len())
+            .filter(|&i| fields[i]["type"] == "file")
+            .collect();
+        let wanted = |i: usize| fields[i]["max_files"].as_u64().unwrap_or(1);
+        // MB per file and files, by the field's place in the step.
+        let mut granted: HashMap<usize, (u64, u64)> = HashMap::new();
+        let mut first = uploads.clone();
+        first.sort_by_key(|&i| fields[i]["required"] != true);
+        for i in first {
+            if room == 0 {
+                break;
+            }
+            let mb = size.min(room);
+            granted.insert(i, (mb, 1));
+            room -= mb;
+        }
+        for &i in &uploads {
+            if let Some((mb, files)) = granted.get_mut(&i) {
+                let more = (wanted(i) - 1).min(room / *mb);
+                *files += more;
+                room -= more * *mb;
+            }
+        }
         let mut kept = Vec::with_capacity(fields.len());
-        for mut f in fields {
+        for (i, mut f) in fields.into_iter().enumerate() {
             if f["type"] != "file" {
                 kept.push(f);
                 continue;
             }
             let who = format!("upload `{}`", f["id"].as_str().unwrap_or_default());
-            if room == 0 {
+            let Some(&(mb, files)) = granted.get(&i) else {
                 self.warn(format!(
                     "{who} not imported: the step's other uploads take the {} MB a step may take",
                     crate::MAX_STEP_UPLOAD_MB
                 ));
                 continue;
+            };
+            let asked = f["max_files"].as_u64().unwrap_or(1);
+            if let Some(o) = f.as_object_mut() {
+                o.remove("max_files");
+                if files > 1 {
+                    o.insert("max_files".into(), json!(files));
+                }
+                if mb < size {
+                    o.insert("max_size_mb".into(), json!(mb));
+                }
             }
-            let size = u64::from(UPLOAD_MB);
-            let files = f["max_files"].as_u64().unwrap_or(1);
-            if size * files > room {
-                let fit = (room / size).max(1);
-                if fit > 1 {
-                    f["max_files"] = json!(fit);
-                } else if let Some(o) = f.as_object_mut() {
-                    o.remove("max_files");
-                }
-                if room < size {
-                    f["max_size_mb"] = json!(room);
-                }
+            if files < asked || mb < size {
                 self.warn(format!(
                     "{who} takes fewer or smaller files than FIM allows, so that the step's uploads stay within {} MB",
                     crate::MAX_STEP_UPLOAD_MB
                 ));
             }
-            room -= (size * f["max_files"].as_u64().unwrap_or(1)).min(room);
             kept.push(f);
         }
         kept
@@ -713,11 +738,12 @@ fn euro_cents(raw: &str) -> Option<i64> {
     let raw = raw.trim();
     let (negative, digits) = match raw.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, raw),
+        None => (false, raw.strip_prefix('+').unwrap_or(raw)),
     };
     let (whole, fraction) = match digits.split_once('.') {
         Some((_, "")) => return None,
-        Some(parts) => parts,
+        // xs:decimal may carry zeros beyond the cents: `12.500`.
+        Some((whole, fraction)) => (whole, fraction.trim_end_matches('0')),
         None => (digits, ""),
     };
     if whole.is_empty()
@@ -755,6 +781,9 @@ mod tests {
         assert_eq!(euro_cents(" 12.5 "), Some(1250));
         assert_eq!(euro_cents("0.05"), Some(5));
         assert_eq!(euro_cents("-3.10"), Some(-310));
+        assert_eq!(euro_cents("+1"), Some(100));
+        assert_eq!(euro_cents("12.500"), Some(1250));
+        assert_eq!(euro_cents("12.00"), Some(1200));
         for bad in [
             "",
             "-",
@@ -764,7 +793,8 @@ mod tests {
             "1,50",
             "1e3",
             "12 €",
-            "+1",
+            "+-1",
+            "-+1",
             "99999999999999999999",
         ] {
             assert_eq!(euro_cents(bad), None, "{bad:?}");

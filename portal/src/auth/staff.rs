@@ -35,8 +35,9 @@ pub struct Granted {
 /// municipality's own provider (`provider_tenant`) only that municipality's (never a
 /// federation role), and of a municipality with a `required_amr` only when the login's `amr`
 /// holds one of its values. A local password login (`amr` `None`) counts as `["pwd"]`
-/// (RFC 8176): a municipality that requires a second factor is not reached with a password
-/// alone, whichever way it was typed in; the federation role is bound by no municipality.
+/// (RFC 8176): a municipality's roles that require a second factor are not reached with a
+/// password alone, whichever way it was typed in. The federation role is bound by no
+/// municipality, so a federation administrator reaches every municipality with a password.
 pub fn effective_roles(
     roles: &[Role],
     provider_tenant: Option<TenantId>,
