@@ -4,47 +4,17 @@
 //! counted or changed, then that the rightful municipality still gets its way.
 
 use chrono::{Duration, Utc};
-use payments::{Cents, FeeItem, PaymentEvent, PaymentState};
+use payments::{Cents, PaymentEvent, PaymentState};
 use store::{
-    CaseFee, CaseStatus, JOB_DELIVER, JOB_MAIL, JOB_PULL, JobState, NewAttempt, NewRefund,
-    RefundVia, StatusUpdate, Store, StoreError, TargetSpec, TenantId,
+    CaseStatus, JOB_DELIVER, JOB_MAIL, JOB_PULL, JobState, NewAttempt, NewRefund, RefundVia, Store,
+    StoreError, TenantId,
 };
 use uuid::Uuid;
 
+use super::delivery_stories::spec;
 use super::harness::Db;
+use super::payment_stories::{fee, kinds, said};
 use super::{count_behind_the_stores_back, new_case, new_session, tenant, tenant_with_service};
-
-fn fee(cents: i64, pay_later: bool) -> CaseFee {
-    CaseFee {
-        amount: Cents(cents),
-        currency: "EUR".into(),
-        items: vec![FeeItem {
-            description: "Hundesteuermarke".into(),
-            quantity: 1,
-            unit_amount: Cents(cents),
-        }],
-        pay_later,
-    }
-}
-
-fn spec(name: &str, kind: &str) -> TargetSpec {
-    TargetSpec {
-        name: name.into(),
-        kind: kind.into(),
-        services: None,
-    }
-}
-
-/// The kinds of a case's timeline, oldest first.
-async fn kinds(store: &dyn Store, tenant: TenantId, case: Uuid) -> Vec<String> {
-    store
-        .case_events(tenant, case)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect()
-}
 
 /// A case's deliveries other than the citizen's email: (kind, target, target kind), sorted.
 async fn deliveries(
@@ -84,7 +54,7 @@ pub async fn other_tenant_cannot_submit_a_case_with_a_fee_to_a_service(db: Db) {
     let (a, a_service) = tenant_with_service(store, "aach", "AAC").await;
     let (b, _) = tenant_with_service(store, "bebra", "BEB").await;
     store
-        .sync_targets(a.id, &[spec("amt-webhook", "webhook")])
+        .sync_targets(a.id, &[spec("amt-webhook", "webhook", None)])
         .await
         .unwrap();
     for (n, pay_later) in [(1, false), (2, true)] {
@@ -202,16 +172,7 @@ pub async fn other_tenant_cannot_list_or_finish_a_refund(db: Db) {
     };
     store.create_attempt(a.id, &attempt).await.unwrap();
     store
-        .apply_payment_status(
-            a.id,
-            attempt.id,
-            &StatusUpdate {
-                event: PaymentEvent::Paid,
-                transaction_reference: None,
-                method: None,
-                actor: "simulated".into(),
-            },
-        )
+        .apply_payment_status(a.id, attempt.id, &said(PaymentEvent::Paid))
         .await
         .unwrap()
         .unwrap();
@@ -331,8 +292,8 @@ pub async fn other_tenant_cannot_sync_or_list_delivery_targets(db: Db) {
         .sync_targets(
             a.id,
             &[
-                spec("amt-webhook", "webhook"),
-                spec("fachverfahren", "pull_api"),
+                spec("amt-webhook", "webhook", None),
+                spec("fachverfahren", "pull_api", None),
             ],
         )
         .await
@@ -354,7 +315,7 @@ pub async fn other_tenant_cannot_sync_or_list_delivery_targets(db: Db) {
     store.sync_targets(b.id, &[]).await.unwrap();
     assert!(store.targets(b.id).await.unwrap().is_empty());
     store
-        .sync_targets(b.id, &[spec("amt-webhook", "email")])
+        .sync_targets(b.id, &[spec("amt-webhook", "email", None)])
         .await
         .unwrap();
 
@@ -394,7 +355,7 @@ pub async fn other_tenant_cannot_sync_or_list_delivery_targets(db: Db) {
 
     // A's own sync takes effect: the pull target's open jobs are given up, A's only.
     store
-        .sync_targets(a.id, &[spec("amt-webhook", "webhook")])
+        .sync_targets(a.id, &[spec("amt-webhook", "webhook", None)])
         .await
         .unwrap();
     assert_eq!(

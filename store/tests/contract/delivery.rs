@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::harness::Db;
 use super::{new_case, tenant_with_service};
 
-fn spec(name: &str, kind: &str, services: Option<&[&str]>) -> TargetSpec {
+pub(super) fn spec(name: &str, kind: &str, services: Option<&[&str]>) -> TargetSpec {
     TargetSpec {
         name: name.into(),
         kind: kind.into(),

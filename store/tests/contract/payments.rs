@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::harness::Db;
 use super::{new_case, new_session, tenant_with_service};
 
-fn fee(cents: i64, pay_later: bool) -> CaseFee {
+pub(super) fn fee(cents: i64, pay_later: bool) -> CaseFee {
     CaseFee {
         amount: Cents(cents),
         currency: "EUR".into(),
@@ -39,7 +39,7 @@ fn attempt(case_id: Uuid, cents: i64) -> NewAttempt {
     }
 }
 
-fn said(event: PaymentEvent) -> StatusUpdate {
+pub(super) fn said(event: PaymentEvent) -> StatusUpdate {
     StatusUpdate {
         event,
         transaction_reference: None,
@@ -64,7 +64,8 @@ async fn case_awaiting_payment(store: &dyn Store, slug: &str, code: &str) -> (Te
     (tenant.id, case.id)
 }
 
-async fn kinds(store: &dyn Store, tenant: TenantId, case: Uuid) -> Vec<String> {
+/// The kinds of a case's timeline, oldest first.
+pub(super) async fn kinds(store: &dyn Store, tenant: TenantId, case: Uuid) -> Vec<String> {
     store
         .case_events(tenant, case)
         .await
