@@ -47,6 +47,11 @@ pub enum StoreError {
     /// shared forms are published for the whole federation. Nothing is written.
     #[error("the form is shared with another municipality")]
     SharedForm,
+    /// A municipality's own form (a version one of its admins published) offered by another
+    /// municipality: it is that municipality's until a federation admin publishes a version
+    /// for everyone. Nothing is written.
+    #[error("the form belongs to another municipality")]
+    ForeignForm,
     /// A value read back from the database does not fit the domain (a bug or manual edit).
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -78,6 +83,14 @@ pub trait Store: PaymentStore + DeliveryStore + Send + Sync + 'static {
 
     // --- tenants (the municipalities) -----------------------------------------------------
     async fn create_tenant(&self, tenant: &NewTenant) -> Result<Tenant>;
+    /// Sets a municipality's display name and profile (slug and code never change: links and
+    /// reference numbers carry them). `false`: no such municipality.
+    async fn update_tenant(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        profile: &TenantProfile,
+    ) -> Result<bool>;
     /// All tenants, ordered by name (the public list on `/`).
     async fn tenants(&self) -> Result<Vec<Tenant>>;
     async fn tenant_by_slug(&self, slug: &str) -> Result<Option<Tenant>>;
@@ -100,7 +113,23 @@ pub trait Store: PaymentStore + DeliveryStore + Send + Sync + 'static {
     async fn form_versions(&self, scope: FormScope) -> Result<Vec<FormVersion>>;
 
     // --- services (a form offered by one municipality) -------------------------------------
+    /// Offers a form version as a service of the tenant. A version that belongs to another
+    /// municipality is refused (`Err(ForeignForm)`); a slug the tenant uses already is a
+    /// `Conflict("service slug")`.
     async fn create_service(&self, tenant: TenantId, service: &NewService) -> Result<Service>;
+    /// Offers the newest version of form `key` as the tenant's service `slug`, in one
+    /// transaction with its checks. `None`: no version of the key is stored. Refused, writing
+    /// nothing: the tenant offers the key already (`Conflict("form already offered")`), the
+    /// slug is taken (`Conflict("service slug")`), the newest version belongs to another
+    /// municipality, or, with `FormScope::Tenant` (a municipality's admin, who must act for
+    /// `tenant`), any version does (`Err(ForeignForm)`).
+    async fn offer_form(
+        &self,
+        tenant: TenantId,
+        slug: &str,
+        key: &str,
+        scope: FormScope,
+    ) -> Result<Option<Service>>;
     /// The tenant's services, ordered by slug.
     async fn services(&self, tenant: TenantId) -> Result<Vec<Service>>;
     async fn service(&self, tenant: TenantId, slug: &str) -> Result<Option<Service>>;

@@ -685,6 +685,33 @@ impl Store for PgStore {
         })
     }
 
+    async fn update_tenant(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        profile: &TenantProfile,
+    ) -> Result<bool> {
+        let p = profile;
+        let updated = sqlx::query(
+            "update tenants set name = $1, accent_colour = $2, feedback_email = $3, \
+             feedback_phone = $4, town_hall_address = $5, imprint_url = $6, privacy_url = $7, \
+             accessibility_reviewed_on = $8 where id = $9",
+        )
+        .bind(name)
+        .bind(p.accent_colour.hex())
+        .bind(&p.feedback_email)
+        .bind(&p.feedback_phone)
+        .bind(&p.town_hall_address)
+        .bind(p.imprint_url.as_ref().map(|u| u.as_str()))
+        .bind(p.privacy_url.as_ref().map(|u| u.as_str()))
+        .bind(p.accessibility_reviewed_on)
+        .bind(tenant.0)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
     async fn tenants(&self) -> Result<Vec<Tenant>> {
         sqlx::query(&format!("{TENANT_COLUMNS} order by name, id"))
             .fetch_all(&self.pool)
@@ -876,21 +903,93 @@ impl Store for PgStore {
     }
 
     async fn create_service(&self, tenant: TenantId, service: &NewService) -> Result<Service> {
-        let id: i64 = sqlx::query_scalar(
-            "insert into services (tenant_id, slug, form_id) values ($1, $2, $3) returning id",
+        // A version of another municipality's own form is never offered here.
+        let id: Option<i64> = sqlx::query_scalar(
+            "insert into services (tenant_id, slug, form_id) \
+             select $1, $2, id from forms \
+             where id = $3 and (tenant_id is null or tenant_id = $1) returning id",
         )
         .bind(tenant.0)
         .bind(&service.slug)
         .bind(service.form_id.0)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .map_err(map_unique)?;
+        let id = id.ok_or(StoreError::ForeignForm)?;
         Ok(Service {
             id: ServiceId(id),
             tenant_id: tenant,
             slug: service.slug.clone(),
             form_id: service.form_id,
         })
+    }
+
+    async fn offer_form(
+        &self,
+        tenant: TenantId,
+        slug: &str,
+        key: &str,
+        scope: FormScope,
+    ) -> Result<Option<Service>> {
+        let mut tx = self.begin().await?;
+        // The publish lock of the key: no version is published, and no other offer of the key
+        // made, between the checks and the insert.
+        sqlx::query("select pg_advisory_xact_lock(hashtextextended('form-key:' || $1, 0))")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        if let FormScope::Tenant(acting) = scope {
+            let foreign: bool = sqlx::query_scalar(
+                "select exists (select 1 from forms \
+                                where key = $1 and tenant_id is not null and tenant_id <> $2)",
+            )
+            .bind(key)
+            .bind(tenant.0)
+            .fetch_one(&mut *tx)
+            .await?;
+            if acting != tenant || foreign {
+                return Err(StoreError::ForeignForm);
+            }
+        }
+        let newest: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "select id, tenant_id from forms where key = $1 order by version desc limit 1",
+        )
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((form_id, owner)) = newest else {
+            return Ok(None);
+        };
+        if owner.is_some_and(|owner| owner != tenant.0) {
+            return Err(StoreError::ForeignForm);
+        }
+        let offered: bool = sqlx::query_scalar(
+            "select exists (select 1 from services s join forms f on f.id = s.form_id \
+                            where s.tenant_id = $1 and f.key = $2)",
+        )
+        .bind(tenant.0)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+        if offered {
+            return Err(StoreError::Conflict("form already offered".into()));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "insert into services (tenant_id, slug, form_id) values ($1, $2, $3) returning id",
+        )
+        .bind(tenant.0)
+        .bind(slug)
+        .bind(form_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        tx.commit().await?;
+        Ok(Some(Service {
+            id: ServiceId(id),
+            tenant_id: tenant,
+            slug: slug.to_owned(),
+            form_id: FormId(form_id),
+        }))
     }
 
     async fn services(&self, tenant: TenantId) -> Result<Vec<Service>> {

@@ -748,6 +748,36 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn update_tenant(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        profile: &TenantProfile,
+    ) -> Result<bool> {
+        let p = profile;
+        let updated = sqlx::query(
+            "update tenants set name = ?, accent_colour = ?, feedback_email = ?, \
+             feedback_phone = ?, town_hall_address = ?, imprint_url = ?, privacy_url = ?, \
+             accessibility_reviewed_on = ? where id = ?",
+        )
+        .bind(name)
+        .bind(p.accent_colour.hex())
+        .bind(&p.feedback_email)
+        .bind(&p.feedback_phone)
+        .bind(&p.town_hall_address)
+        .bind(p.imprint_url.as_ref().map(|u| u.as_str()))
+        .bind(p.privacy_url.as_ref().map(|u| u.as_str()))
+        .bind(
+            p.accessibility_reviewed_on
+                .map(|d| d.format(DATE_FORMAT).to_string()),
+        )
+        .bind(tenant.0)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(updated == 1)
+    }
+
     async fn tenants(&self) -> Result<Vec<Tenant>> {
         sqlx::query(&format!("{TENANT_COLUMNS} order by name, id"))
             .fetch_all(&self.read)
@@ -933,23 +963,92 @@ impl Store for SqliteStore {
     }
 
     async fn create_service(&self, tenant: TenantId, service: &NewService) -> Result<Service> {
-        let id: i64 = sqlx::query_scalar(
-            "insert into services (tenant_id, slug, form_id, created_at) values (?, ?, ?, ?) \
-             returning id",
+        // A version of another municipality's own form is never offered here.
+        let id: Option<i64> = sqlx::query_scalar(
+            "insert into services (tenant_id, slug, form_id, created_at) \
+             select ?1, ?2, id, ?4 from forms \
+             where id = ?3 and (tenant_id is null or tenant_id = ?1) returning id",
         )
         .bind(tenant.0)
         .bind(&service.slug)
         .bind(service.form_id.0)
         .bind(now())
-        .fetch_one(&self.write)
+        .fetch_optional(&self.write)
         .await
         .map_err(map_unique)?;
+        let id = id.ok_or(StoreError::ForeignForm)?;
         Ok(Service {
             id: ServiceId(id),
             tenant_id: tenant,
             slug: service.slug.clone(),
             form_id: service.form_id,
         })
+    }
+
+    async fn offer_form(
+        &self,
+        tenant: TenantId,
+        slug: &str,
+        key: &str,
+        scope: FormScope,
+    ) -> Result<Option<Service>> {
+        // The single writer connection runs one transaction at a time, so nothing can come
+        // between the checks and the insert.
+        let mut tx = self.begin().await?;
+        if let FormScope::Tenant(acting) = scope {
+            let foreign: bool = sqlx::query_scalar(
+                "select exists (select 1 from forms \
+                                where key = ?1 and tenant_id is not null and tenant_id <> ?2)",
+            )
+            .bind(key)
+            .bind(tenant.0)
+            .fetch_one(&mut *tx)
+            .await?;
+            if acting != tenant || foreign {
+                return Err(StoreError::ForeignForm);
+            }
+        }
+        let newest: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "select id, tenant_id from forms where key = ? order by version desc limit 1",
+        )
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((form_id, owner)) = newest else {
+            return Ok(None);
+        };
+        if owner.is_some_and(|owner| owner != tenant.0) {
+            return Err(StoreError::ForeignForm);
+        }
+        let offered: bool = sqlx::query_scalar(
+            "select exists (select 1 from services s join forms f on f.id = s.form_id \
+                            where s.tenant_id = ? and f.key = ?)",
+        )
+        .bind(tenant.0)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+        if offered {
+            return Err(StoreError::Conflict("form already offered".into()));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "insert into services (tenant_id, slug, form_id, created_at) values (?, ?, ?, ?) \
+             returning id",
+        )
+        .bind(tenant.0)
+        .bind(slug)
+        .bind(form_id)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_unique)?;
+        tx.commit().await?;
+        Ok(Some(Service {
+            id: ServiceId(id),
+            tenant_id: tenant,
+            slug: slug.to_owned(),
+            form_id: FormId(form_id),
+        }))
     }
 
     async fn services(&self, tenant: TenantId) -> Result<Vec<Service>> {

@@ -259,6 +259,9 @@ contract!(
     other_tenant_cannot_list_or_finish_a_refund,
     other_tenant_cannot_sync_or_list_delivery_targets,
     other_tenant_cannot_mark_a_notification_as_seen,
+    a_shared_form_is_offered_once_as_its_newest_version,
+    a_municipalitys_own_form_is_offered_only_by_it,
+    a_municipalitys_name_and_profile_are_updated_and_no_other,
 );
 
 #[path = "contract/payments.rs"]
@@ -284,6 +287,10 @@ use staff_account_stories::*;
 #[path = "contract/cross_tenant.rs"]
 mod cross_tenant_stories;
 use cross_tenant_stories::*;
+
+#[path = "contract/offerings.rs"]
+mod offering_stories;
+use offering_stories::*;
 
 // --- fixtures ------------------------------------------------------------------------------
 
