@@ -1,7 +1,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 //! The admin pages (form versions: list, check, lint errors, publish, refusals, the 403 page;
-//! a municipality's parameter values: the form, its errors, saved) and the explain view of a case pass axe-core (WCAG 2.0/2.1 A and AA) in German and in
+//! a municipality's parameter values: the form, its errors, saved; municipalities: list, new,
+//! errors, created, details; offering a form: the page, its errors, offered) and the explain view of a case pass axe-core (WCAG 2.0/2.1 A and AA) in German and in
 //! English; at 320 px nothing scrolls sideways. Screenshots land in the ignored
 //! `screenshots/` folder.
 
@@ -10,6 +11,8 @@ use tests::chrome::{Chrome, Js};
 use tests::{Db, TestApp};
 
 const PARAMETERS: &str = "/staff/forms/hundesteuer-anmeldung/parameters?tenant=werther";
+const NEW_MUNICIPALITY: &str = "/staff/municipalities/new";
+const OFFER: &str = "/staff/forms/hundesteuer-anmeldung/offer";
 const DOG_TAX_V1: &str = include_str!("../../portal/demo/forms/hundesteuer-anmeldung.json");
 
 fn dog_tax(version: u32, label: &str) -> String {
@@ -124,6 +127,65 @@ async fn walk_the_admin_pages(lang: &str) {
     .await;
     check(&chrome, &base, Some("/staff/forms"), "forms", lang).await;
     check(&chrome, &base, Some("/staff/accounts"), "accounts", lang).await;
+    // Municipalities: the list, a new one refused and then created, its details; the
+    // dog-tax form offered there, refused and then offered.
+    check(
+        &chrome,
+        &base,
+        Some("/staff/municipalities"),
+        "municipalities",
+        lang,
+    )
+    .await;
+    check(
+        &chrome,
+        &base,
+        Some(NEW_MUNICIPALITY),
+        "municipality new",
+        lang,
+    )
+    .await;
+    chrome
+        .fill(&[
+            ("name", "Stadt Bleicherode"),
+            ("slug", "staff"),
+            ("code", "B1"),
+            ("feedback_email", "barrierefrei@bleicherode.example"),
+            ("feedback_phone", "036338 430"),
+            ("town_hall_address", "Markt 1"),
+            ("accent_colour", "#ffcc00"),
+        ])
+        .await;
+    chrome.submit().await;
+    check(&chrome, &base, None, "municipality errors", lang).await;
+    chrome
+        .fill(&[
+            ("slug", "bleicherode"),
+            ("code", "BLE"),
+            ("accent_colour", ""),
+        ])
+        .await;
+    chrome.submit().await;
+    assert!(chrome.url().await.contains("created=bleicherode"));
+    check(&chrome, &base, None, "municipality created", lang).await;
+    check(
+        &chrome,
+        &base,
+        Some("/staff/municipalities/bleicherode"),
+        "municipality details",
+        lang,
+    )
+    .await;
+    check(&chrome, &base, Some(OFFER), "offer", lang).await;
+    chrome.fill(&[("slug", "Hunde Steuer")]).await;
+    chrome.submit().await;
+    check(&chrome, &base, None, "offer errors", lang).await;
+    chrome
+        .fill(&[("tenant", "bleicherode"), ("slug", "hundesteuer")])
+        .await;
+    chrome.submit().await;
+    assert!(chrome.url().await.contains("offered=bleicherode"));
+    check(&chrome, &base, None, "offered", lang).await;
     check(&chrome, &base, Some("/staff/forms/new"), "upload", lang).await;
     chrome.submit().await;
     check(&chrome, &base, None, "upload missing", lang).await;
@@ -218,6 +280,10 @@ async fn no_admin_page_scrolls_sideways_on_a_320_pixel_screen() {
         "/staff/forms/new".to_owned(),
         "/staff/accounts".to_owned(),
         PARAMETERS.to_owned(),
+        "/staff/municipalities".to_owned(),
+        NEW_MUNICIPALITY.to_owned(),
+        "/staff/municipalities/werther".to_owned(),
+        OFFER.to_owned(),
     ];
     chrome
         .goto(&format!("{}/staff/inbox?tenant=werther", app.base))

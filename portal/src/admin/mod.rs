@@ -1,12 +1,17 @@
 //! The admin area: form versions. `/staff/forms` lists the form keys with their versions and
 //! which municipality offers which; `/staff/forms/new` checks a pasted definition and
 //! publishes it as a new, immutable version; `/staff/forms/{key}/parameters?tenant={slug}`
-//! sets a municipality's own values for a form's parameters (docs/admin.md).
+//! sets a municipality's own values for a form's parameters; `/staff/forms/{key}/offer` offers
+//! a form as a municipality's service; `/staff/municipalities` creates municipalities and
+//! changes their details (docs/admin.md).
 //!
 //! Federation admins act on every form; a municipality's admin on the forms of the
 //! municipalities they administer. Clerks get a 403 page.
 
 mod accounts;
+mod inputs;
+mod municipalities;
+mod offer;
 mod pages;
 mod parameters;
 mod publish;
@@ -33,7 +38,20 @@ pub fn router() -> Router<AppState> {
             "/staff/forms/{key}/parameters",
             get(parameters::page).post(parameters::save),
         )
+        .route(
+            "/staff/forms/{key}/offer",
+            get(offer::page).post(offer::offer),
+        )
         .route("/staff/accounts", get(accounts::page).post(accounts::save))
+        .route("/staff/municipalities", get(municipalities::list))
+        .route(
+            "/staff/municipalities/new",
+            get(municipalities::new_page).post(municipalities::create),
+        )
+        .route(
+            "/staff/municipalities/{slug}",
+            get(municipalities::edit_page).post(municipalities::save),
+        )
 }
 
 /// What a staff member administers.

@@ -139,9 +139,12 @@ fn group(lang: Lang, tenants: &[Tenant], g: &FormGroup) -> impl IntoView + use<>
             <ul class="parameter-links">{links}</ul>
         }
     });
+    let offer = format!("/staff/forms/{}/offer", g.key);
+    let offer_label = lang.t_args("forms-offer-of", &[("title", Arg::from(g.title.clone()))]);
     view! {
         <h2>{g.title.clone()}</h2>
         <p>{lang.t("forms-key")}": "<code>{g.key.clone()}</code></p>
+        <p><a href=offer aria-label=offer_label>{lang.t("forms-offer")}</a></p>
         {parameters}
         <div class="table-wrapper" role="region" aria-label=region tabindex="0">
             <table class="form-versions">

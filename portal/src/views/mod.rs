@@ -74,6 +74,7 @@ pub fn page(shell: &Shell, status: StatusCode, content: impl IntoView + 'static)
                     <a href="/staff/forms">{lang.t("admin-forms-link")}</a>
                     <a href="/staff/deliveries">{lang.t("delivery-dead-link")}</a>
                     <a href="/staff/accounts">{lang.t("accounts-link")}</a>
+                    <a href="/staff/municipalities">{lang.t("municipalities-link")}</a>
                 }
             });
             view! {
