@@ -107,15 +107,16 @@ pub trait Store: PaymentStore + DeliveryStore + Send + Sync + 'static {
     /// cases keep the version they were started on. A brand-new key moves nothing.
     async fn publish_form(&self, form: &NewForm, scope: FormScope) -> Result<Published>;
     /// Every version of the form keys in `scope` (a municipality's scope: the keys it offers
-    /// or published), ordered by key, newest version first, each with the services of every
+    /// or published, and the federation's keys, of which no municipality published a
+    /// version), ordered by key, newest version first, each with the services of every
     /// municipality that offer it (which municipality offers what is public: the catalogue
     /// shows it).
     async fn form_versions(&self, scope: FormScope) -> Result<Vec<FormVersion>>;
 
     // --- services (a form offered by one municipality) -------------------------------------
     /// Offers a form version as a service of the tenant. A version that belongs to another
-    /// municipality is refused (`Err(ForeignForm)`); a slug the tenant uses already is a
-    /// `Conflict("service slug")`.
+    /// municipality, or none stored under that id, is refused (`Err(ForeignForm)`); a slug the
+    /// tenant uses already is a `Conflict("service slug")`.
     async fn create_service(&self, tenant: TenantId, service: &NewService) -> Result<Service>;
     /// Offers the newest version of form `key` as the tenant's service `slug`, in one
     /// transaction with its checks. `None`: no version of the key is stored. Refused, writing

@@ -921,13 +921,16 @@ impl Store for SqliteStore {
                     .fetch_all(&self.read)
                     .await?
             }
-            // The keys this municipality offers (any version) or published itself.
+            // The keys this municipality offers (any version) or published itself, and the
+            // federation's: keys no municipality published a version of, which it may adopt.
             FormScope::Tenant(tenant) => {
                 sqlx::query(&format!(
                     "{select} where f.key in ( \
                          select key from forms where tenant_id = ?1 \
                          union select o.key from forms o \
-                               join services os on os.form_id = o.id where os.tenant_id = ?1) \
+                               join services os on os.form_id = o.id where os.tenant_id = ?1 \
+                         union select g.key from forms g group by g.key \
+                               having count(g.tenant_id) = 0) \
                      {order}"
                 ))
                 .bind(tenant.0)

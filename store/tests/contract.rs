@@ -2623,12 +2623,11 @@ async fn form_versions_are_listed_by_key_newest_first_with_who_offers_which(db: 
     assert_eq!(listed[1].id, trade1);
     let dog_services: Vec<_> = listed[2].offered_by.iter().map(|o| o.service_id).collect();
     assert_eq!(dog_services, [a_dog.id, b_dog2.id, b_dog.id]);
-    assert!(
-        store
-            .form_versions(FormScope::Tenant(TenantId(a.id.0 + b.id.0 + 1000)))
-            .await
-            .unwrap()
-            .is_empty()
+    // A municipality that offers and published nothing sees only the federation's keys:
+    // `gewerbe` has a version of a's own.
+    assert_eq!(
+        listed_keys(store, FormScope::Tenant(TenantId(a.id.0 + b.id.0 + 1000))).await,
+        ["hundesteuer"]
     );
 }
 
@@ -2903,13 +2902,15 @@ async fn other_tenant_cannot_list_form_versions(db: Db) {
         .await
         .unwrap();
 
+    // Each sees its own, and the federation's keys (no municipality published a version of
+    // them), never the other's own key.
     assert_eq!(
         listed_keys(store, FormScope::Tenant(a.id)).await,
-        ["eigen-a", "geteilt", "neu-a"]
+        ["eigen-a", "eigen-b", "geteilt", "neu-a", "verbund"]
     );
     assert_eq!(
         listed_keys(store, FormScope::Tenant(b.id)).await,
-        ["eigen-b", "geteilt"]
+        ["eigen-a", "eigen-b", "geteilt", "verbund"]
     );
     assert_eq!(
         listed_keys(store, FormScope::All).await,

@@ -13,6 +13,7 @@ use tests::{Browser, DOG_TAX_ANSWERS, Db, Options, Page, TestApp, both_databases
 const DOG_TAX: &str = include_str!("../../portal/demo/forms/hundesteuer-anmeldung.json");
 const PASSWORD: &str = "ein-langes-Passwort-2026";
 const NEW: &str = "/staff/municipalities/new";
+const GRAVE_OFFER: &str = "/staff/forms/grabnutzungsrecht-verlaengerung/offer";
 
 const BLEICHERODE: &[(&str, &str)] = &[
     ("name", "Stadt Bleicherode"),
@@ -532,19 +533,78 @@ async fn every_post_needs_a_csrf_token_and_keeps_what_was_typed(db: Db) {
         .await;
     assert_eq!(edit.status, StatusCode::FORBIDDEN);
     assert_eq!(edit.attr("#f-name", "value").as_deref(), Some("Ohne Token"));
+    // Heringen/Helme does not offer the grave form yet: a post with a token would write.
+    let services = app.count_rows("services").await;
     let offer = federation
         .post(
-            "/staff/forms/hundesteuer-anmeldung/offer",
-            &[("tenant", "werther"), ("slug", "hunde")],
+            GRAVE_OFFER,
+            &[("tenant", "heringen-helme"), ("slug", "grab")],
         )
         .await;
     assert_eq!(offer.status, StatusCode::FORBIDDEN);
+    assert_eq!(offer.attr("#f-slug", "value").as_deref(), Some("grab"));
+    assert_eq!(app.count_rows("services").await, services);
     assert_eq!(app.count_rows("tenants").await, tenants);
     assert!(!federation.get("/").await.body.contains("Ohne Token"));
     app.stop().await;
 }
 
+/// A municipality's admin adopts a form of the federation on its own, in its own municipality
+/// only.
+async fn a_municipality_adopts_a_federation_form_itself(db: Db) {
+    let app = TestApp::start(db).await;
+    let mut admin = signed_in(&app, "admin.heringen-helme").await;
+    let list = admin.get("/staff/forms").await;
+    assert!(
+        list.body
+            .contains("href=\"/staff/forms/grabnutzungsrecht-verlaengerung/offer\""),
+        "the federation's form is listed although Heringen/Helme does not offer it"
+    );
+    let page = admin.get(GRAVE_OFFER).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let services = app.count_rows("services").await;
+    // Another municipality is not among the choices.
+    let token = page.csrf_token();
+    let refused = admin
+        .post(
+            GRAVE_OFFER,
+            &[
+                ("_csrf", token.as_str()),
+                ("tenant", "werther"),
+                ("slug", "grab"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count_rows("services").await, services);
+    let offered = admin
+        .submit(
+            GRAVE_OFFER,
+            &[("tenant", "heringen-helme"), ("slug", "grab")],
+        )
+        .await;
+    assert_eq!(offered.status, StatusCode::SEE_OTHER, "{}", offered.body);
+    assert_eq!(app.count_rows("services").await, services + 1);
+    let mut citizen = app.browser();
+    assert_eq!(
+        citizen.get("/heringen-helme/services/grab").await.status,
+        StatusCode::OK
+    );
+    // Werther's admin cannot use the notice to learn about Heringen/Helme's page either.
+    let mut werther = signed_in(&app, "admin.werther").await;
+    let notice = werther
+        .get(&format!("{GRAVE_OFFER}?offered=heringen-helme"))
+        .await;
+    assert!(
+        notice.attr(".notice a", "href").is_none(),
+        "{}",
+        notice.body
+    );
+    app.stop().await;
+}
+
 both_databases!(
+    a_municipality_adopts_a_federation_form_itself,
     from_an_empty_portal_to_a_first_case_in_a_new_municipality,
     a_municipalitys_admin_changes_only_its_own_details_and_creates_none,
     a_municipalitys_own_form_is_offered_by_it_and_by_no_other,

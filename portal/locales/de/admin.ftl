@@ -12,7 +12,7 @@ admin-back-to-inbox = Zurück zum Posteingang
 
 forms-title = Formulare und Versionen
 forms-intro-federation = Alle Formulare des Verbunds mit ihren Versionen, die neueste zuerst, und welche Gemeinde welche Version anbietet.
-forms-intro-tenant = Die Formulare, die { $municipalities } anbietet oder selbst veröffentlicht hat, mit ihren Versionen, die neueste zuerst, und welche Gemeinde welche Version anbietet.
+forms-intro-tenant = Die Formulare, die { $municipalities } anbietet oder selbst veröffentlicht hat, und die Formulare des Verbunds, mit ihren Versionen, die neueste zuerst, und welche Gemeinde welche Version anbietet.
 forms-new-version = Neue Formularversion prüfen und veröffentlichen
 forms-empty = Es gibt noch keine Formulare.
 forms-versions-of = Versionen von „{ $title }“ ({ $key })
@@ -123,7 +123,7 @@ municipalities-intro-federation = Die Gemeinden des Verbunds. Legen Sie hier ein
 municipalities-intro-tenant = Die Gemeinden, die Sie verwalten. Ändern Sie hier ihren Namen und die Angaben, die jede ihrer Seiten zeigt.
 municipalities-none = Es gibt noch keine Gemeinde.
 municipalities-new = Neue Gemeinde anlegen
-municipalities-new-intro = Adresse und Kürzel lassen sich später nicht ändern: Links und Vorgangsnummern tragen sie. Die übrigen Angaben zeigt jede Seite der Gemeinde, wie es die BITV 2.0 verlangt.
+municipalities-new-intro = Adresse und Kürzel lassen sich später nicht ändern: Links und Vorgangsnummern enthalten sie. Die übrigen Angaben zeigt jede Seite der Gemeinde, wie es die BITV 2.0 verlangt.
 municipalities-create = Gemeinde anlegen
 municipalities-created = { $municipality } ist angelegt.
 municipalities-next = Als Nächstes: Bieten Sie unter „Formulare und Versionen“ Leistungen an, und geben Sie Zugängen unter „Zugänge“ Rollen in der Gemeinde (neue Zugänge legt der Befehl „portal staff create“ an).

@@ -12,7 +12,7 @@ admin-back-to-inbox = Back to the inbox
 
 forms-title = Forms and versions
 forms-intro-federation = Every form of the federation with its versions, newest first, and which municipality offers which version.
-forms-intro-tenant = The forms that { $municipalities } offers or published itself, with their versions, newest first, and which municipality offers which version.
+forms-intro-tenant = The forms that { $municipalities } offers or published itself, and the federation's forms, with their versions, newest first, and which municipality offers which version.
 forms-new-version = Check and publish a new form version
 forms-empty = There are no forms yet.
 forms-versions-of = Versions of “{ $title }” ({ $key })

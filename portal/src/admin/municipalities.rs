@@ -94,6 +94,7 @@ pub(super) async fn list(
         .created
         .as_deref()
         .and_then(|slug| catalogue.tenants().iter().find(|t| t.slug == slug))
+        .filter(|t| admin.manages(t))
         .map(|t| {
             let text = lang.t_args(
                 "municipalities-created",
@@ -283,9 +284,14 @@ fn check_details(
         if typed.is_empty() {
             return None;
         }
+        // Only `https://` for new entries: the page links from every page of the municipality.
         ExternalUrl::parse(&typed)
-            .map_err(|_| problem(id, "municipality-url-invalid", &[]))
             .ok()
+            .filter(|u| u.as_str().starts_with("https://"))
+            .or_else(|| {
+                problem(id, "municipality-url-invalid", &[]);
+                None
+            })
     };
     let imprint_url = url("imprint_url");
     let privacy_url = url("privacy_url");

@@ -191,6 +191,7 @@ pub(super) async fn page(
         .offered
         .as_deref()
         .and_then(|slug| catalogue.tenants().iter().find(|t| t.slug == slug))
+        .filter(|t| admin.manages(t))
         .and_then(|t| {
             let service = catalogue.services(t.id).iter().find(|o| o.form.id == key)?;
             let href = format!("/{}/services/{}", t.slug, service.service.slug);
