@@ -119,10 +119,41 @@ fn offer_form(
     inputs::definition(key, lang.t("offer-title-plain"), vec![tenant, slug])
 }
 
+/// The form of the URL as this admin may offer it.
 struct Offering<'a> {
     key: &'a str,
     title: String,
+    /// Where the admin may offer it (see [`candidates`]).
+    choices: Vec<&'a Tenant>,
+    /// The inputs; `None` when there is no choice.
     inputs: Option<FormDefinition>,
+}
+
+impl<'a> Offering<'a> {
+    /// 404 for a key this admin does not see.
+    async fn load(
+        state: &AppState,
+        ctx: &PageCtx,
+        admin: &Admin<'a>,
+        tenants: &'a [Tenant],
+        key: &'a str,
+    ) -> AppResult<Self> {
+        let versions = versions_of(state, admin, key).await?;
+        let newest = versions.first().ok_or(AppError::NotFound)?;
+        let title = title_of(state, newest.id, ctx.lang.code())
+            .await
+            .unwrap_or_else(|| key.to_owned());
+        let choices = candidates(admin, tenants, &versions);
+        let inputs = (!choices.is_empty())
+            .then(|| offer_form(ctx.lang, key, &choices))
+            .transpose()?;
+        Ok(Self {
+            key,
+            title,
+            choices,
+            inputs,
+        })
+    }
 }
 
 fn page_of(
@@ -173,19 +204,8 @@ pub(super) async fn page(
     let Some(admin) = admin_of(&staff, catalogue.tenants()) else {
         return Ok(pages::forbidden(&ctx, &staff));
     };
-    let versions = versions_of(&state, &admin, &key).await?;
-    let newest = versions.first().ok_or(AppError::NotFound)?;
-    let title = title_of(&state, newest.id, ctx.lang.code())
-        .await
-        .unwrap_or_else(|| key.clone());
-    let choices = candidates(&admin, catalogue.tenants(), &versions);
-    let offering = Offering {
-        key: &key,
-        inputs: (!choices.is_empty())
-            .then(|| offer_form(ctx.lang, &key, &choices))
-            .transpose()?,
-        title: title.clone(),
-    };
+    let offering = Offering::load(&state, &ctx, &admin, catalogue.tenants(), &key).await?;
+    let title = offering.title.clone();
     // After an offer: where the service now is.
     let above = q
         .offered
@@ -230,19 +250,8 @@ pub(super) async fn offer(
     let Some(admin) = admin_of(&staff, catalogue.tenants()) else {
         return Ok(pages::forbidden(&ctx, &staff));
     };
-    let versions = versions_of(&state, &admin, &key).await?;
-    let newest = versions.first().ok_or(AppError::NotFound)?;
-    let title = title_of(&state, newest.id, ctx.lang.code())
-        .await
-        .unwrap_or_else(|| key.clone());
-    let choices = candidates(&admin, catalogue.tenants(), &versions);
-    let offering = Offering {
-        key: &key,
-        inputs: (!choices.is_empty())
-            .then(|| offer_form(ctx.lang, &key, &choices))
-            .transpose()?,
-        title,
-    };
+    let offering = Offering::load(&state, &ctx, &admin, catalogue.tenants(), &key).await?;
+    let choices = &offering.choices;
     let (posted, token_ok) = match posted {
         Ok(CsrfForm(fields)) => (fields, true),
         Err(CsrfRejection::Token(fields)) => (fields, false),

@@ -5,19 +5,12 @@
 use store::{AccentColour, FormScope, NewService, Store, StoreError, TenantProfile};
 
 use super::harness::Db;
-use super::{new_form, profile, tenant};
+use super::{assert_conflict, new_form, profile, tenant};
 
 fn assert_foreign<T: std::fmt::Debug>(result: Result<T, StoreError>) {
     match result {
         Err(StoreError::ForeignForm) => {}
         other => panic!("expected ForeignForm, got {other:?}"),
-    }
-}
-
-fn assert_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) {
-    match result {
-        Err(StoreError::Conflict(w)) if w == what => {}
-        other => panic!("expected Conflict({what}), got {other:?}"),
     }
 }
 
