@@ -349,6 +349,42 @@ fn check_details(
     })
 }
 
+/// A posted details form, read.
+enum Posted {
+    /// The checked details, and the values as typed (for a page that refuses them later).
+    Checked(Details, BTreeMap<String, String>),
+    /// The page that answers the post: a refusal outright, 403 for an expired token or 422
+    /// with every problem, the values kept.
+    Answer(Response),
+}
+
+/// Reads the post of the new or the details form; `page` renders that form with a status,
+/// what goes above it and the values.
+fn read_post(
+    lang: Lang,
+    inputs: &FormDefinition,
+    posted: Result<CsrfForm, CsrfRejection>,
+    page: impl Fn(StatusCode, Above, &BTreeMap<String, String>) -> Response,
+) -> Posted {
+    let (posted, token_ok) = match posted {
+        Ok(CsrfForm(fields)) => (fields, true),
+        Err(CsrfRejection::Token(fields)) => (fields, false),
+        Err(other) => return Posted::Answer(other.into_response()),
+    };
+    let values = inputs::typed(inputs, &posted);
+    if !token_ok {
+        return Posted::Answer(page(StatusCode::FORBIDDEN, Above::TokenExpired, &values));
+    }
+    match check_details(lang, inputs, &posted) {
+        Ok(details) => Posted::Checked(details, values),
+        Err(errors) => Posted::Answer(page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Above::Errors(errors),
+            &values,
+        )),
+    }
+}
+
 fn new_page_of(
     ctx: &PageCtx,
     staff: &Staff,
@@ -413,24 +449,12 @@ pub(super) async fn create(
         return Ok(pages::forbidden(&ctx, &staff));
     }
     let inputs = details_form(ctx.lang, true)?;
-    let (posted, token_ok) = match posted {
-        Ok(CsrfForm(fields)) => (fields, true),
-        Err(CsrfRejection::Token(fields)) => (fields, false),
-        Err(other) => return Ok(other.into_response()),
+    let page = |status, above, values: &BTreeMap<String, String>| {
+        new_page_of(&ctx, &staff, status, &inputs, values, above)
     };
-    let values = inputs::typed(&inputs, &posted);
-    let page = |status, above| new_page_of(&ctx, &staff, status, &inputs, &values, above);
-    if !token_ok {
-        return Ok(page(StatusCode::FORBIDDEN, Above::TokenExpired));
-    }
-    let details = match check_details(ctx.lang, &inputs, &posted) {
-        Ok(details) => details,
-        Err(errors) => {
-            return Ok(page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Above::Errors(errors),
-            ));
-        }
+    let (details, values) = match read_post(ctx.lang, &inputs, posted, page) {
+        Posted::Checked(details, values) => (details, values),
+        Posted::Answer(response) => return Ok(response),
     };
     let created = state
         .store()
@@ -452,7 +476,7 @@ pub(super) async fn create(
                 ("code", "municipality-code-taken")
             };
             let errors = vec![(id.to_owned(), ctx.lang.t(key).to_owned())];
-            return Ok(page(StatusCode::CONFLICT, Above::Errors(errors)));
+            return Ok(page(StatusCode::CONFLICT, Above::Errors(errors), &values));
         }
         Err(e) => return Err(e.into()),
     };
@@ -579,24 +603,12 @@ pub(super) async fn save(
         Err(refused) => return Ok(refused.page(&ctx, &staff)),
     };
     let inputs = details_form(ctx.lang, false)?;
-    let (posted, token_ok) = match posted {
-        Ok(CsrfForm(fields)) => (fields, true),
-        Err(CsrfRejection::Token(fields)) => (fields, false),
-        Err(other) => return Ok(other.into_response()),
+    let page = |status, above, values: &BTreeMap<String, String>| {
+        edit_page_of(&ctx, &staff, status, tenant, &inputs, values, above)
     };
-    let values = inputs::typed(&inputs, &posted);
-    let page = |status, above| edit_page_of(&ctx, &staff, status, tenant, &inputs, &values, above);
-    if !token_ok {
-        return Ok(page(StatusCode::FORBIDDEN, Above::TokenExpired));
-    }
-    let details = match check_details(ctx.lang, &inputs, &posted) {
-        Ok(details) => details,
-        Err(errors) => {
-            return Ok(page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Above::Errors(errors),
-            ));
-        }
+    let details = match read_post(ctx.lang, &inputs, posted, page) {
+        Posted::Checked(details, _) => details,
+        Posted::Answer(response) => return Ok(response),
     };
     if !state
         .store()
